@@ -1,0 +1,36 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    install into .venv and run the baseline scenario end to end
+#   make test   install into .venv and run the test suite
+# Python 3.12 or newer is found on PATH or under pyenv; override with `make PYTHON=/path/to/python3.12`.
+
+PYTHON ?= $(shell for candidate in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3 python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3; do \
+	$$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && echo $$candidate && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint benchmark clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -n "$(PYTHON)" || (echo "Python 3.12 or newer was not found; run make PYTHON=/path/to/python3.12" >&2; exit 1)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/amparo run scenarios/baseline_2008.toml
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run_benchmarks.py
+
+clean:
+	rm -rf $(VENV)
