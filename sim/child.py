@@ -1,0 +1,134 @@
+"""The child: a Mesa agent moving through origin, transit and border stages.
+
+A child carries who they are (age, sex, origin, reason for leaving, whether accompanied), what
+screening may or may not detect (hidden needs), where they are now and what has happened to them.
+All of a child's personal chances are drawn in one batch when they depart (see `Chance`): the same
+child meets the same luck in every scenario, which is what common random numbers need.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from mesa import Agent
+
+if TYPE_CHECKING:
+    from sim.model import AmparoModel
+
+
+class Route(IntEnum):
+    """Which side of Mexico's protection system a child meets."""
+
+    NORTH = 0  # Mexican children returned by the United States at the northern border
+    SOUTH = 1  # Central American children in transit through Mexico
+
+
+class Reason(IntEnum):
+    """Why the child left home."""
+
+    WORK = 0
+    JOIN_FAMILY = 1
+    ESCAPE_VIOLENCE = 2
+
+
+class Stage(IntEnum):
+    """The step of the journey a child is in."""
+
+    ABROAD = 0  # a Mexican child on the way to, or held in, the United States
+    TRANSIT = 1  # a Central American child crossing Mexico
+    HANDOVER = 2  # accompanied child handed over with the family at the northern border
+    CARE_UNIT = 3  # unaccompanied child at a special care unit (or waiting for one)
+    SHELTER = 4  # waiting for, or staying in, a transitory shelter until family contact
+    RETURN_TRAVEL = 5  # on the way home after family contact
+    PLACEMENT = 6  # apprehended in the south: in detention, alternative care, or waiting
+    RETURN_ARRANGEMENT = 7  # screened in the south, waiting for the return to be arranged
+    PROTECTION_ROUTE = 8  # detected victim or asylum seeker in specialised care
+    EXITED = 9
+
+
+class Exit(IntEnum):
+    """How a child's journey ends (as far as the model follows it)."""
+
+    NONE = 0  # still in the system
+    RETURNED_WITH_FAMILY = 1  # accompanied child handed over and gone home with family (north)
+    REUNIFIED = 2  # unaccompanied child returned to family in Mexico (north)
+    RETURNED_SOUTH = 3  # returned to the country of origin via the southern border
+    PROTECTION = 4  # took the protection route (specialised care or asylum)
+    REACHED_UNITED_STATES = 5  # crossed Mexico without being apprehended
+
+
+class Chance(IntEnum):
+    """Columns of a child's personal uniform draws, drawn in one batch at departure."""
+
+    ACCOMPANIED = 0
+    AGE_BAND = 1
+    AGE_IN_BAND = 2
+    SEX = 3
+    REASON = 4
+    ORIGIN = 5
+    VICTIM = 6
+    PROTECTION_NEED = 7
+    TRANSIT_DAYS = 8
+    APPREHENSION = 9
+    HARM = 10
+    DAYS_ABROAD = 11
+    CARE_DAYS = 12
+    INTERVIEW_DAYS = 13
+    DETECTION = 14
+    FAMILY_PICKUP = 15
+    PHONE_LINE = 16
+
+
+class Normal(IntEnum):
+    """Columns of a child's standard normal draws (for lognormal stays)."""
+
+    FAMILY_CONTACT = 0
+    RETURN_ARRANGEMENT = 1
+    PROTECTION_DAYS = 2
+
+
+N_CHANCES = len(Chance)
+N_NORMALS = len(Normal)
+
+
+class Child(Agent):
+    """A migrating child. State changes are made by the stage that holds the child."""
+
+    def __init__(self, model: AmparoModel, route: Route, departed_at: float,
+                 chances: list[float], normals: list[float]) -> None:
+        super().__init__(model)
+        self.route = route
+        self.chances = chances
+        self.normals = normals
+        self.departed_at = departed_at
+        # who the child is: set by the origin stage
+        self.age = 0
+        self.girl = False
+        self.accompanied = False
+        self.origin = ""
+        self.reason = Reason.WORK
+        self.far_from_border = False
+        # hidden needs and what screening found
+        self.trafficking_victim = False
+        self.in_need_of_protection = False
+        self.harmed_in_transit = False
+        self.screened_by_officer = False
+        self.needs_detected = False
+        # protection failures experienced
+        self.held_with_adults = False
+        self.detained = False
+        # where the child is
+        self.stage: Stage | None = None  # set by the first stage the child enters
+        self.stage_entered_at = departed_at
+        self.apprehended_at = float("nan")
+        self.exit = Exit.NONE
+        self.exited_at = float("nan")
+        # places currently held, and visit bookkeeping (see sim.resources)
+        self.place_visit = None  # the place the child holds now (care unit, bed, station, ...)
+        self.transfer_visit = None  # a request to move on while keeping the current place
+        self.after_screening = None  # what happens once screening is done
+
+    @property
+    def has_hidden_need(self) -> bool:
+        return self.trafficking_victim or self.in_need_of_protection

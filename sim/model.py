@@ -1,0 +1,239 @@
+"""The Amparo model: children moving through origin, transit and border stages.
+
+Time is continuous, in days. The Mesa step is one day; within a day, the model touches a child only
+when something happens to them (a stay ends, a place frees), in time order, from one model-level
+event calendar. Finished children leave the Mesa model at once; their records stay as rows.
+
+The model does no input or output and draws no charts: `tables()` returns plain column tables
+(children, visits to resources, stage entries, daily stocks) from which `sim.outcomes` derives
+every reported number.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim.child import Child, Exit, Route, Stage
+from sim.parameters import DAYS_PER_YEAR, Parameters
+from sim.random_streams import RandomStreams
+from sim.resources import AlternativeCare, CareUnit, ChildProtectionOfficer, MigrationStation, Shelter
+from sim.stages.northern_border import NorthernBorder
+from sim.stages.origin import Origin
+from sim.stages.return_home import ReturnHome
+from sim.stages.screening import Screening
+from sim.stages.southern_border import SouthernBorder
+from sim.stages.transit import Transit
+
+Table = dict[str, np.ndarray]
+
+#: Resource names, in the order of their codes in the visit table.
+RESOURCE_NAMES = ("officers_north", "officers_south", "care_units", "shelters",
+                  "migration_stations", "alternative_care")
+
+CHILD_COLUMNS = ("child_id", "route", "origin", "age", "girl", "accompanied", "reason",
+                 "far_from_border", "trafficking_victim", "in_need_of_protection",
+                 "harmed_in_transit", "screened_by_officer", "needs_detected", "held_with_adults",
+                 "detained", "departed_at", "apprehended_at", "exit", "exited_at")
+
+
+class AmparoModel(mesa.Model):
+    """Child migration through origin, transit and the northern and southern borders."""
+
+    def __init__(self, parameters: Parameters | None = None, seed: int = 0, years: float = 1.0) -> None:
+        super().__init__(rng=seed)
+        self.parameters = p = parameters or Parameters()
+        self.seed = seed
+        self.streams = RandomStreams(seed)
+        self.warmup_days = p.warmup_days
+        self.end_day = p.warmup_days + int(round(years * DAYS_PER_YEAR))
+        self.day = 0
+        self.now = 0.0
+        self._events: list[tuple[float, int, Callable[[Any, float], None], Any]] = []
+        self._sequence = itertools.count()
+
+        # records, one row each (see tables())
+        self.visit_records: list[tuple] = []
+        self.stage_records: list[tuple] = []
+        self.child_records: list[tuple] = []
+        self.daily_records: list[tuple] = []
+        self.n_in_stage = [0] * len(Stage)
+        self.n_created = 0
+        self.n_exited = 0
+        self._departures_today = [0, 0, 0]  # Mexican, Mexican returned by the US, Central American
+        self._handovers_today = [0, 0]  # accompanied, unaccompanied
+
+        # resources (capacities from the parameters)
+        records = self.visit_records
+        self.officers_north = ChildProtectionOfficer("officers_north", 0, p.officers_north, records)
+        self.officers_south = ChildProtectionOfficer("officers_south", 1, p.officers_south, records)
+        self.care_units = CareUnit("care_units", 2, p.care_unit_places, records)
+        self.shelters = Shelter("shelters", 3, p.shelter_beds, records)
+        self.migration_stations = MigrationStation("migration_stations", 4, p.migration_station_places,
+                                                   records)
+        self.alternative_care = AlternativeCare("alternative_care", 5, p.alternative_care_places, records)
+        self.resources = (self.officers_north, self.officers_south, self.care_units, self.shelters,
+                          self.migration_stations, self.alternative_care)
+
+        # stages, in the order a child meets them
+        self.origin = Origin(self)
+        self.transit = Transit(self)
+        self.northern_border = NorthernBorder(self, self.care_units, self.shelters,
+                                              Screening(self, self.officers_north))
+        self.southern_border = SouthernBorder(self, self.migration_stations, self.alternative_care,
+                                              Screening(self, self.officers_south))
+        self.return_home = ReturnHome(self)
+        if self.warmup_days == 0:
+            self._start_measuring()
+
+    # --- the schedule ------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one day.
+
+        1. Origin: today's departures are drawn; each departing child is created with all their
+           personal draws and set on their way (abroad, or in transit through Mexico).
+        2. Events: everything due before the end of the day happens in time order: handovers at
+           the northern border, apprehensions in transit, the end of care, screening, stays in
+           shelters, stations and alternative care, returns and reunifications. A freed place goes
+           at once to the first child waiting for it.
+        3. Stocks: children in each stage and in (or waiting for) each resource are recorded.
+        4. When the warm-up ends, resource statistics start counting; the run stops after the
+           measured years.
+        """
+        day = self.day
+        self.origin.depart(day)
+        self._process_events_until(day + 1.0)
+        self.day = day + 1
+        self.now = float(self.day)
+        if self.day >= self.warmup_days:
+            self._record_day(day)
+        if self.day == self.warmup_days:
+            self._start_measuring()
+        if self.day >= self.end_day:
+            self.running = False
+            for resource in self.resources:
+                resource.finish_measuring(self.now)
+
+    def run(self) -> None:
+        """Run the warm-up and the measured years."""
+        while self.running:
+            self.step()
+
+    def schedule(self, time: float, action: Callable[[Any, float], None], subject: Any) -> None:
+        """Make `action(subject, time)` happen at `time`."""
+        heapq.heappush(self._events, (time, next(self._sequence), action, subject))
+
+    def _process_events_until(self, end: float) -> None:
+        events = self._events
+        pop = heapq.heappop
+        while events and events[0][0] < end:
+            time, _, action, subject = pop(events)
+            self.now = time
+            action(subject, time)
+
+    def _start_measuring(self) -> None:
+        for resource in self.resources:
+            resource.start_measuring(float(self.warmup_days))
+
+    # --- what stages call --------------------------------------------------------------------
+    def enter_stage(self, child: Child, stage: Stage, now: float) -> None:
+        """Move `child` into `stage` at time `now` and record it."""
+        counts = self.n_in_stage
+        if child.stage is None:
+            self.n_created += 1
+        else:
+            counts[child.stage] -= 1
+        counts[stage] += 1
+        child.stage = stage
+        child.stage_entered_at = now
+        self.stage_records.append((child.unique_id, int(stage), now))
+
+    def exit(self, child: Child, how: Exit, now: float) -> None:
+        """`child`'s journey ends: record them and remove them from the Mesa model."""
+        self.n_in_stage[child.stage] -= 1
+        self.n_exited += 1
+        child.stage = Stage.EXITED
+        child.exit = how
+        child.exited_at = now
+        self.stage_records.append((child.unique_id, int(Stage.EXITED), now))
+        self.child_records.append(_child_row(child))
+        child.remove()
+
+    def count_departures(self, mexican: int, mexican_returned: int, central_american: int) -> None:
+        today = self._departures_today
+        today[0] += mexican
+        today[1] += mexican_returned
+        today[2] += central_american
+
+    def count_handover(self, child: Child) -> None:
+        self._handovers_today[0 if child.accompanied else 1] += 1
+
+    # --- records -----------------------------------------------------------------------------
+    def _record_day(self, day: int) -> None:
+        row = [day - self.warmup_days]
+        row.extend(self.n_in_stage[: Stage.EXITED])
+        for resource in self.resources:
+            row.append(resource.in_use)
+            row.append(resource.n_waiting)
+        row.extend(self._departures_today)
+        row.extend(self._handovers_today)
+        self.daily_records.append(tuple(row))
+        self._departures_today = [0, 0, 0]
+        self._handovers_today = [0, 0]
+
+    def tables(self) -> dict[str, Table]:
+        """The run's records as column tables (numpy arrays), times in days from the run start.
+
+        children: one row per child (those still in the system have exit 0 and exited_at NaN);
+        visits: one row per request for a resource place (started_at NaN: left the line unserved;
+        ended_at NaN: still there at the end); stages: one row per stage entered; daily: stocks at
+        the end of each measured day and the day's flows.
+        """
+        still_here = [_child_row(agent) for agent in self.agents_by_type.get(Child, [])]
+        children = _columns(self.child_records + still_here, CHILD_COLUMNS,
+                            float_columns={"departed_at", "apprehended_at", "exited_at"})
+        open_visits = [row for resource in self.resources for row in resource.open_visit_rows()]
+        visits = _columns(self.visit_records + open_visits,
+                          ("child_id", "resource", "requested_at", "started_at", "ended_at"),
+                          float_columns={"requested_at", "started_at", "ended_at"})
+        stages = _columns(self.stage_records, ("child_id", "stage", "entered_at"),
+                          float_columns={"entered_at"})
+        daily = _columns(self.daily_records, daily_columns(), float_columns=set())
+        return {"children": children, "visits": visits, "stages": stages, "daily": daily}
+
+
+def daily_columns() -> tuple[str, ...]:
+    """Column names of the daily table: stocks `n_*` and the day's flows `new_*`."""
+    columns = ["day"]
+    columns += [f"n_{stage.name.lower()}" for stage in Stage if stage is not Stage.EXITED]
+    for name in RESOURCE_NAMES:
+        columns += [f"n_in_{name}", f"n_waiting_{name}"]
+    columns += ["new_departures_mexico", "new_departures_mexico_returned_by_united_states",
+                "new_departures_central_america", "new_handovers_accompanied",
+                "new_handovers_unaccompanied"]
+    return tuple(columns)
+
+
+def _child_row(child: Child) -> tuple:
+    return (child.unique_id, int(child.route), child.origin, child.age, child.girl, child.accompanied,
+            int(child.reason), child.far_from_border, child.trafficking_victim,
+            child.in_need_of_protection, child.harmed_in_transit, child.screened_by_officer,
+            child.needs_detected, child.held_with_adults, child.detained, child.departed_at,
+            child.apprehended_at, int(child.exit), child.exited_at)
+
+
+def _columns(rows: list[tuple], names: tuple[str, ...], float_columns: set[str]) -> Table:
+    if rows:
+        matrix = np.array(rows, dtype=float)
+    else:
+        matrix = np.empty((0, len(names)))
+    return {name: (matrix[:, i] if name in float_columns else matrix[:, i].astype(np.int64))
+            for i, name in enumerate(names)}
+
+
+__all__ = ["AmparoModel", "CHILD_COLUMNS", "RESOURCE_NAMES", "Route", "Table", "daily_columns"]

@@ -1,0 +1,112 @@
+"""Northern border: children handed back by the United States (F01, F02).
+
+Accompanied children are handed over with their family and go home within hours. Unaccompanied
+children go through, in order:
+
+1. a special care unit (F04): medical care, food, rest, a call home. With no free place the child
+   waits in the migration unit's holding area, with adults: a protection failure;
+2. screening by a child protection officer (see `screening`), still in the care unit;
+3. then one of: the protection route (a detected victim stays in a shelter bed for specialised
+   care), pick-up by family at the border, or a transitory shelter (F05) until the family is
+   contacted (faster with a free phone line, F07), then the journey home (`return_home`).
+
+A child moving from the care unit to a full shelter keeps the care-unit place until a bed frees.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.child import Chance, Child, Exit, Normal, Stage
+from sim.durations import exponential_days, lognormal_days
+from sim.resources import CareUnit, Shelter, Visit
+from sim.stages.screening import Screening
+
+if TYPE_CHECKING:
+    from sim.model import AmparoModel
+
+#: Mexico's 32 states; phone lines (F07) cover `phone_line_states` of them.
+N_STATES = 32
+
+
+class NorthernBorder:
+    def __init__(self, model: AmparoModel, care_units: CareUnit, shelters: Shelter,
+                 screening: Screening) -> None:
+        p = model.parameters
+        self.model = model
+        self.care_units = care_units
+        self.shelters = shelters
+        self.screening = screening
+        self.p = p
+        self.phone_line_share = p.phone_line_states / N_STATES
+
+    def receive(self, child: Child, now: float) -> None:
+        """A child handed back by the United States arrives at the northern border."""
+        child.apprehended_at = now
+        self.model.count_handover(child)
+        if child.accompanied:
+            self.model.enter_stage(child, Stage.HANDOVER, now)
+            self.model.schedule(now + self.p.accompanied_processing_days, self._go_home_with_family,
+                                child)
+            return
+        self.model.enter_stage(child, Stage.CARE_UNIT, now)
+        visit = self.care_units.request(child, now, self._admit_to_care_unit)
+        if visit.waiting:
+            child.held_with_adults = True
+
+    def _go_home_with_family(self, child: Child, now: float) -> None:
+        self.model.exit(child, Exit.RETURNED_WITH_FAMILY, now)
+
+    def _admit_to_care_unit(self, visit: Visit, now: float) -> None:
+        child = visit.child
+        child.place_visit = visit
+        days = exponential_days(self.p.care_days_mean, child.chances[Chance.CARE_DAYS])
+        self.model.schedule(now + days, self._finish_care, child)
+
+    def _finish_care(self, child: Child, now: float) -> None:
+        self.screening.screen(child, now, self._after_screening)
+
+    def _after_screening(self, child: Child, now: float) -> None:
+        if child.needs_detected:
+            self.model.enter_stage(child, Stage.PROTECTION_ROUTE, now)
+            self._ask_for_bed(child, now, self._admit_for_protection)
+        elif child.chances[Chance.FAMILY_PICKUP] < self.p.share_family_pickup_at_border:
+            self.care_units.release(child.place_visit, now)
+            self.model.exit(child, Exit.REUNIFIED, now)
+        else:
+            self.model.enter_stage(child, Stage.SHELTER, now)
+            self._ask_for_bed(child, now, self._admit_to_shelter)
+
+    def _ask_for_bed(self, child: Child, now: float, on_granted) -> None:
+        visit = self.shelters.request(child, now, on_granted)
+        if visit.waiting:
+            child.transfer_visit = visit  # blocked: keeps the care-unit place meanwhile
+
+    def _move_into_shelter(self, visit: Visit, now: float) -> Child:
+        child = visit.child
+        self.care_units.release(child.place_visit, now)
+        child.place_visit = visit
+        child.transfer_visit = None
+        return child
+
+    def _admit_to_shelter(self, visit: Visit, now: float) -> None:
+        child = self._move_into_shelter(visit, now)
+        days = lognormal_days(self.p.family_contact_days_mean, child.normals[Normal.FAMILY_CONTACT])
+        if child.chances[Chance.PHONE_LINE] < self.phone_line_share:
+            days *= self.p.phone_line_contact_factor
+        self.model.schedule(now + days, self._family_contacted, child)
+
+    def _family_contacted(self, child: Child, now: float) -> None:
+        self.shelters.release(child.place_visit, now)
+        child.place_visit = None
+        self.model.return_home.travel(child, now)
+
+    def _admit_for_protection(self, visit: Visit, now: float) -> None:
+        child = self._move_into_shelter(visit, now)
+        days = lognormal_days(self.p.protection_route_days_mean, child.normals[Normal.PROTECTION_DAYS])
+        self.model.schedule(now + days, self._finish_protection, child)
+
+    def _finish_protection(self, child: Child, now: float) -> None:
+        self.shelters.release(child.place_visit, now)
+        child.place_visit = None
+        self.model.exit(child, Exit.PROTECTION, now)
