@@ -70,15 +70,13 @@ class AmparoModel(mesa.Model):
 
         # resources (capacities from the parameters)
         records = self.visit_records
-        self.officers_north = ChildProtectionOfficer("officers_north", 0, p.officers_north, records)
-        self.officers_south = ChildProtectionOfficer("officers_south", 1, p.officers_south, records)
-        self.care_units = CareUnit("care_units", 2, p.care_unit_places, records)
-        self.shelters = Shelter("shelters", 3, p.shelter_beds, records)
-        self.migration_stations = MigrationStation("migration_stations", 4, p.migration_station_places,
-                                                   records)
-        self.alternative_care = AlternativeCare("alternative_care", 5, p.alternative_care_places, records)
-        self.resources = (self.officers_north, self.officers_south, self.care_units, self.shelters,
-                          self.migration_stations, self.alternative_care)
+        capacity = resource_capacities(p)
+        kinds = (ChildProtectionOfficer, ChildProtectionOfficer, CareUnit, Shelter, MigrationStation,
+                 AlternativeCare)
+        self.resources = tuple(kind(name, code, capacity[name], records)
+                               for code, (name, kind) in enumerate(zip(RESOURCE_NAMES, kinds, strict=True)))
+        (self.officers_north, self.officers_south, self.care_units, self.shelters,
+         self.migration_stations, self.alternative_care) = self.resources
 
         # stages, in the order a child meets them
         self.origin = Origin(self)
@@ -110,8 +108,10 @@ class AmparoModel(mesa.Model):
         self._process_events_until(day + 1.0)
         self.day = day + 1
         self.now = float(self.day)
-        if self.day >= self.warmup_days:
+        if day >= self.warmup_days:
             self._record_day(day)
+        self._departures_today = [0, 0, 0]
+        self._handovers_today = [0, 0]
         if self.day == self.warmup_days:
             self._start_measuring()
         if self.day >= self.end_day:
@@ -183,8 +183,6 @@ class AmparoModel(mesa.Model):
         row.extend(self._departures_today)
         row.extend(self._handovers_today)
         self.daily_records.append(tuple(row))
-        self._departures_today = [0, 0, 0]
-        self._handovers_today = [0, 0]
 
     def tables(self) -> dict[str, Table]:
         """The run's records as column tables (numpy arrays), times in days from the run start.
@@ -205,6 +203,14 @@ class AmparoModel(mesa.Model):
                           float_columns={"entered_at"})
         daily = _columns(self.daily_records, daily_columns(), float_columns=set())
         return {"children": children, "visits": visits, "stages": stages, "daily": daily}
+
+
+def resource_capacities(p: Parameters) -> dict[str, int]:
+    """Places of each resource, by resource name."""
+    return {"officers_north": p.officers_north, "officers_south": p.officers_south,
+            "care_units": p.care_unit_places, "shelters": p.shelter_beds,
+            "migration_stations": p.migration_station_places,
+            "alternative_care": p.alternative_care_places}
 
 
 def daily_columns() -> tuple[str, ...]:
@@ -236,4 +242,5 @@ def _columns(rows: list[tuple], names: tuple[str, ...], float_columns: set[str])
             for i, name in enumerate(names)}
 
 
-__all__ = ["AmparoModel", "CHILD_COLUMNS", "RESOURCE_NAMES", "Route", "Table", "daily_columns"]
+__all__ = ["AmparoModel", "CHILD_COLUMNS", "RESOURCE_NAMES", "Route", "Table", "daily_columns",
+           "resource_capacities"]

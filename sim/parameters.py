@@ -77,7 +77,7 @@ class Parameters:
                "returned by the United States; only departures x this share is identified by F01",
     )
     central_american_departures_per_year: float = parameter(
-        16850.0, unit="children/year", kind="uncertainty", low=0, high=1e7,
+        19700.0, unit="children/year", kind="uncertainty", low=0, high=1e7,
         source="F03 via share_unaccompanied_south and share_apprehended_in_transit: set so that "
                "unaccompanied returns south equal F03 (4,314)",
     )

@@ -1,0 +1,202 @@
+"""Writing a run's result folder: atomically, so a folder that exists is a complete result.
+
+Everything is written into a hidden temporary folder next to the target; the manifest goes last
+and carries `"complete": true`; then the folder is renamed into place in one step. A crash or a
+full disk leaves at most a hidden `.NAME.partial-*` folder, never something that looks like a
+result. An existing result is never overwritten unless asked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.experiment import ReplicationResult
+from sim.model import RESOURCE_NAMES, Table, daily_columns, resource_capacities
+from sim.outcomes import ALL_OUTCOMES
+from sim.parameters import Parameters
+from sim.summary import mean_and_interval
+
+PACKAGES = ("amparo", "mesa", "numpy", "scipy", "matplotlib", "click")
+
+
+class OutputError(Exception):
+    """The output folder cannot be written (exists, not writable, disk full)."""
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str:
+    """The commit of the code that ran (with "-dirty" if it had uncommitted changes)."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def write_csv(path: Path, columns: dict[str, Sequence | np.ndarray]) -> None:
+    """Write equal-length columns as CSV (integers without decimals, floats to full precision)."""
+    names = list(columns)
+    arrays = [np.asarray(columns[name]) for name in names]
+    formats = []
+    for array in arrays:
+        if array.dtype.kind in "iub":
+            formats.append("%d")
+        elif array.dtype.kind == "f":
+            formats.append("%.17g")
+        else:
+            formats.append("%s")
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(names) + "\n")
+        if arrays and len(arrays[0]):
+            matrix = np.empty((len(arrays[0]), len(arrays)), dtype=object)
+            for i, array in enumerate(arrays):
+                matrix[:, i] = array
+            np.savetxt(handle, matrix, fmt=formats, delimiter=",")
+
+
+def _stacked(results: Sequence[ReplicationResult], name: str) -> dict[str, np.ndarray]:
+    tables: list[Table] = [r.tables[name] for r in results if r.tables is not None]
+    counts = [len(next(iter(t.values()))) for t in tables]
+    kept = [r for r in results if r.tables is not None]
+    columns = {"replication": np.repeat([r.replication for r in kept], counts)}
+    for column in tables[0]:
+        columns[column] = np.concatenate([t[column] for t in tables])
+    return columns
+
+
+def summary_rows(results: Sequence[ReplicationResult]) -> list[dict[str, Any]]:
+    """Each outcome's mean and 95% confidence interval across replications."""
+    rows = []
+    for outcome in ALL_OUTCOMES:
+        mean, low, high = mean_and_interval([r.outcomes[outcome.name] for r in results])
+        rows.append({"outcome": outcome.name, "unit": outcome.unit, "description": outcome.description,
+                     "mean": mean, "ci_low": low, "ci_high": high, "replications": len(results)})
+    return rows
+
+
+def write_run_folder(target: Path, *, scenario: dict[str, str], parameters: Parameters,
+                     results: Sequence[ReplicationResult], years: float, base_seed: int,
+                     wall_seconds: float, records_replications: int = 1, overwrite: bool = False,
+                     draw_charts: Callable[[Path], Any] | None = None) -> Path:
+    """Write the folder of a finished run and return its path.
+
+    `scenario` has the scenario's file, title, description and text. Per-child records (children,
+    visits, stages) are written for the first `records_replications` replications (they are
+    large); outcomes and daily stocks for all. `draw_charts(folder)` draws charts from the files.
+    """
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target}: a result already exists here; choose another --out or add "
+                          "--overwrite")
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(parent, f".{target.name}.partial-{os.getpid()}")
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir()
+    except OSError as error:
+        raise OutputError(f"{parent}: cannot write the output folder here ({error.strerror})") from error
+    try:
+        _write_contents(staging, scenario, parameters, results, years, base_seed, wall_seconds,
+                        records_replications, draw_charts)
+        if target.exists():
+            trash = Path(parent, f".{target.name}.old-{os.getpid()}")
+            os.replace(target, trash)
+            os.replace(staging, target)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"{target}: writing the result failed ({error.strerror}); nothing was "
+                          "left behind") from error
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def _write_contents(folder: Path, scenario: dict[str, str], parameters: Parameters,
+                    results: Sequence[ReplicationResult], years: float, base_seed: int,
+                    wall_seconds: float, records_replications: int,
+                    draw_charts: Callable[[Path], Any] | None) -> None:
+    rows = summary_rows(results)
+    write_csv(folder / "summary.csv", {key: [row[key] for row in rows] for key in rows[0]})
+    by_replication = {"replication": [r.replication for r in results], "seed": [r.seed for r in results]}
+    for outcome in ALL_OUTCOMES:
+        by_replication[outcome.name] = np.array([r.outcomes[outcome.name] for r in results], dtype=float)
+    write_csv(folder / "outcomes_by_replication.csv", by_replication)
+    write_csv(folder / "daily_stocks.csv", _stacked(results, "daily"))
+    with_records = [r for r in results if r.replication < records_replications]
+    if with_records and with_records[0].tables is not None:
+        visits = _stacked(with_records, "visits")
+        visits["resource"] = np.array(RESOURCE_NAMES, dtype=object)[visits["resource"]]
+        write_csv(folder / "children.csv", _stacked(with_records, "children"))
+        write_csv(folder / "visits.csv", visits)
+        write_csv(folder / "stages.csv", _stacked(with_records, "stages"))
+    manifest = {
+        "amparo_version": package_versions()["amparo"],
+        "kind": "run",
+        "scenario": scenario,
+        "parameters": parameters_as_dict(parameters),
+        "capacities": resource_capacities(parameters),
+        "replications": len(results),
+        "years": years,
+        "base_seed": base_seed,
+        "seeds": [r.seed for r in results],
+        "records_replications": min(records_replications, len(results)),
+        "daily_columns": list(daily_columns()),
+        "git_commit": git_commit(),
+        "packages": package_versions(),
+        "machine": {"platform": platform.platform(), "processor": platform.machine(),
+                    "cpus": os.cpu_count()},
+        "wall_seconds": round(wall_seconds, 3),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    write_json(folder / "manifest.json", {**manifest, "complete": False})
+    if draw_charts is not None:
+        draw_charts(folder)
+    write_json(folder / "manifest.json", {**manifest, "complete": True})
+
+
+def parameters_as_dict(parameters: Parameters) -> dict[str, Any]:
+    values = {}
+    for name, value in vars(parameters).items():
+        values[name] = value if not (isinstance(value, float) and not np.isfinite(value)) else str(value)
+    return values
+
+
+def write_json(path: Path, content: dict[str, Any]) -> None:
+    """Write JSON atomically (temporary file, then rename)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(content, handle, indent=2, default=str)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
