@@ -1,0 +1,31 @@
+"""The reported figures the model's outcomes are compared with (from figures.csv)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReportedFigure:
+    figure: str  # id in shared/reference/figures.csv
+    value: float
+    role: str  # "calibration-target" or "validation"
+
+
+#: Outcome name -> the figure it is compared with.
+REPORTED: dict[str, ReportedFigure] = {
+    "new_repatriated_north": ReportedFigure("F01", 32075, "calibration-target"),
+    "new_repatriated_north_unaccompanied": ReportedFigure("F02", 18129, "calibration-target"),
+    "new_returned_south_unaccompanied": ReportedFigure("F03", 4314, "calibration-target"),
+    "new_shelter_admissions": ReportedFigure("F10", 92000 / 6, "validation"),
+    "new_protected_by_system": ReportedFigure("F11", 25000, "validation"),
+}
+
+#: Outcomes the command line prints after a run.
+KEY_OUTCOMES: tuple[str, ...] = (
+    "new_repatriated_north", "new_repatriated_north_unaccompanied", "new_returned_south_unaccompanied",
+    "new_shelter_admissions", "new_protected_by_system", "victims_detected", "share_needs_detected",
+    "detention_child_days", "share_unaccompanied_detained", "share_unaccompanied_held_with_adults",
+    "wait_officers_north_days_mean", "wait_shelters_days_mean", "occupancy_shelters",
+    "occupancy_migration_stations", "occupancy_alternative_care", "days_to_reunification_mean",
+)
