@@ -64,7 +64,7 @@ class Resource:
         self.capacity = capacity
         self.in_use = 0
         self.line: deque[Visit] = deque()
-        self.held: set[Visit] = set()
+        self.held: dict[Visit, None] = {}  # insertion-ordered, so records come out in a fixed order
         self.n_waiting = 0
         self._records = records
         # running statistics over the measured period
@@ -117,7 +117,7 @@ class Resource:
     def _start(self, visit: Visit, now: float) -> None:
         self._advance(now)
         self.in_use += 1
-        self.held.add(visit)
+        self.held[visit] = None
         if self.in_use > self.peak_in_use:
             self.peak_in_use = self.in_use
         visit.started_at = now
@@ -127,7 +127,7 @@ class Resource:
         """The child of `visit` gives the place back; the next in line gets it."""
         self._advance(now)
         self.in_use -= 1
-        self.held.remove(visit)
+        del self.held[visit]
         visit.ended_at = now
         self._records.append((visit.child.unique_id, self.code, visit.requested_at,
                               visit.started_at, now))
