@@ -54,7 +54,8 @@ OUTCOMES: tuple[Outcome, ...] = (
                                                  "whose need screening detected"),
     Outcome("victims_missed", "children/year", "children with a hidden need that screening missed"),
     Outcome("share_needs_detected", "share", "detected / (detected + missed)"),
-    Outcome("share_screened_by_officer", "share", "screened children seen by an officer, not a regular agent"),
+    Outcome("share_screened_by_officer", "share",
+            "screened children seen by an officer, not a regular agent"),
     # detention and protection failures
     Outcome("detention_child_days", "child-days/year", "days children spent in migration stations"),
     Outcome("detention_days_mean", "days", "mean length of a stay in a migration station"),

@@ -107,7 +107,8 @@ def test_officer_stage_as_m_m_c_queue_matches_erlang_c():
     interview_days = 0.2
     servers = 10
     parameters = Parameters(
-        mexican_departures_per_year=arrivals_per_day * 365, share_of_mexican_departures_returned_by_united_states=1.0,
+        mexican_departures_per_year=arrivals_per_day * 365,
+        share_of_mexican_departures_returned_by_united_states=1.0,
         share_unaccompanied_north=1.0, central_american_departures_per_year=0.0,
         child_protection_officers=servers, share_officers_north=1.0, interview_days_mean=interview_days,
         officer_max_wait_days=math.inf, places_per_care_unit=10_000, warmup_days=60)
