@@ -157,7 +157,9 @@ def _print_key_figures(results) -> None:
         mean, low, high = mean_and_interval([r.outcomes[name] for r in results])
         reported = REPORTED.get(name)
         shown = f"{reported.value:,.0f} {reported.figure}" if reported else ""
-        click.echo(f"{name:<44} {mean:>11,.1f} {f'[{low:,.1f}, {high:,.1f}]':>23} {shown:>10}")
+        digits = 1 if abs(mean) >= 10 else 3
+        interval = f"[{low:,.{digits}f}, {high:,.{digits}f}]"
+        click.echo(f"{name:<44} {mean:>11,.{digits}f} {interval:>23} {shown:>10}")
     click.echo("")
 
 

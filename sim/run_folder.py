@@ -8,6 +8,7 @@ result. An existing result is never overwritten unless asked.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import platform
@@ -57,25 +58,22 @@ def git_commit() -> str:
     return commit + ("-dirty" if dirty else "")
 
 
+def _as_text(array: np.ndarray) -> list[str]:
+    if array.dtype.kind in "iub":
+        return array.astype(np.int64).astype(str).tolist()
+    if array.dtype.kind == "f":
+        return np.char.mod("%.17g", array).tolist()
+    return [str(value) for value in array]
+
+
 def write_csv(path: Path, columns: dict[str, Sequence | np.ndarray]) -> None:
-    """Write equal-length columns as CSV (integers without decimals, floats to full precision)."""
-    names = list(columns)
-    arrays = [np.asarray(columns[name]) for name in names]
-    formats = []
-    for array in arrays:
-        if array.dtype.kind in "iub":
-            formats.append("%d")
-        elif array.dtype.kind == "f":
-            formats.append("%.17g")
-        else:
-            formats.append("%s")
+    """Write equal-length columns as CSV (integers without decimals, floats to full precision,
+    text quoted where needed)."""
+    texts = [_as_text(np.asarray(values)) for values in columns.values()]
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(",".join(names) + "\n")
-        if arrays and len(arrays[0]):
-            matrix = np.empty((len(arrays[0]), len(arrays)), dtype=object)
-            for i, array in enumerate(arrays):
-                matrix[:, i] = array
-            np.savetxt(handle, matrix, fmt=formats, delimiter=",")
+        writer = csv.writer(handle)
+        writer.writerow(list(columns))
+        writer.writerows(zip(*texts, strict=True))
 
 
 def _stacked(results: Sequence[ReplicationResult], name: str) -> dict[str, np.ndarray]:
