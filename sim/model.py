@@ -234,10 +234,7 @@ def _child_row(child: Child) -> tuple:
 
 
 def _columns(rows: list[tuple], names: tuple[str, ...], float_columns: set[str]) -> Table:
-    if rows:
-        matrix = np.array(rows, dtype=float)
-    else:
-        matrix = np.empty((0, len(names)))
+    matrix = np.array(rows, dtype=float) if rows else np.empty((0, len(names)))
     return {name: (matrix[:, i] if name in float_columns else matrix[:, i].astype(np.int64))
             for i, name in enumerate(names)}
 

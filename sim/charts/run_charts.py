@@ -63,7 +63,8 @@ def _floats(values: list[str]) -> np.ndarray:
 
 def _stamp_text(manifest: dict) -> str:
     return (f"{manifest['scenario']['title']} | {manifest['replications']} replications x "
-            f"{manifest['years']:g} year(s) | seed {manifest['base_seed']} | Amparo {manifest['amparo_version']}")
+            f"{manifest['years']:g} year(s) | seed {manifest['base_seed']} | "
+            f"Amparo {manifest['amparo_version']}")
 
 
 def draw_run_charts(run_folder: Path) -> list[ChartFile]:

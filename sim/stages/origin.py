@@ -103,8 +103,9 @@ class Origin:
         child.reason = _reason(u[Chance.REASON], p.share_leaving_for_work_central_america,
                                p.share_leaving_to_join_family_central_america)
         child.trafficking_victim = u[Chance.VICTIM] < p.share_trafficking_victims_at_departure
-        child.in_need_of_protection = (child.reason is Reason.ESCAPE_VIOLENCE and
-                                       u[Chance.PROTECTION_NEED] < p.share_in_need_of_protection_among_violence)
+        need = p.share_in_need_of_protection_among_violence
+        child.in_need_of_protection = (child.reason is Reason.ESCAPE_VIOLENCE
+                                       and u[Chance.PROTECTION_NEED] < need)
 
 
 def _set_age_and_sex(child: Child, share_under_12: float, share_girls: float) -> None:
