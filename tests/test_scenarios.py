@@ -49,10 +49,11 @@ def test_eleven_scenarios_are_listed_with_titles():
 def test_a_child_overrides_its_base_and_keeps_the_rest(tmp_path):
     write(tmp_path, "base.toml", HEADER + "[levers]\nshelters = 10\nbeds_per_shelter = 5\n")
     write(tmp_path, "middle.toml", HEADER + 'extends = "base.toml"\n[levers]\nshelters = 12\n')
-    child = load_scenario(write(tmp_path, "child.toml",
-                                HEADER + 'extends = "middle.toml"\n[uncertainties]\narrival_multiplier = 2\n'))
+    text = HEADER + 'extends = "middle.toml"\n[uncertainties]\narrival_multiplier = 2\n'
+    child = load_scenario(write(tmp_path, "child.toml", text))
     assert (child.parameters.shelters, child.parameters.beds_per_shelter) == (12, 5)
-    assert child.parameters.arrival_multiplier == 2.0 and isinstance(child.parameters.arrival_multiplier, float)
+    assert child.parameters.arrival_multiplier == 2.0
+    assert isinstance(child.parameters.arrival_multiplier, float)
     assert [p.name for p in child.chain] == ["base.toml", "middle.toml", "child.toml"]
     changed = {name for name, *_ in scenario_summary(child)}
     assert changed == {"shelters", "beds_per_shelter", "arrival_multiplier"}
@@ -63,7 +64,8 @@ def test_a_child_overrides_its_base_and_keeps_the_rest(tmp_path):
     (HEADER + "[levers]\nshelters = -1\n", "levers.shelters", "from 0"),
     (HEADER + "[levers]\nshelters = 2.5\n", "levers.shelters", "whole number"),
     (HEADER + "[levers]\nfree_flights = 1\n", "levers.free_flights", "true or false"),
-    (HEADER + "[uncertainties]\nshare_unaccompanied_north = 1.5\n", "share_unaccompanied_north", "from 0 to 1"),
+    (HEADER + "[uncertainties]\nshare_unaccompanied_north = 1.5\n", "share_unaccompanied_north",
+     "from 0 to 1"),
     (HEADER + "[uncertainties]\nshare_unaccompanied_north = nan\n", "share_unaccompanied_north", "NaN"),
     (HEADER + "[levers]\narrival_multiplier = 2\n", "levers.arrival_multiplier", "[uncertainties]"),
     (HEADER + "[uncertainties]\nshare_guatemala = 0.9\nshare_honduras = 0.5\n", "share_el_salvador",
