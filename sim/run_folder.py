@@ -76,7 +76,8 @@ def write_csv(path: Path, columns: dict[str, Sequence | np.ndarray]) -> None:
         writer.writerows(zip(*texts, strict=True))
 
 
-def _stacked(results: Sequence[ReplicationResult], name: str) -> dict[str, np.ndarray]:
+def stacked(results: Sequence[ReplicationResult], name: str) -> dict[str, np.ndarray]:
+    """One table of every replication's table `name`, with a replication column first."""
     tables: list[Table] = [r.tables[name] for r in results if r.tables is not None]
     counts = [len(next(iter(t.values()))) for t in tables]
     kept = [r for r in results if r.tables is not None]
@@ -96,16 +97,9 @@ def summary_rows(results: Sequence[ReplicationResult]) -> list[dict[str, Any]]:
     return rows
 
 
-def write_run_folder(target: Path, *, scenario: dict[str, str], parameters: Parameters,
-                     results: Sequence[ReplicationResult], years: float, base_seed: int,
-                     wall_seconds: float, records_replications: int = 1, overwrite: bool = False,
-                     draw_charts: Callable[[Path], Any] | None = None) -> Path:
-    """Write the folder of a finished run and return its path.
-
-    `scenario` has the scenario's file, title, description and text. Per-child records (children,
-    visits, stages) are written for the first `records_replications` replications (they are
-    large); outcomes and daily stocks for all. `draw_charts(folder)` draws charts from the files.
-    """
+def write_atomically(target: Path, fill: Callable[[Path], None], overwrite: bool = False) -> Path:
+    """Create the folder `target` complete or not at all: `fill(staging)` writes everything into a
+    hidden staging folder, which is then renamed into place."""
     target = Path(target)
     if target.exists() and not overwrite:
         raise OutputError(f"{target}: a result already exists here; choose another --out or add "
@@ -120,8 +114,7 @@ def write_run_folder(target: Path, *, scenario: dict[str, str], parameters: Para
     except OSError as error:
         raise OutputError(f"{parent}: cannot write the output folder here ({error.strerror})") from error
     try:
-        _write_contents(staging, scenario, parameters, results, years, base_seed, wall_seconds,
-                        records_replications, draw_charts)
+        fill(staging)
         if target.exists():
             trash = Path(parent, f".{target.name}.old-{os.getpid()}")
             os.replace(target, trash)
@@ -139,6 +132,32 @@ def write_run_folder(target: Path, *, scenario: dict[str, str], parameters: Para
     return target
 
 
+def write_run_folder(target: Path, *, scenario: dict[str, str], parameters: Parameters,
+                     results: Sequence[ReplicationResult], years: float, base_seed: int,
+                     wall_seconds: float, records_replications: int = 1, overwrite: bool = False,
+                     draw_charts: Callable[[Path], Any] | None = None) -> Path:
+    """Write the folder of a finished run and return its path.
+
+    `scenario` has the scenario's file, title, description and text. Per-child records (children,
+    visits, stages) are written for the first `records_replications` replications (they are
+    large); outcomes and daily stocks for all. `draw_charts(folder)` draws charts from the files.
+    """
+    def fill(folder: Path) -> None:
+        _write_contents(folder, scenario, parameters, results, years, base_seed, wall_seconds,
+                        records_replications, draw_charts)
+
+    return write_atomically(target, fill, overwrite)
+
+
+def run_metadata() -> dict[str, Any]:
+    """What every result's manifest records about the code and the machine."""
+    versions = package_versions()
+    return {"amparo_version": versions["amparo"], "git_commit": git_commit(), "packages": versions,
+            "machine": {"platform": platform.platform(), "processor": platform.machine(),
+                        "cpus": os.cpu_count()},
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
 def _write_contents(folder: Path, scenario: dict[str, str], parameters: Parameters,
                     results: Sequence[ReplicationResult], years: float, base_seed: int,
                     wall_seconds: float, records_replications: int,
@@ -149,16 +168,15 @@ def _write_contents(folder: Path, scenario: dict[str, str], parameters: Paramete
     for outcome in ALL_OUTCOMES:
         by_replication[outcome.name] = np.array([r.outcomes[outcome.name] for r in results], dtype=float)
     write_csv(folder / "outcomes_by_replication.csv", by_replication)
-    write_csv(folder / "daily_stocks.csv", _stacked(results, "daily"))
+    write_csv(folder / "daily_stocks.csv", stacked(results, "daily"))
     with_records = [r for r in results if r.replication < records_replications]
     if with_records and with_records[0].tables is not None:
-        visits = _stacked(with_records, "visits")
+        visits = stacked(with_records, "visits")
         visits["resource"] = np.array(RESOURCE_NAMES, dtype=object)[visits["resource"]]
-        write_csv(folder / "children.csv", _stacked(with_records, "children"))
+        write_csv(folder / "children.csv", stacked(with_records, "children"))
         write_csv(folder / "visits.csv", visits)
-        write_csv(folder / "stages.csv", _stacked(with_records, "stages"))
+        write_csv(folder / "stages.csv", stacked(with_records, "stages"))
     manifest = {
-        "amparo_version": package_versions()["amparo"],
         "kind": "run",
         "scenario": scenario,
         "parameters": parameters_as_dict(parameters),
@@ -169,12 +187,8 @@ def _write_contents(folder: Path, scenario: dict[str, str], parameters: Paramete
         "seeds": [r.seed for r in results],
         "records_replications": min(records_replications, len(results)),
         "daily_columns": list(daily_columns()),
-        "git_commit": git_commit(),
-        "packages": package_versions(),
-        "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                    "cpus": os.cpu_count()},
         "wall_seconds": round(wall_seconds, 3),
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **run_metadata(),
     }
     write_json(folder / "manifest.json", {**manifest, "complete": False})
     if draw_charts is not None:
@@ -198,3 +212,42 @@ def write_json(path: Path, content: dict[str, Any]) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+
+
+def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence[dict[str, str]],
+                            rows: list[dict[str, Any]], replications: int, years: float, base_seed: int,
+                            wall_seconds: float, overwrite: bool = False,
+                            draw_charts: Callable[[Path], Any] | None = None) -> Path:
+    """Write a comparison folder: comparison.csv, outcomes_by_replication.csv, daily_stocks.csv,
+    charts, and the manifest last."""
+    def fill(folder: Path) -> None:
+        write_csv(folder / "comparison.csv", {key: [row[key] for row in rows] for key in rows[0]})
+        by_replication: dict[str, list] = {"scenario": [], "replication": [], "seed": []}
+        by_replication.update({outcome.name: [] for outcome in ALL_OUTCOMES})
+        daily_parts = []
+        for run in runs:
+            for result in run.results:
+                by_replication["scenario"].append(run.name)
+                by_replication["replication"].append(result.replication)
+                by_replication["seed"].append(result.seed)
+                for outcome in ALL_OUTCOMES:
+                    by_replication[outcome.name].append(result.outcomes[outcome.name])
+            daily = stacked(run.results, "daily")
+            daily_parts.append({"scenario": np.full(len(daily["day"]), run.name, dtype=object), **daily})
+        write_csv(folder / "outcomes_by_replication.csv",
+                  {k: np.asarray(v, dtype=float if k not in ("scenario", "replication", "seed") else None)
+                   for k, v in by_replication.items()})
+        write_csv(folder / "daily_stocks.csv",
+                  {k: np.concatenate([part[k] for part in daily_parts]) for k in daily_parts[0]})
+        described = [{**spec, "parameters": parameters_as_dict(run.parameters),
+                      "capacities": resource_capacities(run.parameters)}
+                     for spec, run in zip(scenarios, runs, strict=True)]
+        manifest = {"kind": "compare", "scenarios": described, "replications": replications, "years": years,
+                    "base_seed": base_seed, "seeds": [r.seed for r in runs[0].results],
+                    "wall_seconds": round(wall_seconds, 3), **run_metadata()}
+        write_json(folder / "manifest.json", {**manifest, "complete": False})
+        if draw_charts is not None:
+            draw_charts(folder)
+        write_json(folder / "manifest.json", {**manifest, "complete": True})
+
+    return write_atomically(target, fill, overwrite)

@@ -1,0 +1,109 @@
+"""Charts of a comparison folder: a forest plot of paired differences, and occupancy bands overlaid.
+
+Read from the folder's files (manifest.json, comparison.csv, daily_stocks.csv), never the model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from sim.charts.run_charts import ChartFile, _floats, _read_csv
+from sim.charts.style import CAPACITY_COLOUR, figure, save, series_style, stamp
+from sim.compare import KEY_OUTCOMES
+
+OCCUPANCY = (("shelters", "Shelter beds (north)"), ("migration_stations", "Migration-station places"),
+             ("alternative_care", "Alternative-care places"))
+
+
+def draw_comparison_charts(folder: Path) -> list[ChartFile]:
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    out = folder / "charts"
+    charts = [_forest(folder, manifest, out), _occupancy(folder, manifest, out)]
+    lines = ["# Charts", ""]
+    for chart in charts:
+        lines += [f"## {chart.name}", "", ", ".join(p.name for p in chart.paths), "", chart.caption, ""]
+    (out / "captions.md").write_text("\n".join(lines), encoding="utf-8")
+    return charts
+
+
+def _stamp(manifest: dict) -> str:
+    return (f"{len(manifest['scenarios'])} scenarios | {manifest['replications']} replications x "
+            f"{manifest['years']:g} year(s) | seed {manifest['base_seed']} | "
+            f"Amparo {manifest['amparo_version']}")
+
+
+def _forest(folder: Path, manifest: dict, out: Path) -> ChartFile:
+    table = _read_csv(folder / "comparison.csv")
+    names = [s["name"] for s in manifest["scenarios"]]
+    reference = names[0]
+    outcome = np.array(table["outcome"])
+    scenario = np.array(table["scenario"])
+    mean = _floats(table["mean"])
+    difference = _floats(table["difference"])
+    low, high = _floats(table["difference_ci_low"]), _floats(table["difference_ci_high"])
+    others = names[1:]
+    fig, ax = figure(7.5, 0.45 * len(KEY_OUTCOMES) * max(1, len(others)) ** 0.5 + 1.5)
+    y_positions = np.arange(len(KEY_OUTCOMES))[::-1]
+    spread = 0.7 / max(1, len(others))
+    for index, name in enumerate(others):
+        style = series_style(index + 1)
+        ys, xs, errors = [], [], []
+        for y, key in zip(y_positions, KEY_OUTCOMES, strict=True):
+            row = np.flatnonzero((outcome == key) & (scenario == name))
+            base = np.flatnonzero((outcome == key) & (scenario == reference))
+            if not row.size or not base.size:
+                continue
+            scale = abs(mean[base[0]])
+            if not np.isfinite(scale) or scale == 0:
+                scale = 1.0  # from zero: show the change in the outcome's own unit
+            i = row[0]
+            ys.append(y - 0.35 + spread * (index + 0.5))
+            xs.append(100 * difference[i] / scale)
+            errors.append([100 * (difference[i] - low[i]) / scale, 100 * (high[i] - difference[i]) / scale])
+        ax.errorbar(xs, ys, xerr=np.array(errors).T if errors else None, fmt=style["marker"],
+                    color=style["color"], capsize=2, linewidth=1, label=name)
+    ax.axvline(0, color=CAPACITY_COLOUR, linewidth=1)
+    ax.set_yticks(y_positions, KEY_OUTCOMES)
+    ax.set_xlabel(f"paired difference to {reference!r} (% of its mean)")
+    ax.set_title("Effect of each scenario, with 95% confidence intervals")
+    ax.legend(loc="lower right")
+    stamp(fig, _stamp(manifest))
+    caption = (f"Mean paired difference to {reference!r} across {manifest['replications']} replications "
+               "with common random numbers, as a percentage of the reference mean (where the reference is "
+               "zero, in the outcome's own unit); bars: 95% confidence intervals of the paired difference.")
+    return ChartFile("differences", save(fig, out, "differences"), caption)
+
+
+def _occupancy(folder: Path, manifest: dict, out: Path) -> ChartFile:
+    columns = ["scenario", "replication", "day"] + [f"n_in_{name}" for name, _ in OCCUPANCY]
+    daily = _read_csv(folder / "daily_stocks.csv", columns)
+    scenario = np.array(daily["scenario"])
+    day = _floats(daily["day"]).astype(int)
+    replication = _floats(daily["replication"]).astype(int)
+    fig, axes = figure(7.5, 7.5, nrows=len(OCCUPANCY), ncols=1, sharex=True)
+    for ax, (resource, title) in zip(axes, OCCUPANCY, strict=True):
+        values = _floats(daily[f"n_in_{resource}"])
+        for index, spec in enumerate(manifest["scenarios"]):
+            mine = scenario == spec["name"]
+            days = np.unique(day[mine])
+            reps = np.unique(replication[mine])
+            matrix = np.full((reps.size, days.size), np.nan)
+            matrix[np.searchsorted(reps, replication[mine]), day[mine]] = values[mine]
+            p5, median, p95 = np.nanpercentile(matrix, [5, 50, 95], axis=0)
+            style = series_style(index)
+            ax.fill_between(days, p5, p95, color=style["color"], alpha=0.2, linewidth=0)
+            ax.plot(days, median, color=style["color"], linestyle=style["linestyle"], linewidth=1.2,
+                    label=f"{spec['name']} (capacity {spec['capacities'][resource]:,})")
+        ax.set_title(title)
+        ax.set_ylabel("places in use")
+        ax.legend(loc="upper right", fontsize=7)
+    axes[-1].set_xlabel("day of the measured period")
+    fig.tight_layout()
+    stamp(fig, _stamp(manifest))
+    caption = ("Places in use at the end of each day: median across replications (lines) and 5th to 95th "
+               "percentile (bands), per scenario; each scenario's capacity is in the legend.")
+    return ChartFile("occupancy", save(fig, out, "occupancy"), caption)
