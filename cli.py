@@ -219,6 +219,71 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
     click.echo(f"\nWall time {wall:.1f} s. Results in {folder}")
 
 
+@main.command()
+@click.argument("sweep_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Result folder (default: outputs/SWEEP-NAME).")
+@click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted sweep in --out, skipping finished runs.")
+def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool) -> None:
+    """Run a sweep file: a design over levers and uncertainties, every run written as it finishes."""
+    from sim.scenario import ScenarioError
+    from sim.sweep import load_sweep
+
+    try:
+        spec = load_sweep(sweep_file)
+    except ScenarioError as error:
+        _fail(str(error))
+    out = out or DEFAULT_OUTPUT_FOLDER / sweep_file.stem
+    started_file = out / "sweep.json"
+    if out.exists() and not resume:
+        _fail(f"{out}: a sweep result already exists here; add --resume to continue it, or choose "
+              "another --out")
+    if resume and started_file.exists():
+        import json
+
+        if json.loads(started_file.read_text())["fingerprint"] != spec.fingerprint:
+            _fail(f"{out}: was started from a different sweep file; resume it with the same file")
+    _check_writable(out)
+
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.run_folder import run_metadata, write_csv, write_json
+    from sim.sweep import design_points, run_sweep, tables
+
+    write_json(started_file, {"sweep_file": str(sweep_file), "fingerprint": spec.fingerprint})
+    total = len(design_points(spec)) * spec.replications
+    n_workers = _workers(workers, total)
+    click.echo(f"Sweep {spec.title!r}: {total} runs ({spec.design}), {n_workers} worker(s)")
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar:
+        def done(count: int, _: int) -> None:
+            bar.update(count)
+
+        if n_workers > 1:
+            with ProcessPoolExecutor(n_workers) as executor:
+                runs = run_sweep(spec, out, executor, done)
+        else:
+            runs = run_sweep(spec, out, None, done)
+    experiments, outcomes = tables(spec, runs)
+    for name, table in (("experiments.csv", experiments), ("outcomes.csv", outcomes)):
+        temporary = out / f".{name}.tmp"
+        write_csv(temporary, table)
+        os.replace(temporary, out / name)
+    manifest = {"kind": "sweep", "title": spec.title, "sweep_file": str(sweep_file), "sweep_text": spec.text,
+                "base": str(spec.base_file), "design": spec.design, "points": len(design_points(spec)),
+                "replications": spec.replications, "seed": spec.seed, "years": spec.years,
+                "varied": [d.name for d in spec.dimensions], "runs": len(runs),
+                "wall_seconds_this_session": round(time.perf_counter() - started, 3), **run_metadata()}
+    from sim.charts.sweep_charts import draw_sweep_charts
+
+    write_json(out / "manifest.json", {**manifest, "complete": False})
+    draw_sweep_charts(out)
+    write_json(out / "manifest.json", {**manifest, "complete": True})
+    click.echo(f"{len(runs)} runs in {out} (experiments.csv, outcomes.csv, charts/)")
+
+
 def _print_key_figures(results) -> None:
     from sim.reported_figures import KEY_OUTCOMES, REPORTED
     from sim.summary import mean_and_interval

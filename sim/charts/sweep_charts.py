@@ -1,0 +1,45 @@
+"""Charts of a sweep folder: each key outcome against each varied input, every run a point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sim.charts.run_charts import ChartFile, _floats, _read_csv
+from sim.charts.style import PALETTE, figure, save, stamp
+
+KEY_OUTCOMES = ("wait_officers_north_days_mean", "detention_child_days",
+                "share_unaccompanied_held_with_adults", "overflow_alternative_care")
+
+
+def draw_sweep_charts(folder: Path) -> list[ChartFile]:
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    experiments = _read_csv(folder / "experiments.csv")
+    outcomes = _read_csv(folder / "outcomes.csv")
+    inputs = manifest["varied"]
+    fig, axes = figure(2.6 * len(inputs) + 1, 2.2 * len(KEY_OUTCOMES) + 0.8, nrows=len(KEY_OUTCOMES),
+                       ncols=len(inputs), squeeze=False)
+    for row, outcome in enumerate(KEY_OUTCOMES):
+        y = _floats(outcomes[outcome])
+        for column, name in enumerate(inputs):
+            ax = axes[row][column]
+            x = _floats(experiments[name])
+            ax.scatter(x, y, s=8, color=PALETTE[2], edgecolor="black", linewidth=0.2, alpha=0.8)
+            if row == len(KEY_OUTCOMES) - 1:
+                ax.set_xlabel(name)
+            if column == 0:
+                ax.set_ylabel(outcome, fontsize=7)
+    fig.suptitle(f"{manifest['title']}: outcomes against varied inputs")
+    fig.tight_layout()
+    stamp(fig, f"{manifest['points']} points x {manifest['replications']} replication(s) | design "
+               f"{manifest['design']} | seed {manifest['seed']} | Amparo {manifest['amparo_version']}")
+    caption = ("Each dot is one run (one design point and one replication); the vertical spread at similar "
+               "inputs shows the variation between replications and the effect of the other inputs.")
+    chart = ChartFile("outcomes_by_input", save(fig, folder / "charts", "outcomes_by_input"), caption)
+    (folder / "charts" / "captions.md").write_text(
+        f"# Charts\n\n## {chart.name}\n\n{', '.join(p.name for p in chart.paths)}\n\n{caption}\n",
+        encoding="utf-8")
+    return [chart]
+
+
