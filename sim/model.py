@@ -234,7 +234,8 @@ def _child_row(child: Child) -> tuple:
 
 
 def _columns(rows: list[tuple], names: tuple[str, ...], float_columns: set[str]) -> Table:
-    matrix = np.array(rows, dtype=float) if rows else np.empty((0, len(names)))
+    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=float, count=len(rows) * len(names))
+    matrix = flat.reshape(len(rows), len(names))
     return {name: (matrix[:, i] if name in float_columns else matrix[:, i].astype(np.int64))
             for i, name in enumerate(names)}
 

@@ -12,6 +12,7 @@ of a day are the same children in every scenario.
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import TYPE_CHECKING
 
@@ -96,8 +97,7 @@ class Origin:
         child.accompanied = u[Chance.ACCOMPANIED] >= p.share_unaccompanied_south
         girls = p.share_girls_accompanied if child.accompanied else p.share_girls_unaccompanied
         _set_age_and_sex(child, p.share_under_12_south, girls)
-        position = u[Chance.ORIGIN]
-        country = sum(position >= edge for edge in self.central_american_cumulative)
+        country = bisect.bisect_right(self.central_american_cumulative, u[Chance.ORIGIN])
         child.origin = len(MEXICAN_STATES) + country
         child.far_from_border = True
         child.reason = _reason(u[Chance.REASON], p.share_leaving_for_work_central_america,
