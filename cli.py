@@ -284,6 +284,52 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool)
     click.echo(f"{len(runs)} runs in {out} (experiments.csv, outcomes.csv, charts/)")
 
 
+@main.command()
+@click.argument("result_folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
+def rerun(result_folder: Path, workers: int | None) -> None:
+    """Run again what produced RESULT_FOLDER (a run folder) and check the tables are identical."""
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.experiment import run_replications
+    from sim.run_folder import (
+        OutputError,
+        differing_tables,
+        parameters_from_manifest,
+        read_manifest,
+        write_run_folder,
+    )
+
+    try:
+        manifest = read_manifest(result_folder)
+    except OutputError as error:
+        _fail(str(error))
+    if manifest.get("kind") != "run":
+        _fail(f"{result_folder}: rerun reproduces run folders; this is a {manifest.get('kind')!r} result")
+    parameters = parameters_from_manifest(manifest)
+    replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
+    n_workers = _workers(workers, replications)
+    click.echo(f"Rerunning {manifest['scenario']['title']!r}: {replications} replication(s), seed {seed}, "
+               f"code then {manifest['git_commit']}")
+    started = time.perf_counter()
+    if n_workers > 1:
+        with ProcessPoolExecutor(n_workers) as executor:
+            results = run_replications(parameters, replications, seed, years, executor)
+    else:
+        results = run_replications(parameters, replications, seed, years)
+    with tempfile.TemporaryDirectory() as scratch:
+        again = write_run_folder(Path(scratch) / "again", scenario=manifest["scenario"],
+                                 parameters=parameters, results=results, years=years, base_seed=seed,
+                                 wall_seconds=time.perf_counter() - started,
+                                 records_replications=manifest["records_replications"])
+        differing = differing_tables(result_folder, again)
+    if differing:
+        click.echo(f"Not reproduced: {', '.join(differing)} differ from {result_folder}", err=True)
+        sys.exit(1)
+    click.echo("Reproduced bit for bit: every table is identical.")
+
+
 def _print_key_figures(results) -> None:
     from sim.reported_figures import KEY_OUTCOMES, REPORTED
     from sim.summary import mean_and_interval

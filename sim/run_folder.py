@@ -251,3 +251,39 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
         write_json(folder / "manifest.json", {**manifest, "complete": True})
 
     return write_atomically(target, fill, overwrite)
+
+
+#: The tables `amparo rerun` compares byte for byte.
+REPRODUCIBLE_TABLES = ("summary.csv", "outcomes_by_replication.csv", "daily_stocks.csv", "children.csv",
+                       "visits.csv", "stages.csv")
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a complete result folder (OutputError if missing or incomplete)."""
+    path = Path(folder) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OutputError(f"{folder}: not a result folder (no manifest.json)") from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise OutputError(f"{path}: cannot be read ({error})") from None
+    if manifest.get("complete") is not True:
+        raise OutputError(f"{path}: the result is incomplete (the run did not finish)")
+    return manifest
+
+
+def parameters_from_manifest(manifest: dict[str, Any]) -> Parameters:
+    """The exact parameters a run used, from its manifest."""
+    values = {name: (float(value) if isinstance(value, str) else value)
+              for name, value in manifest["parameters"].items()}
+    return Parameters(**values)
+
+
+def differing_tables(first: Path, second: Path) -> list[str]:
+    """Names of the reproducible tables whose bytes differ between two result folders."""
+    differing = []
+    for name in REPRODUCIBLE_TABLES:
+        a, b = Path(first) / name, Path(second) / name
+        if a.exists() != b.exists() or (a.exists() and a.read_bytes() != b.read_bytes()):
+            differing.append(name)
+    return differing

@@ -130,3 +130,15 @@ def test_help_and_scenarios_do_not_import_heavy_libraries():
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_rerun_reproduces_a_result_bit_for_bit_and_notices_a_change(tmp_path):
+    out = tmp_path / "original"
+    assert invoke("run", str(BASELINE), *QUICK, "--out", str(out)).exit_code == 0
+    again = CliRunner().invoke(cli.main, ["rerun", str(out), "-w", "1"])
+    assert again.exit_code == 0 and "bit for bit" in again.output
+    with open(out / "daily_stocks.csv", "a") as handle:
+        handle.write("0,0\n")
+    changed = CliRunner().invoke(cli.main, ["rerun", str(out), "-w", "1"])
+    assert changed.exit_code == 1 and "daily_stocks.csv" in changed.output
+    assert CliRunner().invoke(cli.main, ["rerun", str(tmp_path)]).exit_code == 1  # not a result folder
