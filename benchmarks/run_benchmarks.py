@@ -1,0 +1,145 @@
+"""Amparo's speed and memory, measured side by side with the fixed yardsticks in one run.
+
+    python benchmarks/run_benchmarks.py [--reps 5] [--quick]
+
+Runs, each in a fresh process so imports are excluded fairly: the Mesa and NumPy yardsticks
+(`../shared/yardsticks`, never edited), one simulated year of the baseline, the peak memory of a
+1-year and a 5-year run, and the throughput of 1 and 2 workers. Prints a table of medians and
+ratios with the machine and the date, and writes it to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+YARDSTICKS = ROOT.parent / "shared" / "yardsticks"
+
+ONE_YEAR = """
+import json, statistics, sys, time
+from sim.model import AmparoModel
+from sim.parameters import Parameters
+reps = int(sys.argv[1])
+AmparoModel(Parameters(), seed=10_000, years=0.1).run()  # warm-up
+times = []
+for seed in range(reps):
+    start = time.perf_counter()
+    model = AmparoModel(Parameters(), seed=seed, years=1.0)
+    model.run()
+    model.tables()
+    times.append(time.perf_counter() - start)
+print(json.dumps({"median_s": statistics.median(times)}))
+"""
+
+PEAK_MEMORY = """
+import json, resource, sys
+from sim.experiment import run_replication
+from sim.parameters import Parameters
+run_replication(Parameters(), seed=1, years=float(sys.argv[1]))
+print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+THROUGHPUT = """
+import json, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from sim.experiment import run_replications
+from sim.parameters import Parameters
+workers, runs = int(sys.argv[1]), int(sys.argv[2])
+start = time.perf_counter()
+if workers == 1:
+    run_replications(Parameters(), runs, 7, 1.0, keep_tables=False)
+else:
+    with ProcessPoolExecutor(workers) as executor:
+        run_replications(Parameters(), runs, 7, 1.0, executor, keep_tables=False)
+print(json.dumps({"years_per_minute": runs / (time.perf_counter() - start) * 60}))
+"""
+
+IMPORTS = """
+import json, sys
+from click.testing import CliRunner
+import cli
+CliRunner().invoke(cli.main, ["--help"])
+CliRunner().invoke(cli.main, ["scenarios"])
+print(json.dumps({"heavy": sorted(m for m in ("mesa", "scipy", "matplotlib") if m in sys.modules)}))
+"""
+
+
+def _python(code: str, *args: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _yardstick(variant: str, reps: int) -> float:
+    script = YARDSTICKS / "yardstick.py"
+    done = subprocess.run([sys.executable, str(script), variant, "--reps", str(reps)], capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])["median_s"]
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=5, help="repetitions behind each median")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions and no 5-year run")
+    args = parser.parse_args()
+    if not (YARDSTICKS / "yardstick.py").exists():
+        sys.exit(f"The yardsticks are not at {YARDSTICKS}: they must sit in ../shared/yardsticks")
+    reps = 3 if args.quick else args.reps
+
+    mesa = _yardstick("mesa", reps)
+    numpy = _yardstick("numpy", reps)
+    amparo = _python(ONE_YEAR, str(reps))["median_s"]
+    one_year = _python(PEAK_MEMORY, "1")["peak_rss_mb"]
+    five_years = None if args.quick else _python(PEAK_MEMORY, "5")["peak_rss_mb"]
+    runs = 4 if args.quick else 8
+    serial = _python(THROUGHPUT, "1", str(runs))["years_per_minute"]
+    parallel = _python(THROUGHPUT, "2", str(runs))["years_per_minute"]
+    heavy = _python(IMPORTS)["heavy"]
+
+    rows = [
+        ("Mesa yardstick, one year (median s)", f"{mesa:.3f}", ""),
+        ("NumPy yardstick, one year (median s)", f"{numpy:.3f}", ""),
+        ("Amparo baseline, one year + 90-day warm-up (median s)", f"{amparo:.3f}", ""),
+        ("Amparo / Mesa yardstick", f"{amparo / mesa:.2f}", "target <= 0.40"),
+        ("Amparo / NumPy yardstick", f"{amparo / numpy:.1f}", "reported"),
+        ("Peak RSS, 1-year run (MB)", f"{one_year:.0f}", ""),
+        ("Peak RSS, 5-year run (MB)", "not run (--quick)" if five_years is None else f"{five_years:.0f}", ""),
+        ("Peak memory 5 years / 1 year", "" if five_years is None else f"{five_years / one_year:.2f}",
+         "target <= 1.25"),
+        ("Simulated years per minute, 1 worker", f"{serial:.1f}", ""),
+        ("Simulated years per minute, 2 workers", f"{parallel:.1f}", "also calibration throughput"),
+        ("Throughput 2 workers / 1 worker", f"{parallel / serial:.2f}", "target >= 1.8"),
+        ("Heavy imports by `amparo --help` and `amparo scenarios`", ", ".join(heavy) or "none",
+         "target: none"),
+    ]
+    stamp = (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_cpu()}, {os.cpu_count()} cores, Python "
+             f"{platform.python_version()}; medians of {reps} repetitions, all measured in this one run")
+    table = ["| measure | value | target |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    print(stamp)
+    print("\n".join(table))
+    document = ROOT / "docs" / "performance.md"
+    header = ("# Performance\n\nProduced by `python benchmarks/run_benchmarks.py` (`make benchmark`). "
+              "Ratios are measured side by side in one run; absolute times drift between machines.\n\n")
+    document.write_text(header + f"{stamp}\n\n" + "\n".join(table) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
