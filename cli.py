@@ -6,6 +6,7 @@ so `amparo --help` and `amparo scenarios` answer at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -18,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_SCENARIO_FOLDER = HERE / "scenarios"
 DEFAULT_OUTPUT_FOLDER = Path("outputs")
 EXIT_INTERNAL_ERROR = 3
+EXIT_INTERRUPTED = 130
 
 
 def _fail(message: str) -> None:
@@ -46,6 +48,34 @@ def _check_writable(folder: Path) -> None:
 
 def _workers(requested: int | None, tasks: int) -> int:
     return max(1, min(requested or os.cpu_count() or 1, tasks))
+
+
+@contextlib.contextmanager
+def _executor(n_workers: int):
+    """A process pool for more than one worker, else None (run in this process)."""
+    if n_workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(n_workers) as executor:
+            yield executor
+    else:
+        yield None
+
+
+@contextlib.contextmanager
+def _simulation_guard(after_interrupt: str = "no result was written"):
+    """Turn a broken model invariant or Ctrl-C into one clear message and exit code."""
+    from sim.invariants import InvariantViolation
+
+    try:
+        yield
+    except InvariantViolation as error:
+        click.echo(f"Internal error: the model broke its own rules ({error}); {after_interrupt}. "
+                   "Please report this with the input file and seed.", err=True)
+        sys.exit(EXIT_INTERNAL_ERROR)
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrupted: {after_interrupt}.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -104,30 +134,18 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
         _fail(f"{out}: a result already exists here; choose another --out or add --overwrite")
     _check_writable(out.parent)
 
-    from concurrent.futures import ProcessPoolExecutor
-
     from sim.experiment import run_replications
-    from sim.invariants import InvariantViolation
     from sim.run_folder import OutputError, write_run_folder
 
     n_workers = _workers(workers, replications)
     click.echo(f"Running {loaded.title!r}: {replications} replication(s) of {years:g} year(s), "
                f"seed {seed}, {n_workers} worker(s)")
     started = time.perf_counter()
-    try:
-        with click.progressbar(length=replications, label="Replications", show_eta=True,
-                               file=sys.stderr) as bar:
-            if n_workers > 1:
-                with ProcessPoolExecutor(n_workers) as executor:
-                    results = run_replications(loaded.parameters, replications, seed, years, executor,
-                                               keep_tables=True, on_done=lambda _: bar.update(1))
-            else:
-                results = run_replications(loaded.parameters, replications, seed, years,
-                                           keep_tables=True, on_done=lambda _: bar.update(1))
-    except InvariantViolation as error:
-        click.echo(f"Internal error: the model broke its own rules ({error}). No result was written. "
-                   "Please report this with the scenario file and seed.", err=True)
-        sys.exit(EXIT_INTERNAL_ERROR)
+    with (_simulation_guard(), _executor(n_workers) as executor,
+          click.progressbar(length=replications, label="Replications", show_eta=True,
+                            file=sys.stderr) as bar):
+        results = run_replications(loaded.parameters, replications, seed, years, executor,
+                                   keep_tables=True, on_done=lambda _: bar.update(1))
     wall = time.perf_counter() - started
 
     def draw(folder: Path) -> None:
@@ -173,8 +191,6 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
         _fail(f"{out}: a result already exists here; choose another --out or add --overwrite")
     _check_writable(out.parent)
 
-    from concurrent.futures import ProcessPoolExecutor
-
     from sim.compare import KEY_OUTCOMES, comparison_rows, run_scenarios
     from sim.run_folder import OutputError, write_comparison_folder
 
@@ -184,12 +200,9 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
                f"{n_workers} worker(s)")
     started = time.perf_counter()
     pairs = [(name, scenario.parameters) for name, scenario in zip(names, loaded, strict=True)]
-    with click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar:
-        if n_workers > 1:
-            with ProcessPoolExecutor(n_workers) as executor:
-                runs = run_scenarios(pairs, replications, seed, years, executor, lambda _: bar.update(1))
-        else:
-            runs = run_scenarios(pairs, replications, seed, years, None, lambda _: bar.update(1))
+    with (_simulation_guard(), _executor(n_workers) as executor,
+          click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar):
+        runs = run_scenarios(pairs, replications, seed, years, executor, lambda _: bar.update(1))
     wall = time.perf_counter() - started
     rows = comparison_rows(runs)
 
@@ -247,8 +260,6 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool)
             _fail(f"{out}: was started from a different sweep file; resume it with the same file")
     _check_writable(out)
 
-    from concurrent.futures import ProcessPoolExecutor
-
     from sim.run_folder import run_metadata, write_csv, write_json
     from sim.sweep import design_points, run_sweep, tables
 
@@ -257,15 +268,10 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool)
     n_workers = _workers(workers, total)
     click.echo(f"Sweep {spec.title!r}: {total} runs ({spec.design}), {n_workers} worker(s)")
     started = time.perf_counter()
-    with click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar:
-        def done(count: int, _: int) -> None:
-            bar.update(count)
-
-        if n_workers > 1:
-            with ProcessPoolExecutor(n_workers) as executor:
-                runs = run_sweep(spec, out, executor, done)
-        else:
-            runs = run_sweep(spec, out, None, done)
+    saved = f"finished runs are saved in {out}; continue with --resume"
+    with (_simulation_guard(saved), _executor(n_workers) as executor,
+          click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar):
+        runs = run_sweep(spec, out, executor, lambda count, _: bar.update(count))
     experiments, outcomes = tables(spec, runs)
     for name, table in (("experiments.csv", experiments), ("outcomes.csv", outcomes)):
         temporary = out / f".{name}.tmp"
@@ -290,7 +296,6 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool)
 def rerun(result_folder: Path, workers: int | None) -> None:
     """Run again what produced RESULT_FOLDER (a run folder) and check the tables are identical."""
     import tempfile
-    from concurrent.futures import ProcessPoolExecutor
 
     from sim.experiment import run_replications
     from sim.run_folder import (
@@ -313,11 +318,8 @@ def rerun(result_folder: Path, workers: int | None) -> None:
     click.echo(f"Rerunning {manifest['scenario']['title']!r}: {replications} replication(s), seed {seed}, "
                f"code then {manifest['git_commit']}")
     started = time.perf_counter()
-    if n_workers > 1:
-        with ProcessPoolExecutor(n_workers) as executor:
-            results = run_replications(parameters, replications, seed, years, executor)
-    else:
-        results = run_replications(parameters, replications, seed, years)
+    with _simulation_guard(), _executor(n_workers) as executor:
+        results = run_replications(parameters, replications, seed, years, executor)
     with tempfile.TemporaryDirectory() as scratch:
         again = write_run_folder(Path(scratch) / "again", scenario=manifest["scenario"],
                                  parameters=parameters, results=results, years=years, base_seed=seed,

@@ -142,3 +142,18 @@ def test_rerun_reproduces_a_result_bit_for_bit_and_notices_a_change(tmp_path):
     changed = CliRunner().invoke(cli.main, ["rerun", str(out), "-w", "1"])
     assert changed.exit_code == 1 and "daily_stocks.csv" in changed.output
     assert CliRunner().invoke(cli.main, ["rerun", str(tmp_path)]).exit_code == 1  # not a result folder
+
+
+def test_a_broken_invariant_is_an_internal_error_and_writes_nothing(tmp_path, monkeypatch):
+    import sim.experiment
+    from sim.invariants import InvariantViolation
+
+    def broken(*_args, **_kwargs):
+        raise InvariantViolation("3 children were created but 2 have records")
+
+    monkeypatch.setattr(sim.experiment, "check_invariants", broken)
+    out = tmp_path / "never"
+    result = CliRunner().invoke(cli.main, ["run", str(BASELINE), *QUICK, "--out", str(out)])
+    assert result.exit_code == cli.EXIT_INTERNAL_ERROR
+    assert "Internal error" in result.output and "2 have records" in result.output
+    assert not out.exists()
