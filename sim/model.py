@@ -19,7 +19,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.child import Child, Exit, Route, Stage
+from sim.child import Child, Exit, Stage
 from sim.parameters import DAYS_PER_YEAR, Parameters
 from sim.random_streams import RandomStreams
 from sim.resources import AlternativeCare, CareUnit, ChildProtectionOfficer, MigrationStation, Shelter
@@ -240,5 +240,5 @@ def _columns(rows: list[tuple], names: tuple[str, ...], float_columns: set[str])
             for i, name in enumerate(names)}
 
 
-__all__ = ["AmparoModel", "CHILD_COLUMNS", "RESOURCE_NAMES", "Route", "Table", "daily_columns",
+__all__ = ["AmparoModel", "CHILD_COLUMNS", "RESOURCE_NAMES", "Table", "daily_columns",
            "resource_capacities"]

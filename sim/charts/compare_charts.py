@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.charts.run_charts import ChartFile, _floats, _read_csv
+from sim.charts.run_charts import ChartFile, as_floats, read_columns
 from sim.charts.style import CAPACITY_COLOUR, figure, save, series_style, stamp
 from sim.compare import KEY_OUTCOMES
 
@@ -37,14 +37,14 @@ def _stamp(manifest: dict) -> str:
 
 
 def _forest(folder: Path, manifest: dict, out: Path) -> ChartFile:
-    table = _read_csv(folder / "comparison.csv")
+    table = read_columns(folder / "comparison.csv")
     names = [s["name"] for s in manifest["scenarios"]]
     reference = names[0]
     outcome = np.array(table["outcome"])
     scenario = np.array(table["scenario"])
-    mean = _floats(table["mean"])
-    difference = _floats(table["difference"])
-    low, high = _floats(table["difference_ci_low"]), _floats(table["difference_ci_high"])
+    mean = as_floats(table["mean"])
+    difference = as_floats(table["difference"])
+    low, high = as_floats(table["difference_ci_low"]), as_floats(table["difference_ci_high"])
     others = names[1:]
     fig, ax = figure(7.5, 0.45 * len(KEY_OUTCOMES) * max(1, len(others)) ** 0.5 + 1.5)
     y_positions = np.arange(len(KEY_OUTCOMES))[::-1]
@@ -80,13 +80,13 @@ def _forest(folder: Path, manifest: dict, out: Path) -> ChartFile:
 
 def _occupancy(folder: Path, manifest: dict, out: Path) -> ChartFile:
     columns = ["scenario", "replication", "day"] + [f"n_in_{name}" for name, _ in OCCUPANCY]
-    daily = _read_csv(folder / "daily_stocks.csv", columns)
+    daily = read_columns(folder / "daily_stocks.csv", columns)
     scenario = np.array(daily["scenario"])
-    day = _floats(daily["day"]).astype(int)
-    replication = _floats(daily["replication"]).astype(int)
+    day = as_floats(daily["day"]).astype(int)
+    replication = as_floats(daily["replication"]).astype(int)
     fig, axes = figure(7.5, 7.5, nrows=len(OCCUPANCY), ncols=1, sharex=True)
     for ax, (resource, title) in zip(axes, OCCUPANCY, strict=True):
-        values = _floats(daily[f"n_in_{resource}"])
+        values = as_floats(daily[f"n_in_{resource}"])
         for index, spec in enumerate(manifest["scenarios"]):
             mine = scenario == spec["name"]
             days = np.unique(day[mine])

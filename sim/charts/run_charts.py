@@ -46,7 +46,8 @@ class ChartFile:
     caption: str
 
 
-def _read_csv(path: Path, columns: list[str] | None = None) -> dict[str, list[str]]:
+def read_columns(path: Path, columns: list[str] | None = None) -> dict[str, list[str]]:
+    """The named columns (default: all) of a CSV file, as lists of text."""
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         wanted = columns or reader.fieldnames or []
@@ -57,7 +58,8 @@ def _read_csv(path: Path, columns: list[str] | None = None) -> dict[str, list[st
     return data
 
 
-def _floats(values: list[str]) -> np.ndarray:
+def as_floats(values: list[str]) -> np.ndarray:
+    """Text cells as floats; empty or "nan" cells become NaN."""
     return np.array([float(v) if v not in ("", "nan") else np.nan for v in values], dtype=float)
 
 
@@ -74,7 +76,8 @@ def draw_run_charts(run_folder: Path) -> list[ChartFile]:
     out = run_folder / "charts"
     charts = [_flows(run_folder, manifest, out), _occupancy(run_folder, manifest, out)]
     if (run_folder / "visits.csv").exists():
-        visits = _read_csv(run_folder / "visits.csv", ["resource", "requested_at", "started_at", "ended_at"])
+        columns = ["resource", "requested_at", "started_at", "ended_at"]
+        visits = read_columns(run_folder / "visits.csv", columns)
         charts.append(_waiting_times(visits, manifest, out))
         charts.append(_detention_days(visits, manifest, out))
     lines = ["# Charts", ""]
@@ -85,10 +88,10 @@ def draw_run_charts(run_folder: Path) -> list[ChartFile]:
 
 
 def _flows(folder: Path, manifest: dict, out: Path) -> ChartFile:
-    summary = _read_csv(folder / "summary.csv")
+    summary = read_columns(folder / "summary.csv")
     row_of = {name: i for i, name in enumerate(summary["outcome"])}
-    means = _floats(summary["mean"])
-    lows, highs = _floats(summary["ci_low"]), _floats(summary["ci_high"])
+    means = as_floats(summary["mean"])
+    lows, highs = as_floats(summary["ci_low"]), as_floats(summary["ci_high"])
     fig, ax = figure(7.5, 5.0)
     labels, values, errors, colours = [], [], [], []
     for side, outcome, label in FLOWS:
@@ -115,7 +118,7 @@ def _flows(folder: Path, manifest: dict, out: Path) -> ChartFile:
 def _occupancy(folder: Path, manifest: dict, out: Path) -> ChartFile:
     names = ["replication", "day"] + [f"n_in_{r}" for r, _, _ in RESOURCES] + \
             [f"n_waiting_{r}" for r, _, _ in RESOURCES]
-    daily = {k: _floats(v) for k, v in _read_csv(folder / "daily_stocks.csv", names).items()}
+    daily = {k: as_floats(v) for k, v in read_columns(folder / "daily_stocks.csv", names).items()}
     days = np.unique(daily["day"])
     replications = np.unique(daily["replication"])
     fig, axes = figure(9.0, 7.5, nrows=3, ncols=2, sharex=True)
@@ -148,7 +151,7 @@ def _occupancy(folder: Path, manifest: dict, out: Path) -> ChartFile:
 
 def _waiting_times(visits: dict[str, list[str]], manifest: dict, out: Path) -> ChartFile:
     resource = np.array(visits["resource"])
-    waits = _floats(visits["started_at"]) - _floats(visits["requested_at"])
+    waits = as_floats(visits["started_at"]) - as_floats(visits["requested_at"])
     fig, axes = figure(9.0, 7.0, nrows=3, ncols=2)
     for ax, (name, title, _) in zip(np.ravel(axes), RESOURCES, strict=True):
         mine = waits[(resource == name) & ~np.isnan(waits)]
@@ -181,7 +184,7 @@ def _waiting_times(visits: dict[str, list[str]], manifest: dict, out: Path) -> C
 
 def _detention_days(visits: dict[str, list[str]], manifest: dict, out: Path) -> ChartFile:
     resource = np.array(visits["resource"])
-    stays = _floats(visits["ended_at"]) - _floats(visits["started_at"])
+    stays = as_floats(visits["ended_at"]) - as_floats(visits["started_at"])
     stays = stays[(resource == "migration_stations") & ~np.isnan(stays)]
     fig, ax = figure(7.0, 4.0)
     limit = manifest["parameters"]["max_detention_days"]

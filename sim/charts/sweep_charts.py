@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sim.charts.run_charts import ChartFile, _floats, _read_csv
+from sim.charts.run_charts import ChartFile, as_floats, read_columns
 from sim.charts.style import PALETTE, figure, save, stamp
 
 KEY_OUTCOMES = ("wait_officers_north_days_mean", "detention_child_days",
@@ -15,16 +15,16 @@ KEY_OUTCOMES = ("wait_officers_north_days_mean", "detention_child_days",
 def draw_sweep_charts(folder: Path) -> list[ChartFile]:
     folder = Path(folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    experiments = _read_csv(folder / "experiments.csv")
-    outcomes = _read_csv(folder / "outcomes.csv")
+    experiments = read_columns(folder / "experiments.csv")
+    outcomes = read_columns(folder / "outcomes.csv")
     inputs = manifest["varied"]
     fig, axes = figure(2.6 * len(inputs) + 1, 2.2 * len(KEY_OUTCOMES) + 0.8, nrows=len(KEY_OUTCOMES),
                        ncols=len(inputs), squeeze=False)
     for row, outcome in enumerate(KEY_OUTCOMES):
-        y = _floats(outcomes[outcome])
+        y = as_floats(outcomes[outcome])
         for column, name in enumerate(inputs):
             ax = axes[row][column]
-            x = _floats(experiments[name])
+            x = as_floats(experiments[name])
             ax.scatter(x, y, s=8, color=PALETTE[2], edgecolor="black", linewidth=0.2, alpha=0.8)
             if row == len(KEY_OUTCOMES) - 1:
                 ax.set_xlabel(name)
