@@ -394,7 +394,7 @@ def check_value(name: str, value: Any) -> str | None:
         return f"must be {describe_allowed(f)}, got {value!r}"
     if kind is int and not (isinstance(value, int) or (math.isfinite(value) and value == int(value))):
         return f"must be {describe_allowed(f)}, got {value!r}"
-    if math.isnan(value):
+    if isinstance(value, float) and math.isnan(value):
         return f"must be {describe_allowed(f)}, got NaN"
     low, high = f.metadata["low"], f.metadata["high"]
     if (low is not None and value < low) or (high is not None and value > high):
