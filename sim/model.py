@@ -6,7 +6,9 @@ event calendar. Finished children leave the Mesa model at once; their records st
 
 The model does no input or output and draws no charts: `tables()` returns plain column tables
 (children, visits to resources, stage entries, daily stocks) from which `sim.outcomes` derives
-every reported number.
+every reported number. Records are appended as plain rows and compacted into small numpy columns
+every few thousand rows (`Records`), so memory grows by a few dozen bytes per finished child, not
+by Python objects.
 """
 
 from __future__ import annotations
@@ -40,6 +42,41 @@ CHILD_COLUMNS = ("child_id", "route", "origin", "age", "girl", "accompanied", "r
                  "far_from_border", "trafficking_victim", "in_need_of_protection",
                  "harmed_in_transit", "screened_by_officer", "needs_detected", "held_with_adults",
                  "detained", "departed_at", "apprehended_at", "exit", "exited_at")
+VISIT_COLUMNS = ("child_id", "resource", "requested_at", "started_at", "ended_at")
+STAGE_COLUMNS = ("child_id", "stage", "entered_at")
+TIME_COLUMNS = frozenset({"departed_at", "apprehended_at", "exited_at", "requested_at", "started_at",
+                          "ended_at", "entered_at"})
+#: Rows kept as Python tuples before they are compacted into numpy columns.
+CHUNK_ROWS = 16_384
+
+
+class Records:
+    """One table's rows: appended as tuples to `rows` (cheap), compacted into numpy column chunks
+    every `CHUNK_ROWS` rows (small: identifiers as int32, codes and flags as int8, times float64).
+
+    `table()` returns int64 and float64 columns, the same numbers the rows held.
+    """
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.rows: list[tuple] = []  # appended to directly by the model and the resources
+        self._chunks: list[list[np.ndarray]] = []
+        self._storage = [np.float64 if name in TIME_COLUMNS
+                         else np.int32 if name == "child_id" else np.int8 for name in names]
+
+    def compact_if_full(self) -> None:
+        if len(self.rows) >= CHUNK_ROWS:
+            self._chunks.append([column.astype(dtype) for column, dtype in
+                                 zip(_matrix(self.rows, self.names).T, self._storage, strict=True)])
+            self.rows.clear()  # the same list: the resources hold a reference to it
+
+    def table(self, extra_rows: list[tuple] = ()) -> Table:
+        matrix = _matrix(self.rows + list(extra_rows), self.names)
+        table = {}
+        for i, name in enumerate(self.names):
+            kind = np.float64 if name in TIME_COLUMNS else np.int64
+            table[name] = np.concatenate([chunk[i] for chunk in self._chunks] + [matrix[:, i]]).astype(kind)
+        return table
 
 
 class AmparoModel(mesa.Model):
@@ -58,9 +95,12 @@ class AmparoModel(mesa.Model):
         self._sequence = itertools.count()
 
         # records, one row each (see tables())
-        self.visit_records: list[tuple] = []
-        self.stage_records: list[tuple] = []
-        self.child_records: list[tuple] = []
+        self.visits = Records(VISIT_COLUMNS)
+        self.stages = Records(STAGE_COLUMNS)
+        self.children = Records(CHILD_COLUMNS)
+        self.visit_records = self.visits.rows
+        self.stage_records = self.stages.rows
+        self.child_records = self.children.rows
         self.daily_records: list[tuple] = []
         self.n_in_stage = [0] * len(Stage)
         self.n_created = 0
@@ -106,6 +146,8 @@ class AmparoModel(mesa.Model):
         day = self.day
         self.origin.depart(day)
         self._process_events_until(day + 1.0)
+        for records in (self.visits, self.stages, self.children):
+            records.compact_if_full()
         self.day = day + 1
         self.now = float(self.day)
         if day >= self.warmup_days:
@@ -124,16 +166,16 @@ class AmparoModel(mesa.Model):
         while self.running:
             self.step()
 
-    def schedule(self, time: float, action: Callable[[Any, float], None], subject: Any) -> None:
-        """Make `action(subject, time)` happen at `time`."""
-        heapq.heappush(self._events, (time, next(self._sequence), action, subject))
+    def schedule(self, time: float, action: Callable[[Any, float], None], subject: Any,
+                 _push: Callable = heapq.heappush) -> None:
+        """Make `action(subject, time)` happen at `time` (ties: in the order they were scheduled)."""
+        _push(self._events, (time, next(self._sequence), action, subject))
 
     def _process_events_until(self, end: float) -> None:
         events = self._events
         pop = heapq.heappop
         while events and events[0][0] < end:
             time, _, action, subject = pop(events)
-            self.now = time
             action(subject, time)
 
     def _start_measuring(self) -> None:
@@ -193,15 +235,12 @@ class AmparoModel(mesa.Model):
         the end of each measured day and the day's flows.
         """
         still_here = [_child_row(agent) for agent in self.agents_by_type.get(Child, [])]
-        children = _columns(self.child_records + still_here, CHILD_COLUMNS,
-                            float_columns={"departed_at", "apprehended_at", "exited_at"})
+        children = self.children.table(still_here)
         open_visits = [row for resource in self.resources for row in resource.open_visit_rows()]
-        visits = _columns(self.visit_records + open_visits,
-                          ("child_id", "resource", "requested_at", "started_at", "ended_at"),
-                          float_columns={"requested_at", "started_at", "ended_at"})
-        stages = _columns(self.stage_records, ("child_id", "stage", "entered_at"),
-                          float_columns={"entered_at"})
-        daily = _columns(self.daily_records, daily_columns(), float_columns=set())
+        visits = self.visits.table(open_visits)
+        stages = self.stages.table()
+        daily_matrix = _matrix(self.daily_records, daily_columns())
+        daily = {name: daily_matrix[:, i].astype(np.int64) for i, name in enumerate(daily_columns())}
         return {"children": children, "visits": visits, "stages": stages, "daily": daily}
 
 
@@ -233,12 +272,11 @@ def _child_row(child: Child) -> tuple:
             child.apprehended_at, int(child.exit), child.exited_at)
 
 
-def _columns(rows: list[tuple], names: tuple[str, ...], float_columns: set[str]) -> Table:
+def _matrix(rows: list[tuple], names: tuple[str, ...]) -> np.ndarray:
+    """Rows of numbers as a float matrix, one column per name."""
     flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=float, count=len(rows) * len(names))
-    matrix = flat.reshape(len(rows), len(names))
-    return {name: (matrix[:, i] if name in float_columns else matrix[:, i].astype(np.int64))
-            for i, name in enumerate(names)}
+    return flat.reshape(len(rows), len(names))
 
 
-__all__ = ["AmparoModel", "CHILD_COLUMNS", "RESOURCE_NAMES", "Table", "daily_columns",
+__all__ = ["AmparoModel", "CHILD_COLUMNS", "RESOURCE_NAMES", "Records", "Table", "daily_columns",
            "resource_capacities"]
