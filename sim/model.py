@@ -193,7 +193,7 @@ class AmparoModel(mesa.Model):
         counts[stage] += 1
         child.stage = stage
         child.stage_entered_at = now
-        self.stage_records.append((child.unique_id, int(stage), now))
+        self.stage_records.append((child.unique_id, stage, now))
 
     def exit(self, child: Child, how: Exit, now: float) -> None:
         """`child`'s journey ends: record them and remove them from the Mesa model."""
@@ -202,7 +202,7 @@ class AmparoModel(mesa.Model):
         child.stage = Stage.EXITED
         child.exit = how
         child.exited_at = now
-        self.stage_records.append((child.unique_id, int(Stage.EXITED), now))
+        self.stage_records.append((child.unique_id, Stage.EXITED, now))
         self.child_records.append(_child_row(child))
         child.remove()
 
@@ -265,11 +265,12 @@ def daily_columns() -> tuple[str, ...]:
 
 
 def _child_row(child: Child) -> tuple:
-    return (child.unique_id, int(child.route), child.origin, child.age, child.girl, child.accompanied,
-            int(child.reason), child.far_from_border, child.trafficking_victim,
+    # enum members are ints: they go into the float matrix as they are
+    return (child.unique_id, child.route, child.origin, child.age, child.girl, child.accompanied,
+            child.reason, child.far_from_border, child.trafficking_victim,
             child.in_need_of_protection, child.harmed_in_transit, child.screened_by_officer,
             child.needs_detected, child.held_with_adults, child.detained, child.departed_at,
-            child.apprehended_at, int(child.exit), child.exited_at)
+            child.apprehended_at, child.exit, child.exited_at)
 
 
 def _matrix(rows: list[tuple], names: tuple[str, ...]) -> np.ndarray:

@@ -27,6 +27,7 @@ class RandomStreams:
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
         self._generators: dict[str, np.random.Generator] = {}
+        self._keys: dict[str, int] = {}
 
     def __getitem__(self, name: str) -> np.random.Generator:
         generator = self._generators.get(name)
@@ -39,7 +40,10 @@ class RandomStreams:
     def for_day(self, name: str, day: int) -> np.random.Generator:
         """A fresh generator for stream `name` on day `day`: what one day draws never shifts
         what another day draws, whatever a scenario changes."""
-        sequence = np.random.SeedSequence(self.seed, spawn_key=(stream_key(name), int(day)))
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = stream_key(name)
+        sequence = np.random.SeedSequence(self.seed, spawn_key=(key, int(day)))
         return np.random.Generator(np.random.PCG64(sequence))
 
 

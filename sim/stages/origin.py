@@ -29,6 +29,7 @@ CENTRAL_AMERICAN_ORIGINS = ("Guatemala", "Honduras", "El Salvador", "other")
 ORIGINS: tuple[str, ...] = MEXICAN_STATES + CENTRAL_AMERICAN_ORIGINS
 ORIGIN_CODE = {name: code for code, name in enumerate(ORIGINS)}
 _FAR_FROM_BORDER = tuple(state not in NORTHERN_BORDER_STATES for state in MEXICAN_STATES)
+_DAYS_ABROAD = int(Chance.DAYS_ABROAD)
 
 
 class Origin:
@@ -65,17 +66,21 @@ class Origin:
         departure_times = (day + np.sort(generator.random(n))).tolist()
         chances = generator.random((n, N_CHANCES)).tolist()
         normals = generator.standard_normal((n, N_NORMALS)).tolist()
-        describe = self._describe_mexican if route is Route.NORTH else self._describe_central_american
-        for departed_at, child_chances, child_normals in zip(departure_times, chances, normals,
-                                                             strict=True):
-            child = Child(model, route, departed_at, child_chances, child_normals)
-            describe(child)
-            if route is Route.NORTH:
-                days_abroad = -self.days_abroad_mean * math.log1p(-child_chances[Chance.DAYS_ABROAD])
-                model.enter_stage(child, Stage.ABROAD, departed_at)
-                model.schedule(departed_at + days_abroad, model.northern_border.receive, child)
-            else:
-                model.transit.enter(child, departed_at)
+        rows = zip(departure_times, chances, normals, strict=True)
+        if route is Route.NORTH:
+            describe, enter_stage, schedule = self._describe_mexican, model.enter_stage, model.schedule
+            receive, mean, days_abroad = model.northern_border.receive, self.days_abroad_mean, _DAYS_ABROAD
+            for departed_at, child_chances, child_normals in rows:
+                child = Child(model, route, departed_at, child_chances, child_normals)
+                describe(child)
+                enter_stage(child, Stage.ABROAD, departed_at)
+                schedule(departed_at + -mean * math.log1p(-child_chances[days_abroad]), receive, child)
+        else:
+            describe, enter_transit = self._describe_central_american, model.transit.enter
+            for departed_at, child_chances, child_normals in rows:
+                child = Child(model, route, departed_at, child_chances, child_normals)
+                describe(child)
+                enter_transit(child, departed_at)
 
     def _describe_mexican(self, child: Child) -> None:
         p, u = self.p, child.chances
