@@ -104,6 +104,7 @@ def main() -> None:
         sys.exit(f"The yardsticks are not at {YARDSTICKS}: they must sit in ../shared/yardsticks")
     reps = 3 if args.quick else args.reps
 
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     mesa = _yardstick("mesa", reps)
     numpy = _yardstick("numpy", reps)
     amparo = _python(ONE_YEAR, str(reps))["median_s"]
@@ -130,8 +131,11 @@ def main() -> None:
         ("Heavy imports by `amparo --help` and `amparo scenarios`", ", ".join(heavy) or "none",
          "target: none"),
     ]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     stamp = (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_cpu()}, {os.cpu_count()} cores, Python "
-             f"{platform.python_version()}; medians of {reps} repetitions, all measured in this one run")
+             f"{platform.python_version()}; medians of {reps} repetitions, all measured in this one run; "
+             f"load average {load_before:.2f} before and {load:.2f} after (other work on the machine "
+             "slows every row and lowers the 2-worker gain)")
     table = ["| measure | value | target |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
     print(stamp)
     print("\n".join(table))
