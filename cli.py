@@ -332,6 +332,70 @@ def rerun(result_folder: Path, workers: int | None) -> None:
     click.echo("Reproduced bit for bit: every table is identical.")
 
 
+#: What `amparo explore` needs beyond the core install, and how to get it.
+EXPLORE_INSTALL = ("pip install -c requirements.lock -e '.[explore]' (in this project: "
+                   ".venv/bin/pip install -c requirements.lock -e '.[explore]')")
+
+
+@main.command()
+@click.argument("scenario", required=False, type=click.Path(path_type=Path, dir_okay=False),
+                default=DEFAULT_SCENARIO_FOLDER / "baseline_2008.toml")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the page on this computer (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default serves this computer only.")
+@click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**63 - 1),
+              help="Seed of the explored run; Reset keeps it, so the same children arrive.")
+def explore(scenario: Path, port: int, host: str, seed: int) -> None:
+    """Serve an interactive page on localhost: sliders for SCENARIO's levers and main uncertainties
+    (default: the 2008 baseline), play / step / reset, and live charts of stages and occupancy."""
+    import importlib.util
+    import subprocess
+
+    loaded = _load(scenario)
+    missing = [name for name in ("solara", "solara_assets") if importlib.util.find_spec(name) is None]
+    if missing:
+        _fail(f"amparo explore needs the optional explorer packages ({', '.join(missing)} not installed); "
+              f"install them with: {EXPLORE_INSTALL}")
+    environment = {**os.environ, "AMPARO_EXPLORE_SCENARIO": str(scenario.resolve()),
+                   "AMPARO_EXPLORE_SEED": str(seed)}
+    command = [sys.executable, "-m", "solara", "run", "sim.explorer_app", "--host", host, "--port", str(port),
+               "--production", "--no-open", "--log-level", "warning"]
+    shown_port = port or "a free port"
+    click.echo(f"Exploring {loaded.title!r} at http://{host}:{shown_port}/ (seed {seed}); Ctrl-C stops it.")
+    try:
+        completed = subprocess.run(command, env=environment, cwd=HERE, check=False)
+    except KeyboardInterrupt:
+        click.echo("\nExplorer stopped.", err=True)
+        return
+    if completed.returncode not in (0, -2, 130):
+        _fail(f"the explorer's server stopped with exit code {completed.returncode}")
+
+
+@main.command()
+@click.argument("result_folders", nargs=-1, required=True, metavar="RESULT_DIR...",
+                type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="The HTML file (default: outputs/report-DATE-TIME.html); the Markdown version and its "
+                   "images are written next to it.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing report.")
+def report(result_folders: tuple[Path, ...], out: Path | None, overwrite: bool) -> None:
+    """Turn result folders of run, compare, sweep (and any other kind) into one self-contained HTML
+    brief, with images embedded so it opens offline, plus a Markdown version."""
+    from sim.report import ReportError, write_report
+
+    if out is None:
+        out = DEFAULT_OUTPUT_FOLDER / f"report-{datetime.now().strftime('%Y%m%d-%H%M%S')}.html"
+    if out.suffix.lower() not in (".html", ".htm"):
+        _fail(f"{out}: --out names the HTML file and must end in .html")
+    try:
+        html_file, markdown_file, image_folder = write_report(list(result_folders), out, overwrite)
+    except ReportError as error:
+        _fail(str(error))
+    click.echo(f"Report of {len(result_folders)} result(s): {html_file} (self-contained; attach it to an "
+               f"email) and {markdown_file} (images in {image_folder})")
+
+
 def _print_key_figures(results) -> None:
     from sim.reported_figures import KEY_OUTCOMES, REPORTED
     from sim.summary import mean_and_interval
