@@ -8,8 +8,10 @@ PYTHON ?= $(shell for candidate in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the explorer's packages and the browser tests' driver; Debian's chromium when root can install it
+BROWSER_STAMP := $(VENV)/.installed-browser
 
-.PHONY: run test install lint benchmark clean
+.PHONY: run test install lint benchmark clean explore
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || (echo "Python 3.12 or newer was not found; run make PYTHON=/path/to/python3.12" >&2; exit 1)
@@ -19,15 +21,30 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+$(BROWSER_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,explore,browser]'
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "/usr/bin/chromium is missing and cannot be installed (needs root and apt-get):" \
+			     "the browser tests will be skipped" >&2; \
+		fi; \
+	fi
+	touch $(BROWSER_STAMP)
+
 run: $(STAMP)
 	$(BIN)/amparo run scenarios/baseline_2008.toml
 
-test: $(STAMP)
+test: $(BROWSER_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+explore: $(BROWSER_STAMP)
+	$(BIN)/amparo explore
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run_benchmarks.py

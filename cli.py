@@ -357,10 +357,11 @@ def explore(scenario: Path, port: int, host: str, seed: int) -> None:
     if missing:
         _fail(f"amparo explore needs the optional explorer packages ({', '.join(missing)} not installed); "
               f"install them with: {EXPLORE_INSTALL}")
+    # the page runs offline: no usage telemetry, no check for a newer solara
     environment = {**os.environ, "AMPARO_EXPLORE_SCENARIO": str(scenario.resolve()),
-                   "AMPARO_EXPLORE_SEED": str(seed)}
+                   "AMPARO_EXPLORE_SEED": str(seed), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     command = [sys.executable, "-m", "solara", "run", "sim.explorer_app", "--host", host, "--port", str(port),
-               "--production", "--no-open", "--log-level", "warning"]
+               "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     shown_port = port or "a free port"
     click.echo(f"Exploring {loaded.title!r} at http://{host}:{shown_port}/ (seed {seed}); Ctrl-C stops it.")
     try:

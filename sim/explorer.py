@@ -73,8 +73,12 @@ def slider_for(name: str, value: Any) -> dict[str, Any] | None:
         return {"type": "SliderInt", "value": int(value), "label": label, "min": int(low),
                 "max": int(math.ceil(high)), "step": 1}
     step = _nice_step((high - low) / 200)
-    return {"type": "SliderFloat", "value": float(value), "label": label, "min": float(low),
-            "max": float(high), "step": step}
+    # the slider's positions are min + k * step: put the scenario's value on one of them
+    decimals = max(0, -math.floor(math.log10(step))) + 1
+    below, above = math.floor((value - low) / step + 1e-9), math.floor((high - value) / step + 1e-9)
+    return {"type": "SliderFloat", "value": float(value), "label": label,
+            "min": round(value - below * step, decimals) + 0.0, "max": round(value + above * step, decimals),
+            "step": step}
 
 
 def _nice_step(raw: float) -> float:
@@ -119,7 +123,9 @@ class ExplorerModel(AmparoModel):
     """
 
     def __init__(self, base: Parameters | None = None, seed: int = 2008, years: float = EXPLORER_YEARS,
-                 **changes: Any) -> None:
+                 scenario: Any = None, **changes: Any) -> None:
+        # `scenario` is Mesa's own (experimental) scenario object, which SolaraViz passes on Reset;
+        # Amparo's scenario is `base`, so Mesa's is not used.
         base = base or Parameters()
         known = {f.name for f in dataclasses.fields(Parameters)}
         unknown = sorted(set(changes) - known)
