@@ -344,7 +344,10 @@ def _median(values: list[float]) -> float:
 
 
 def format_number(value: Any, unit: str = "", signed: bool = False) -> str:
-    """A number as a planner reads it: shares as percentages, large counts with thousands separators."""
+    """A number as a planner reads it: shares as percentages (differences of shares, `signed`, in
+    percentage points), large counts with thousands separators."""
+    if value is None or value == "":
+        return "n/a"
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -354,8 +357,8 @@ def format_number(value: Any, unit: str = "", signed: bool = False) -> str:
     if math.isinf(number):
         return ("+" if signed and number > 0 else "") + ("∞" if number > 0 else "-∞")
     sign = "+" if signed else ""
-    if unit in ("share", "probability"):
-        return f"{100 * number:{sign},.1f}%"
+    if unit in ("share", "probability"):  # a difference of shares is in percentage points
+        return f"{100 * number:{sign},.1f}" + (" pp" if signed else "%")
     if abs(number) >= 100:
         return f"{number:{sign},.0f}"
     if abs(number) >= 10:
