@@ -11,7 +11,16 @@ from pathlib import Path
 import numpy as np
 
 from sim.charts.run_charts import ChartFile, as_floats, read_columns
-from sim.charts.style import CAPACITY_COLOUR, figure, save, series_style, stamp
+from sim.charts.style import (
+    CAPACITY_COLOUR,
+    CAPACITY_LINE_STYLE,
+    caption,
+    figure,
+    save,
+    series_style,
+    stamp,
+    write_text,
+)
 from sim.compare import KEY_OUTCOMES
 
 OCCUPANCY = (("shelters", "Shelter beds (north)"), ("migration_stations", "Migration-station places"),
@@ -23,17 +32,19 @@ def draw_comparison_charts(folder: Path) -> list[ChartFile]:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     out = folder / "charts"
     charts = [_forest(folder, manifest, out), _occupancy(folder, manifest, out)]
-    lines = ["# Charts", ""]
+    lines = ["# Charts", "", _stamp(manifest), ""]
     for chart in charts:
         lines += [f"## {chart.name}", "", ", ".join(p.name for p in chart.paths), "", chart.caption, ""]
-    (out / "captions.md").write_text("\n".join(lines), encoding="utf-8")
+    write_text(out / "captions.md", "\n".join(lines))
     return charts
 
 
 def _stamp(manifest: dict) -> str:
-    return (f"{len(manifest['scenarios'])} scenarios | {manifest['replications']} replications x "
-            f"{manifest['years']:g} year(s) | seed {manifest['base_seed']} | "
-            f"Amparo {manifest['amparo_version']}")
+    """Scenarios, replications, years, seed and version, for the corner of every chart."""
+    names = ", ".join(s["name"] for s in manifest["scenarios"])
+    commit = str(manifest.get("git_commit", "unknown"))[:12]
+    return (f"{names} | {manifest['replications']} replications x {manifest['years']:g} year(s) | "
+            f"seed {manifest['base_seed']} | Amparo {manifest['amparo_version']} ({commit})")
 
 
 def _forest(folder: Path, manifest: dict, out: Path) -> ChartFile:
@@ -70,12 +81,16 @@ def _forest(folder: Path, manifest: dict, out: Path) -> ChartFile:
     ax.set_yticks(y_positions, KEY_OUTCOMES)
     ax.set_xlabel(f"paired difference to {reference!r} (% of its mean)")
     ax.set_title("Effect of each scenario, with 95% confidence intervals")
-    ax.legend(loc="lower right")
+    ax.legend(loc="best", title="scenario")
     stamp(fig, _stamp(manifest))
-    caption = (f"Mean paired difference to {reference!r} across {manifest['replications']} replications "
-               "with common random numbers, as a percentage of the reference mean (where the reference is "
-               "zero, in the outcome's own unit); bars: 95% confidence intervals of the paired difference.")
-    return ChartFile("differences", save(fig, out, "differences"), caption)
+    text = caption(
+        f"Mean paired difference of each key outcome to {reference!r}, as a percentage of the reference "
+        "mean (where the reference mean is zero, in the outcome's own unit); one marker and line style "
+        "per scenario.",
+        f"Whiskers: 95% confidence intervals of the paired difference across {manifest['replications']} "
+        "replications with common random numbers (replication i of every scenario sees the same children).",
+        "Source: comparison.csv.")
+    return ChartFile("differences", save(fig, out, "differences"), text)
 
 
 def _occupancy(folder: Path, manifest: dict, out: Path) -> ChartFile:
@@ -98,12 +113,21 @@ def _occupancy(folder: Path, manifest: dict, out: Path) -> ChartFile:
             ax.fill_between(days, p5, p95, color=style["color"], alpha=0.2, linewidth=0)
             ax.plot(days, median, color=style["color"], linestyle=style["linestyle"], linewidth=1.2,
                     label=f"{spec['name']} (capacity {spec['capacities'][resource]:,})")
-        ax.set_title(title)
+            ax.axhline(spec["capacities"][resource], color=style["color"], linestyle=CAPACITY_LINE_STYLE,
+                       linewidth=0.9)
+        ax.set_title(title, loc="left")
         ax.set_ylabel("places in use")
+        ax.set_ylim(bottom=0)
         ax.legend(loc="upper right", fontsize=7)
     axes[-1].set_xlabel("day of the measured period")
+    fig.suptitle("Occupancy against capacity, per scenario")
     fig.tight_layout()
     stamp(fig, _stamp(manifest))
-    caption = ("Places in use at the end of each day: median across replications (lines) and 5th to 95th "
-               "percentile (bands), per scenario; each scenario's capacity is in the legend.")
-    return ChartFile("occupancy", save(fig, out, "occupancy"), caption)
+    text = caption(
+        "Places in use at the end of each measured day, per scenario (one colour and line style each); "
+        "dashed lines: each scenario's capacity, also given in the legend.",
+        f"Lines are the median across {manifest['replications']} replications of each day's count; bands "
+        "run from the 5th to the 95th percentile across replications on that day (a spread of outcomes, "
+        "not a confidence interval).",
+        "Source: daily_stocks.csv and the capacities in manifest.json.")
+    return ChartFile("occupancy", save(fig, out, "occupancy"), text)
