@@ -32,7 +32,7 @@ FIGURE_ID = re.compile(r"\bF\d{2}\b")
 #: Manifest keys shown in a result's facts when the kind is not one the report knows.
 SKIPPED_FACTS = frozenset({"complete", "packages", "machine", "parameters", "capacities", "seeds",
                            "daily_columns", "text", "sweep_text", "scenario", "scenarios"})
-KNOWN_KINDS = ("run", "compare", "sweep")
+KNOWN_KINDS = ("run", "compare", "comparison", "sweep")
 
 
 class ReportError(Exception):
@@ -105,7 +105,7 @@ def read_result(folder: Path) -> ResultSection:
     texts = [_scenario_texts(manifest)] + [chart.caption for chart in charts]
     texts += [cell for table in tables for row in table.rows for cell in row]
     ids = set(FIGURE_ID.findall(" ".join(texts)))
-    if kind in ("run", "compare", "sweep"):
+    if kind in KNOWN_KINDS:
         ids |= parameter_figure_ids()
     return ResultSection(folder, kind, _title(kind, manifest, folder), _methods(kind, manifest), tables,
                          charts, ids)
@@ -153,7 +153,7 @@ def _is_file_line(line: str) -> bool:
 def _title(kind: str, manifest: dict, folder: Path) -> str:
     if kind == "run":
         return f"Run: {manifest.get('scenario', {}).get('title', folder.name)}"
-    if kind == "compare":
+    if kind in ("compare", "comparison"):
         names = [s.get("title") or s.get("name", "?") for s in manifest.get("scenarios", [])]
         return "Comparison: " + " vs ".join(names)
     if kind == "sweep":
@@ -183,7 +183,7 @@ def _methods(kind: str, manifest: dict) -> list[tuple[str, str]]:
     if kind == "run":
         scenario = manifest.get("scenario", {})
         facts.append(("Scenario file", f"{scenario.get('file', '?')} ({scenario.get('title', '')})"))
-    elif kind == "compare":
+    elif kind in ("compare", "comparison"):
         files = [f"{s.get('file', '?')} ({s.get('name', '')})" for s in manifest.get("scenarios", [])]
         facts.append(("Scenario files", "; ".join(files) + " (the first is the reference)"))
     elif kind == "sweep":
@@ -221,7 +221,7 @@ def _describe(value: Any) -> str:
 
 # --- key tables -----------------------------------------------------------------------------------
 def _key_tables(folder: Path, kind: str, manifest: dict) -> list[KeyTable]:
-    if kind == "compare" and (folder / "comparison.csv").exists():
+    if kind in ("compare", "comparison") and (folder / "comparison.csv").exists():
         return [_comparison_table(folder / "comparison.csv", manifest)]
     if kind == "sweep" and (folder / "outcomes.csv").exists():
         return _sweep_tables(folder, manifest)
@@ -299,6 +299,7 @@ def _comparison_table(path: Path, manifest: dict) -> KeyTable:
 
 def _sweep_tables(folder: Path, manifest: dict) -> list[KeyTable]:
     from sim.compare import KEY_OUTCOMES
+    from sim.outcomes import ALL_OUTCOMES
 
     tables = []
     experiments_path = folder / "experiments.csv"
@@ -315,14 +316,17 @@ def _sweep_tables(folder: Path, manifest: dict) -> list[KeyTable]:
     outcomes_path = folder / "outcomes.csv"
     outcomes = _read_rows(outcomes_path)
     present = [name for name in KEY_OUTCOMES if outcomes and name in outcomes[0]]
+    units = {outcome.name: outcome.unit for outcome in ALL_OUTCOMES}
     body = []
     for name in present:
         values = sorted(v for v in _floats(row[name] for row in outcomes) if not math.isnan(v))
         if not values:
-            body.append([name, "n/a", "n/a", "n/a"])
+            body.append([name, units.get(name, ""), "n/a", "n/a", "n/a"])
             continue
-        body.append([name, *(format_number(v) for v in (values[0], _median(values), values[-1]))])
-    tables.append(KeyTable("Key outcomes across runs", ["outcome", "lowest", "median", "highest"], body,
+        unit = units.get(name, "")
+        body.append([name, unit, *(format_number(v, unit) for v in (values[0], _median(values), values[-1]))])
+    header = ["outcome", "unit", "lowest", "median", "highest"]
+    tables.append(KeyTable("Key outcomes across runs", header, body,
                            f"Over {len(outcomes)} runs (design points x replications); the spread mixes the "
                            "effect of the inputs with the variation between replications."))
     return tables
@@ -359,7 +363,7 @@ def format_number(value: Any, unit: str = "", signed: bool = False) -> str:
     sign = "+" if signed else ""
     if unit in ("share", "probability"):  # a difference of shares is in percentage points
         return f"{100 * number:{sign},.1f}" + (" pp" if signed else "%")
-    if abs(number) >= 100:
+    if abs(number) >= 100 or number == int(number):
         return f"{number:{sign},.0f}"
     if abs(number) >= 10:
         return f"{number:{sign},.1f}"

@@ -99,6 +99,29 @@ def test_a_kind_the_report_does_not_know_still_shows_its_facts_charts_and_captio
     assert read_figures()["F02"].quote in html
 
 
+def test_a_sweep_reports_its_varied_inputs_and_the_spread_of_key_outcomes(tmp_path: Path) -> None:
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    manifest = {"kind": "sweep", "complete": True, "title": "Officers and beds", "design": "grid",
+                "points": 3, "replications": 1, "seed": 5, "years": 0.1, "varied": ["shelters"],
+                "sweep_file": "scenarios/sweep_officers_beds.toml", "base": "scenarios/baseline_2008.toml"}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "experiments.csv").write_text("point,replication,seed,shelters\n0,0,1,10\n1,0,2,20\n2,0,3,40\n")
+    (folder / "outcomes.csv").write_text("point,replication,detention_child_days,share_needs_detected\n"
+                                         "0,0,100,0.5\n1,0,300,0.25\n2,0,200,nan\n")
+    out = tmp_path / "brief.html"
+    outcome = invoke("report", folder, "--out", out)
+    assert outcome.exit_code == 0, outcome.output
+    html = out.read_text(encoding="utf-8")
+    assert "Sweep: Officers and beds" in html and "grid, 3 points, varying shelters" in html
+    row = re.search(r"<td>shelters</td>(.*?)</tr>", html).group(1)
+    assert re.findall(r">([^<]*)</td>", row) == ["10", "40", "3"]  # lowest, highest, distinct values
+    row = re.search(r"<td>detention_child_days</td>(.*?)</tr>", html).group(1)
+    assert re.findall(r">([^<]*)</td>", row) == ["child-days/year", "100", "200", "300"]  # low, median, high
+    row = re.search(r"<td>share_needs_detected</td>(.*?)</tr>", html).group(1)
+    assert re.findall(r">([^<]*)</td>", row) == ["share", "25.0%", "37.5%", "50.0%"]  # without the NaN run
+
+
 def test_an_incomplete_or_missing_result_is_one_clear_error_and_writes_nothing(tmp_path: Path) -> None:
     unfinished = _calibration_like(tmp_path / "unfinished", complete=False)
     out = tmp_path / "brief.html"
