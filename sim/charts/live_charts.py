@@ -39,6 +39,11 @@ STAGE_LABELS = (
     ("n_protection_route", "protection route"),
 )
 WARMUP_COLOUR = "#eeeeee"
+#: The day axis spans at least this many days, so a fresh run's charts have a readable axis.
+MIN_DAYS_SHOWN = 30
+STATUS_STYLE = (".amparo-status td, .amparo-status th { padding: 2px 10px; text-align: right; } "
+                ".amparo-status td:first-child, .amparo-status th:first-child { text-align: left; } "
+                ".amparo-status tr:nth-child(even) { background: #f4f4f4; }")
 
 
 def _column(history: Mapping, name: str) -> np.ndarray:
@@ -59,8 +64,11 @@ def stages_figure(history: Mapping, title: str) -> Figure:
     _shade_warmup(ax, days, measured)
     for index, (column, label) in enumerate(STAGE_LABELS):
         style = series_style(index)
+        # nine stages, eight colours: once the palette repeats, markers tell the series apart
+        marks = {"marker": style["marker"], "markevery": 0.1, "markersize": 3} if index >= len(PALETTE) else {}
         ax.plot(days, _column(history, column), color=style["color"], linestyle=style["linestyle"],
-                linewidth=1.2, label=label)
+                linewidth=1.2, label=label, **marks)
+    ax.set_xlim(0, max(days[-1], MIN_DAYS_SHOWN))
     ax.set_title(f"Children in each stage: {title}", loc="left")
     ax.set_xlabel("simulated day")
     ax.set_ylabel("children")
@@ -87,6 +95,7 @@ def occupancy_figure(history: Mapping, title: str) -> Figure:
         ax.set_title(f"{titles[name]}: capacity {int(capacity[-1]):,}", loc="left", fontsize=8.5)
         ax.set_ylabel("children")
         ax.set_ylim(bottom=0)
+        ax.set_xlim(0, max(days[-1], MIN_DAYS_SHOWN))
     for ax in axes[[2, 5]]:
         ax.set_xlabel("simulated day")
     fig.legend(handles=[
@@ -131,6 +140,7 @@ def waits_figure(history: Mapping, title: str, max_detention_days: float) -> Fig
     for ax in (waits, detention, overflows):
         ax.set_xlabel("measured day")
         ax.set_ylim(bottom=0)
+        ax.set_xlim(0, max(x[-1] if x.size else 0, MIN_DAYS_SHOWN))
         if not x.size:
             ax.text(0.5, 0.5, "shown once the warm-up is over", ha="center", va="center",
                     transform=ax.transAxes, fontsize=8)
@@ -156,10 +166,9 @@ def status_html(history: Mapping, parameters_changed: Sequence[str] = ()) -> str
                     f'<td class="capacity">{capacity:,}</td><td class="waiting">{waiting:,}</td></tr>'
                     for label, in_use, capacity, waiting in status_rows(history))
     changed = ", ".join(parameters_changed) or "nothing"
-    return (f'<div class="amparo-status"><p><strong>Day {day}</strong> ({period})</p>'
-            '<table style="border-collapse: collapse; text-align: right">'
-            '<tr><th style="text-align: left">resource</th><th>in use</th><th>capacity</th>'
-            "<th>waiting</th></tr>"
+    return (f'<style>{STATUS_STYLE}</style><div class="amparo-status"><p><strong>Day {day}</strong> '
+            f'({period})</p><table style="border-collapse: collapse">'
+            "<tr><th>resource</th><th>in use</th><th>capacity</th><th>waiting</th></tr>"
             f"{cells}</table><p>Changed from the scenario: {escape(changed)}</p></div>")
 
 
