@@ -65,7 +65,8 @@ def stages_figure(history: Mapping, title: str) -> Figure:
     for index, (column, label) in enumerate(STAGE_LABELS):
         style = series_style(index)
         # nine stages, eight colours: once the palette repeats, markers tell the series apart
-        marks = {"marker": style["marker"], "markevery": 0.1, "markersize": 3} if index >= len(PALETTE) else {}
+        repeats = index >= len(PALETTE)
+        marks = {"marker": style["marker"], "markevery": 0.1, "markersize": 3} if repeats else {}
         ax.plot(days, _column(history, column), color=style["color"], linestyle=style["linestyle"],
                 linewidth=1.2, label=label, **marks)
     ax.set_xlim(0, max(days[-1], MIN_DAYS_SHOWN))
