@@ -76,6 +76,9 @@ def test_report_of_a_run_and_a_comparison_is_one_self_contained_page(results: di
     assert "new_repatriated_north" in html and "32,075 (F01)" in html
     assert "Replications" in html and "base seed 2008" in html and "Calibration used" in html
     assert "no_detention_unaccompanied" in html and "share_unaccompanied_detained" in html
+    # every chart's caption says what its intervals are and where its numbers come from
+    assert "Source: comparison.csv." in html and "Source: daily_stocks.csv" in html
+    assert html.count("95% confidence interval") >= 3
     quote = read_figures()["F01"].quote
     assert quote in html
     # the Markdown twin refers to copies of every chart next to it
