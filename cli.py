@@ -346,7 +346,8 @@ def rerun(result_folder: Path, workers: int | None) -> None:
               help="Simulated years of each check run of the calibrated point.")
 @click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**63 - 1))
 @click.option("--base", "base_file", type=click.Path(path_type=Path, dir_okay=False),
-              default=DEFAULT_SCENARIO_FOLDER / "baseline_2008.toml", show_default="scenarios/baseline_2008.toml",
+              default=DEFAULT_SCENARIO_FOLDER / "baseline_2008.toml",
+              show_default="scenarios/baseline_2008.toml",
               help="Scenario whose values the parameters not fitted keep.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Result folder (default: outputs/calibration).")
@@ -362,7 +363,8 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
     loaded = _load(base_file)
     out = out or DEFAULT_OUTPUT_FOLDER / "calibration"
     if out.exists() and not resume:
-        _fail(f"{out}: a calibration already exists here; add --resume to continue it, or choose another --out")
+        _fail(f"{out}: a calibration already exists here; add --resume to continue it, or choose another "
+              "--out")
     if budget < 2 * generations:
         _fail(f"--budget {budget}: needs at least 2 simulations per generation ({2 * generations})")
     _check_writable(out)

@@ -41,8 +41,9 @@ def draw_fit(folder: Path, manifest: dict) -> ChartFile:
     axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=7)
     fig.suptitle("Calibration targets: reported against simulated")
     stamp(fig, _stamp_text(manifest))
-    caption = ("Each panel is one calibration target. Dashed line: the reported figure; grey band: its tolerance. "
-               "Blue: the calibrated point's mean with the 5th-95th percentile over replications (fit.csv). "
+    caption = ("Each panel is one calibration target. Dashed line: the reported figure; grey band: its "
+               "tolerance. Blue: the calibrated point's mean with the 5th-95th percentile over replications "
+               "(fit.csv). "
                "Orange: the 5th-95th weighted percentile of the accepted particles' runs (posterior.csv).")
     return ChartFile("fit", save(fig, folder / "charts", "fit"), caption)
 
@@ -53,7 +54,8 @@ def draw_marginals(folder: Path, manifest: dict) -> ChartFile:
     weights = as_floats(posterior["weight"])
     columns = min(4, len(free))
     rows = -(-len(free) // columns)
-    fig, axes = figure(2.5 * columns, 2.1 * rows, nrows=rows, ncols=columns, squeeze=False, layout="constrained")
+    fig, axes = figure(2.5 * columns, 2.1 * rows, nrows=rows, ncols=columns, squeeze=False,
+                       layout="constrained")
     for index, parameter in enumerate(free):
         ax = axes[index // columns][index % columns]
         values = as_floats(posterior[parameter["name"]])
@@ -70,10 +72,10 @@ def draw_marginals(folder: Path, manifest: dict) -> ChartFile:
     axes[0][0].legend(fontsize=6)
     fig.suptitle("Posterior marginals over the prior range")
     stamp(fig, _stamp_text(manifest))
-    caption = ("Weighted histograms of the accepted particles of the last generation (posterior.csv), each over "
-               "its parameter's whole prior range; the dashed line is the uniform prior's height; the vertical "
-               "line is the calibrated value (posterior mean on the log scale). A flat histogram means the "
-               "figures leave that parameter open.")
+    caption = ("Weighted histograms of the accepted particles of the last generation (posterior.csv), each "
+               "over its parameter's whole prior range; the dashed line is the uniform prior's height; the "
+               "vertical line is the calibrated value (posterior mean on the log scale). A flat histogram "
+               "means the figures leave that parameter open.")
     return ChartFile("posterior_marginals", save(fig, folder / "charts", "posterior_marginals"), caption)
 
 
@@ -93,16 +95,17 @@ def draw_correlations(folder: Path, manifest: dict) -> ChartFile:
     fig.colorbar(image, ax=ax, label="weighted correlation", shrink=0.8)
     ax.set_title("Posterior correlations between the free parameters")
     stamp(fig, _stamp_text(manifest))
-    caption = ("Weighted Pearson correlations of the accepted particles (posterior.csv). Strong negative values "
-               "mark ridges: the figures fix a product of two parameters but not each one.")
-    return ChartFile("posterior_correlations", save(fig, folder / "charts", "posterior_correlations"), caption)
+    caption = ("Weighted Pearson correlations of the accepted particles (posterior.csv). Strong negative "
+               "values mark ridges: the figures fix a product of two parameters but not each one.")
+    paths = save(fig, folder / "charts", "posterior_correlations")
+    return ChartFile("posterior_correlations", paths, caption)
 
 
 def draw_calibration_charts(folder: Path) -> list[ChartFile]:
     """Every calibration chart, and `charts/captions.md`."""
     folder = Path(folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    charts = [draw_fit(folder, manifest), draw_marginals(folder, manifest), draw_correlations(folder, manifest)]
+    charts = [draw(folder, manifest) for draw in (draw_fit, draw_marginals, draw_correlations)]
     text = ["# Charts", ""]
     for chart in charts:
         text += [f"## {chart.name}", "", ", ".join(p.name for p in chart.paths), "", chart.caption, ""]

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from calibration.fit import Generation, Settings, effective_sample_size, point_estimate, weighted_quantile
+from calibration.fit import Generation, Settings, point_estimate, weighted_quantile
 from calibration.targets import FreeParameter, Target
 from sim.run_folder import write_csv
 
@@ -81,7 +81,8 @@ def write_tables(folder: Path, free: Sequence[FreeParameter], targets: Sequence[
     for j, name in enumerate(names):
         posterior[name] = final.values[final.accepted, j]
     for target in targets:
-        posterior[f"simulated {target.figure}"] = [target.simulated(final.outcomes[i]) for i in final.accepted]
+        posterior[f"simulated {target.figure}"] = [target.simulated(final.outcomes[i])
+                                                   for i in final.accepted]
     _atomic_csv(folder / "posterior.csv", posterior)
     every: dict[str, list] = {"generation": [], "candidate": [], "seed": [], "distance": [], "accepted": [],
                               "weight": [], **{name: [] for name in names}}
@@ -155,9 +156,9 @@ def report_markdown(manifest: dict[str, Any], fit: Sequence[dict], validation: S
            "## Fit to the calibration targets", "",
            f"The calibrated point (`calibrated_2008.toml`) run for {checks['replications']} replications of "
            f"{checks['years']:g} year(s) with fresh seeds: mean, 5th-95th percentile over replications and "
-           "relative error of the mean. The posterior predictive interval is the 5th-95th weighted percentile "
-           f"of the accepted particles' own runs ({settings['years']:g} year each). A target is hit when the "
-           "relative error is within its tolerance and the reported value is inside the posterior "
+           "relative error of the mean. The posterior predictive interval is the 5th-95th weighted "
+           f"percentile of the accepted particles' own runs ({settings['years']:g} year each). A target "
+           "is hit when the relative error is within its tolerance and the reported value is inside the posterior "
            "predictive interval.", "",
            "| figure | reported | simulated mean | 90% over replications | relative error | tolerance "
            "| posterior predictive 90% | hit |",
@@ -165,8 +166,9 @@ def report_markdown(manifest: dict[str, Any], fit: Sequence[dict], validation: S
     for row in fit:
         out.append(f"| {row['figure']} | {_number(row['reported'])} | {_number(row['simulated_mean'])} | "
                    f"{_number(row['simulated_p5'])} - {_number(row['simulated_p95'])} | "
-                   f"{row['relative_error']:+.2%} | {row['tolerance']:.0%} | {_number(row['posterior_p5'])} - "
-                   f"{_number(row['posterior_p95'])} | {'yes' if row['hit'] else 'NO'} |")
+                   f"{row['relative_error']:+.2%} | {row['tolerance']:.0%} | "
+                   f"{_number(row['posterior_p5'])} - {_number(row['posterior_p95'])} | "
+                   f"{'yes' if row['hit'] else 'NO'} |")
     out += ["", "Every target is hit." if all_hit else "Not every target is hit: see the rows marked NO.", "",
             "![Fit](charts/fit.png)", "",
             "## Held-out validation (never fitted)", "",
@@ -181,14 +183,15 @@ def report_markdown(manifest: dict[str, Any], fit: Sequence[dict], validation: S
             "`share_family_pickup_at_border`, which no target constrains: its prediction carries that "
             "parameter's whole prior range.", "",
             "## What the figures identify and what they leave open", "",
-            "| parameter | prior | calibrated | posterior median | posterior 90% | share of prior range | verdict |",
+            "| parameter | prior | calibrated | posterior median | posterior 90% | share of prior range "
+            "| verdict |",
             "|---|---|---:|---:|---:|---:|---|"]
     for row in identification:
         out.append(f"| `{row['parameter']}` | {row['prior_low']:g} - {row['prior_high']:g} | "
                    f"{row['calibrated']:.4g} | {row['posterior_median']:.4g} | {row['posterior_p5']:.4g} - "
                    f"{row['posterior_p95']:.4g} | {row['share_of_prior_range']:.0%} | {row['verdict']} |")
-    out += ["", "Three counts cannot pin down seven parameters: F01 fixes departures x returned share, F02/F01 "
-            "the unaccompanied share in the north, F03 the product of Central American departures, "
+    out += ["", "Three counts cannot pin down seven parameters: F01 fixes departures x returned share, "
+            "F02/F01 the unaccompanied share in the north, F03 the product of Central American departures, "
             "apprehension and the unaccompanied share in the south. The pairwise correlations show those "
             "ridges; parameters on a ridge are known only together.", "",
             "![Posterior marginals](charts/posterior_marginals.png)", "",
@@ -199,11 +202,13 @@ def report_markdown(manifest: dict[str, Any], fit: Sequence[dict], validation: S
     for j, parameter in enumerate(free):
         out.append(f"| {j + 1} `{parameter.name}` | " + " | ".join(f"{correlations[j, k]:+.2f}"
                                                                   for k in range(len(free))) + " |")
-    out += ["", "## Free parameters and their priors", "", "| parameter | prior (uniform) | why |", "|---|---|---|"]
+    out += ["", "## Free parameters and their priors", "", "| parameter | prior (uniform) | why |",
+            "|---|---|---|"]
     for parameter in free:
         out.append(f"| `{parameter.name}` | {parameter.low:g} - {parameter.high:g} | {parameter.reason} |")
     out += ["", "## Known conflicts between sources", ""]
     for conflict in conflicts:
-        out.append(f"- {', '.join(conflict['figures'])}: {conflict['what']}. Treatment: {conflict['treatment']}.")
+        out.append(f"- {', '.join(conflict['figures'])}: {conflict['what']}. "
+                   f"Treatment: {conflict['treatment']}.")
     out += ["", f"Produced by Amparo {manifest['amparo_version']} (commit {manifest['git_commit']}).", ""]
     return "\n".join(out)

@@ -52,8 +52,8 @@ def begin(folder: Path, record: dict[str, Any], resume: bool) -> None:
     path = folder / "calibration.json"
     if resume and path.exists():
         if json.loads(path.read_text(encoding="utf-8")) != json.loads(json.dumps(record, default=str)):
-            raise CalibrationMismatch(f"{folder}: holds a calibration with other settings; resume it with the "
-                                      "same options, or choose another --out")
+            raise CalibrationMismatch(f"{folder}: holds a calibration with other settings; resume it "
+                                      "with the same options, or choose another --out")
         return
     folder.mkdir(parents=True, exist_ok=True)
     write_json(path, record)

@@ -75,7 +75,8 @@ def fit_table(targets: Sequence[Target], final: Generation,
     return rows
 
 
-def validation_table(figures: Sequence[Target], final: Generation, calibrated_runs: Sequence[dict[str, float]],
+def validation_table(figures: Sequence[Target], final: Generation,
+                     calibrated_runs: Sequence[dict[str, float]],
                      no_officer_runs: Sequence[dict[str, float]]) -> list[dict[str, Any]]:
     """Per held-out figure: reported, predicted (mean and 90% interval), the rule, pass or miss."""
     rows = []
@@ -97,8 +98,8 @@ def validation_table(figures: Sequence[Target], final: Generation, calibrated_ru
                 reported = f"{figure.value:,.0f}"
             predicted = f"{mean:,.0f}"
         rows.append({"figure": figure.figure, "outcome": figure.outcome, "reported": reported,
-                     "predicted": predicted, "predicted_mean": mean, "predicted_p5": low, "predicted_p95": high,
-                     "rule": figure.pass_when, "result": "pass" if passed else "miss"})
+                     "predicted": predicted, "predicted_mean": mean, "predicted_p5": low,
+                     "predicted_p95": high, "rule": figure.pass_when, "result": "pass" if passed else "miss"})
     return rows
 
 
