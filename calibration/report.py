@@ -158,8 +158,8 @@ def report_markdown(manifest: dict[str, Any], fit: Sequence[dict], validation: S
            f"{checks['years']:g} year(s) with fresh seeds: mean, 5th-95th percentile over replications and "
            "relative error of the mean. The posterior predictive interval is the 5th-95th weighted "
            f"percentile of the accepted particles' own runs ({settings['years']:g} year each). A target "
-           "is hit when the relative error is within its tolerance and the reported value is inside the posterior "
-           "predictive interval.", "",
+           "is hit when the relative error is within its tolerance and the reported value is inside the "
+           "posterior predictive interval.", "",
            "| figure | reported | simulated mean | 90% over replications | relative error | tolerance "
            "| posterior predictive 90% | hit |",
            "|---|---:|---:|---:|---:|---:|---:|---|"]
