@@ -405,6 +405,76 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
                + ", ".join(f"{figure} {result}" for figure, result in manifest["validation"].items()))
     click.echo(f"Wall time {manifest['wall_seconds']:.1f} s. Report in {out / 'report.md'}")
 
+
+@main.command()
+@click.option("--trajectories", default=4, show_default=True, type=click.IntRange(2, 10000),
+              help="Morris trajectories; runs = trajectories x (parameters + 1).")
+@click.option("--levels", default=4, show_default=True, type=click.IntRange(2, 100),
+              help="Grid levels of the Morris design.")
+@click.option("--years", default=0.25, show_default=True, type=click.FloatRange(1 / 365, 100),
+              help="Simulated years of each run (after the warm-up).")
+@click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**32 - 1))
+@click.option("--base", "base_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=DEFAULT_SCENARIO_FOLDER / "baseline_2008.toml",
+              show_default="scenarios/baseline_2008.toml", help="Scenario the parameters vary around.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Result folder (default: outputs/sensitivity).")
+@click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_file: Path, out: Path | None,
+                workers: int | None, overwrite: bool) -> None:
+    """Morris screening of occupancy, waits, detention and detection against the uncertain parameters in
+    calibration/uncertain_parameters.toml; writes morris.csv and a chart."""
+    from sim.scenario import ScenarioError
+
+    loaded = _load(base_file)
+    out = out or DEFAULT_OUTPUT_FOLDER / "sensitivity"
+    if out.exists() and not overwrite:
+        _fail(f"{out}: a result already exists here; choose another --out or add --overwrite")
+    _check_writable(out.parent)
+
+    from calibration.targets import HERE, load_free_parameters
+
+    try:
+        uncertain = load_free_parameters(HERE / "uncertain_parameters.toml")
+    except ScenarioError as error:
+        _fail(str(error))
+
+    from calibration.sensitivity import morris_design, morris_indices, run_design
+    from sim.run_folder import OutputError, run_metadata, write_atomically, write_csv, write_json
+
+    design = morris_design(uncertain, trajectories, levels, seed)
+    n_workers = _workers(workers, len(design))
+    click.echo(f"Morris screening of {len(uncertain)} parameters: {len(design)} runs of {years:g} year(s), "
+               f"{n_workers} worker(s)")
+    started = time.perf_counter()
+
+    def fill(folder: Path) -> None:
+        with (_executor(n_workers) as executor,
+              click.progressbar(length=len(design), label="Runs", show_eta=True, file=sys.stderr) as bar):
+            outcomes = run_design(loaded.parameters, uncertain, design, seed, years, folder / "runs.jsonl",
+                                  executor, bar.update)
+        rows = morris_indices(uncertain, design, outcomes, levels, seed)
+        write_csv(folder / "morris.csv", {key: [row[key] for row in rows] for key in rows[0]})
+        write_csv(folder / "design.csv", {p.name: design[:, j] for j, p in enumerate(uncertain)})
+        manifest = {"kind": "sensitivity", "method": "Morris (SALib)", "base": str(base_file),
+                    "parameters": [{"name": p.name, "low": p.low, "high": p.high, "reason": p.reason}
+                                   for p in uncertain],
+                    "trajectories": trajectories, "levels": levels, "runs": len(design), "years": years,
+                    "seed": seed, "wall_seconds": round(time.perf_counter() - started, 3), **run_metadata()}
+        write_json(folder / "manifest.json", {**manifest, "complete": False})
+        from calibration.charts import draw_sensitivity_charts
+
+        draw_sensitivity_charts(folder)
+        write_json(folder / "manifest.json", {**manifest, "complete": True})
+
+    try:
+        with _simulation_guard():
+            write_atomically(out, fill, overwrite)
+    except OutputError as error:
+        _fail(str(error))
+    click.echo(f"Wall time {time.perf_counter() - started:.1f} s. Results in {out} (morris.csv, charts/)")
+
 def _print_key_figures(results) -> None:
     from sim.reported_figures import KEY_OUTCOMES, REPORTED
     from sim.summary import mean_and_interval

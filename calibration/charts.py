@@ -111,3 +111,34 @@ def draw_calibration_charts(folder: Path) -> list[ChartFile]:
         text += [f"## {chart.name}", "", ", ".join(p.name for p in chart.paths), "", chart.caption, ""]
     write_text(folder / "charts" / "captions.md", "\n".join(text))
     return charts
+
+
+def draw_sensitivity_charts(folder: Path) -> list[ChartFile]:
+    """A heat map of Morris mu* per outcome and parameter (morris.csv), and `charts/captions.md`."""
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    table = read_columns(folder / "morris.csv")
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    parameters = list(dict.fromkeys(table["parameter"]))
+    matrix = as_floats(table["relative_mu_star"]).reshape(len(outcomes), len(parameters))
+    fig, ax = figure(1.0 + 0.62 * len(parameters), 1.6 + 0.42 * len(outcomes), layout="constrained")
+    image = ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for i in range(len(outcomes)):
+        for j in range(len(parameters)):
+            ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=6,
+                    color="white" if matrix[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(parameters)), parameters, rotation=40, ha="right", fontsize=7)
+    ax.set_yticks(range(len(outcomes)), outcomes, fontsize=7)
+    ax.grid(False)
+    fig.colorbar(image, ax=ax, label="mu* / largest mu* of the outcome", shrink=0.8)
+    ax.set_title("Morris screening: which uncertain parameters move each outcome")
+    stamp(fig, f"sensitivity | {manifest['runs']} runs ({manifest['trajectories']} trajectories) | "
+               f"{manifest['years']:g} year(s) each | seed {manifest['seed']} | "
+               f"Amparo {manifest['amparo_version']}")
+    caption = ("Each cell is the Morris mu* (mean absolute elementary effect) of a parameter on an outcome, "
+               "divided by the largest mu* for that outcome, so 1 marks the most influential parameter of "
+               "each row. Absolute values, their 95% bootstrap half-widths and sigma are in morris.csv.")
+    chart = ChartFile("morris_mu_star", save(fig, folder / "charts", "morris_mu_star"), caption)
+    write_text(folder / "charts" / "captions.md",
+               f"# Charts\n\n## {chart.name}\n\n{', '.join(p.name for p in chart.paths)}\n\n{caption}\n")
+    return [chart]
