@@ -72,10 +72,10 @@ def draw_marginals(folder: Path, manifest: dict) -> ChartFile:
     axes[0][0].legend(fontsize=6)
     fig.suptitle("Posterior marginals over the prior range")
     stamp(fig, _stamp_text(manifest))
-    caption = ("Weighted histograms of the accepted particles of the last generation (posterior.csv), each "
-               "over its parameter's whole prior range; the dashed line is the uniform prior's height; the "
-               "vertical line is the calibrated value (posterior mean on the log scale). A flat histogram "
-               "means the figures leave that parameter open.")
+    caption = ("Weighted histograms of the accepted particles of the last generation after regression "
+               "adjustment (posterior.csv), each over its parameter's whole prior range; the dashed line "
+               "is the uniform prior's height; the vertical line is the calibrated value (posterior mean "
+               "on the log scale). A flat histogram means the figures leave that parameter open.")
     return ChartFile("posterior_marginals", save(fig, folder / "charts", "posterior_marginals"), caption)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from calibration.fit import Generation, Settings, point_estimate, weighted_quantile
+from calibration.fit import Generation, Posterior, Settings, point_estimate, weighted_quantile
 from calibration.targets import FreeParameter, Target
 from sim.run_folder import write_csv
 
@@ -35,22 +35,21 @@ def _atomic_text(path: Path, text: str) -> None:
     temporary.replace(path)
 
 
-def posterior_correlations(final: Generation) -> np.ndarray:
-    particles = final.values[final.accepted]
-    covariance = np.cov(particles, rowvar=False, aweights=final.weights)
+def posterior_correlations(posterior: Posterior) -> np.ndarray:
+    covariance = np.atleast_2d(np.cov(posterior.values, rowvar=False, aweights=posterior.weights))
     scale = np.sqrt(np.clip(np.diag(covariance), 1e-300, None))
     return covariance / np.outer(scale, scale)
 
 
-def identification_rows(free: Sequence[FreeParameter], final: Generation) -> list[dict[str, Any]]:
+def identification_rows(free: Sequence[FreeParameter], posterior: Posterior) -> list[dict[str, Any]]:
     """Per parameter: prior range, posterior median and 90% interval, the share of the prior range
     the interval still spans, the most correlated partner, and a verdict in words."""
-    particles = final.values[final.accepted]
-    correlations = posterior_correlations(final)
-    point = point_estimate(final)
+    particles = posterior.values
+    correlations = posterior_correlations(posterior)
+    point = point_estimate(posterior)
     rows = []
     for j, parameter in enumerate(free):
-        low, median, high = weighted_quantile(particles[:, j], final.weights, [0.05, 0.5, 0.95])
+        low, median, high = weighted_quantile(particles[:, j], posterior.weights, [0.05, 0.5, 0.95])
         width = (high - low) / (parameter.high - parameter.low)
         others = [(abs(correlations[j, k]), k) for k in range(len(free)) if k != j]
         strength, partner = max(others) if others else (0.0, j)
@@ -70,20 +69,23 @@ def identification_rows(free: Sequence[FreeParameter], final: Generation) -> lis
 
 
 def write_tables(folder: Path, free: Sequence[FreeParameter], targets: Sequence[Target],
-                 generations: Sequence[Generation]) -> None:
-    """posterior.csv (the accepted sample of the last generation) and generations.csv (every run)."""
+                 generations: Sequence[Generation], posterior: Posterior) -> None:
+    """posterior.csv (the accepted sample of the last generation, regression-adjusted, with the raw
+    values simulated) and generations.csv (every run)."""
     names = [p.name for p in free]
     final = generations[-1]
-    posterior: dict[str, Any] = {"generation": [final.index] * len(final.accepted),
-                                 "candidate": final.accepted.tolist(),
-                                 "seed": [final.seeds[i] for i in final.accepted],
-                                 "weight": final.weights, "distance": final.distances[final.accepted]}
+    sample: dict[str, Any] = {"generation": [final.index] * len(final.accepted),
+                              "candidate": final.accepted.tolist(),
+                              "seed": [final.seeds[i] for i in final.accepted],
+                              "weight": posterior.weights, "importance_weight": final.weights,
+                              "distance": final.distances[final.accepted]}
     for j, name in enumerate(names):
-        posterior[name] = final.values[final.accepted, j]
+        sample[name] = posterior.values[:, j]
+    for j, name in enumerate(names):
+        sample[f"simulated with {name}"] = posterior.raw[:, j]
     for target in targets:
-        posterior[f"simulated {target.figure}"] = [target.simulated(final.outcomes[i])
-                                                   for i in final.accepted]
-    _atomic_csv(folder / "posterior.csv", posterior)
+        sample[f"simulated {target.figure}"] = [target.simulated(final.outcomes[i]) for i in final.accepted]
+    _atomic_csv(folder / "posterior.csv", sample)
     every: dict[str, list] = {"generation": [], "candidate": [], "seed": [], "distance": [], "accepted": [],
                               "weight": [], **{name: [] for name in names}}
     for generation in generations:
@@ -126,8 +128,8 @@ def calibrated_scenario_text(free: Sequence[FreeParameter], identification: Sequ
     return "\n".join(lines) + "\n"
 
 
-def calibrated_values(free: Sequence[FreeParameter], final: Generation) -> dict[str, float]:
-    point = point_estimate(final)
+def calibrated_values(free: Sequence[FreeParameter], posterior: Posterior) -> dict[str, float]:
+    point = point_estimate(posterior)
     return {p.name: float(_rounded(p.name, float(v))) for p, v in zip(free, point, strict=True)}
 
 
@@ -148,7 +150,8 @@ def report_markdown(manifest: dict[str, Any], fit: Sequence[dict], validation: S
            f"ABC-PMC (approximate Bayesian computation by population Monte Carlo): {settings['budget']} "
            f"simulations of {settings['years']:g} year(s) in {settings['generations']} generations of "
            f"{settings['budget'] // settings['generations']}, keeping the closest "
-           f"{manifest['kept_per_generation']} of each; seed {settings['seed']}. Final tolerance "
+           f"{manifest['kept_per_generation']} of each; seed {settings['seed']}; the accepted particles are "
+           "then regression-adjusted on the log scale (Beaumont, Zhang and Balding 2002). Final tolerance "
            f"(root mean square relative error) {manifest['final_tolerance']:.4f}; effective sample size "
            f"{manifest['effective_sample_size']:.1f} of {len(final.accepted)} accepted particles. "
            f"Wall time {manifest['wall_seconds'] / 60:.1f} min on {manifest['workers']} worker(s) "

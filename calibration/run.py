@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from calibration.fit import Settings, calibrate, effective_sample_size
+from calibration.fit import Settings, adjusted_posterior, calibrate, effective_sample_size
 from calibration.report import (
     _atomic_text,
     calibrated_scenario_text,
@@ -68,15 +68,16 @@ def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], free
     started = time.perf_counter()
     generations = calibrate(base, free, targets, folder, settings, executor, on_done)
     final = generations[-1]
-    values = calibrated_values(free, final)
+    posterior = adjusted_posterior(final, targets, free)
+    values = calibrated_values(free, posterior)
     calibrated = base.replace(**values)
     calibrated_runs, no_officer_runs = check_runs(calibrated, settings.seed, checks, folder / "runs.jsonl",
                                                   executor, on_done)
     fit = fit_table(targets, final, calibrated_runs)
     held_out = validation_table(validation, final, calibrated_runs, no_officer_runs)
-    identification = identification_rows(free, final)
-    correlations = posterior_correlations(final)
-    write_tables(folder, free, targets, generations)
+    identification = identification_rows(free, posterior)
+    correlations = posterior_correlations(posterior)
+    write_tables(folder, free, targets, generations, posterior)
     rows_csv(folder / "fit.csv", fit)
     rows_csv(folder / "validation.csv", held_out)
     rows_csv(folder / "identification.csv", identification)

@@ -8,6 +8,7 @@ resumed calibration does not repeat them.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -38,11 +39,14 @@ def check_runs(calibrated: Parameters, seed: int, settings: CheckSettings, runs_
     """Outcomes of the calibrated point, and of the same point with no officers (same seeds)."""
     seeds = [replication_seed(seed + CHECK_SEED_OFFSET, i) for i in range(settings.replications)]
     without = calibrated.replace(child_protection_officers=0)
-    tasks = [(f"calibrated-{i}", calibrated, s, {}) for i, s in enumerate(seeds)]
-    tasks += [(f"no-officers-{i}", without, s, {"child_protection_officers": 0}) for i, s in enumerate(seeds)]
+    # the key names the exact values, so a resumed run never reuses checks of another point
+    point = hashlib.sha256(repr(sorted(vars(calibrated).items())).encode("utf-8")).hexdigest()[:12]
+    tasks = [(f"calibrated-{point}-{i}", calibrated, s, {}) for i, s in enumerate(seeds)]
+    tasks += [(f"no-officers-{point}-{i}", without, s, {"child_protection_officers": 0})
+              for i, s in enumerate(seeds)]
     records = run_streamed(tasks, settings.years, runs_file, executor, on_done)
-    return ([records[f"calibrated-{i}"]["outcomes"] for i in range(settings.replications)],
-            [records[f"no-officers-{i}"]["outcomes"] for i in range(settings.replications)])
+    return ([records[f"calibrated-{point}-{i}"]["outcomes"] for i in range(settings.replications)],
+            [records[f"no-officers-{point}-{i}"]["outcomes"] for i in range(settings.replications)])
 
 
 def _posterior_predictive(final: Generation, target: Target) -> tuple[float, float, float]:
