@@ -36,6 +36,10 @@ def _atomic_text(path: Path, text: str) -> None:
 
 
 def posterior_correlations(posterior: Posterior) -> np.ndarray:
+    """Weighted correlations of the adjusted particles (zeros off the diagonal when fewer than two
+    particles carry weight)."""
+    if np.count_nonzero(posterior.weights) < 2:
+        return np.eye(posterior.values.shape[1])
     covariance = np.atleast_2d(np.cov(posterior.values, rowvar=False, aweights=posterior.weights))
     scale = np.sqrt(np.clip(np.diag(covariance), 1e-300, None))
     return covariance / np.outer(scale, scale)
