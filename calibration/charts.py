@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from sim.charts.run_charts import ChartFile
 from sim.charts.style import PALETTE, figure, save, stamp, write_text
@@ -22,7 +23,7 @@ def _stamp_text(manifest: dict) -> str:
 def draw_fit(folder: Path, manifest: dict) -> ChartFile:
     fit = read_columns(folder / "fit.csv")
     figures = fit["figure"]
-    fig, axes = figure(2.1 * len(figures) + 0.6, 3.0, ncols=len(figures), squeeze=False, layout="constrained")
+    fig, axes = figure(2.4 * len(figures) + 0.6, 3.0, ncols=len(figures), squeeze=False, layout="constrained")
     for ax, i in zip(axes[0], range(len(figures)), strict=True):
         reported = float(fit["reported"][i])
         mean, low, high = (float(fit[key][i]) for key in ("simulated_mean", "simulated_p5", "simulated_p95"))
@@ -34,7 +35,7 @@ def draw_fit(folder: Path, manifest: dict) -> ChartFile:
         ax.axhline(reported, color="black", linestyle="--", linewidth=1, label="reported")
         tolerance = float(fit["tolerance"][i]) * reported
         ax.axhspan(reported - tolerance, reported + tolerance, color="black", alpha=0.08, label="tolerance")
-        ax.set_xticks([0, 1], ["calibrated", "posterior"])
+        ax.set_xticks([0, 1], ["calibrated", "posterior"], fontsize=7)
         ax.set_xlim(-0.6, 1.6)
         ax.set_title(figures[i])
     axes[0][0].set_ylabel("children per year (share for F02/F01)")
@@ -66,6 +67,7 @@ def draw_marginals(folder: Path, manifest: dict) -> ChartFile:
         ax.set_xlim(parameter["low"], parameter["high"])
         ax.set_title(parameter["name"], fontsize=7)
         ax.tick_params(labelsize=6)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
     for index in range(len(free), rows * columns):
         axes[index // columns][index % columns].axis("off")
     axes[0][0].set_ylabel("weight")
