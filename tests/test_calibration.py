@@ -187,3 +187,27 @@ def test_sensitivity_screens_the_uncertain_parameters(tmp_path):
     assert (out / "charts" / "morris_mu_star.png").exists() and (out / "charts" / "captions.md").exists()
     again = CliRunner().invoke(cli.main, ["sensitivity", "--out", str(out)])
     assert again.exit_code != 0 and "--overwrite" in again.output
+
+
+def test_regression_adjustment_moves_particles_onto_the_reported_product():
+    """Where a figure is exactly departures x share, the adjusted particles reproduce it exactly, and
+    the ridge (which product, not which factors) stays open."""
+    from calibration.fit import Generation, adjusted_posterior, point_estimate
+
+    rng = np.random.default_rng(3)
+    values = np.column_stack([rng.uniform(40000, 90000, 30), rng.uniform(0.35, 0.7, 30)])
+    outcomes = [{"new_repatriated_north": a * b} for a, b in values]
+    target = Target("F01", 32075.0, "new_repatriated_north", "count per year", "", "", "", 0.03)
+    free = [FreeParameter("mexican_departures_per_year", 40000, 90000, ""),
+            FreeParameter("share_of_mexican_departures_returned_by_united_states", 0.35, 0.7, "")]
+    distances = np.array([abs(o["new_repatriated_north"] / target.value - 1) for o in outcomes])
+    accepted = np.argsort(distances)[:12]
+    final = Generation(0, values, [0] * 30, outcomes, distances, accepted, np.full(12, 1 / 12),
+                       float(distances[accepted[-1]]))
+    posterior = adjusted_posterior(final, [target], free)
+    inside = np.all((posterior.values > [40000, 0.35]) & (posterior.values < [90000, 0.7]), axis=1)
+    products = posterior.values[inside, 0] * posterior.values[inside, 1]
+    assert np.allclose(products, target.value, rtol=1e-6)
+    point = point_estimate(posterior)
+    assert point[0] * point[1] == pytest.approx(target.value, rel=0.01)
+    assert np.ptp(posterior.values[inside, 0]) > 0.1 * (90000 - 40000)  # the factors are not pinned
