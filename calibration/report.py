@@ -158,8 +158,9 @@ def report_markdown(manifest: dict[str, Any], fit: Sequence[dict], validation: S
            "then regression-adjusted on the log scale (Beaumont, Zhang and Balding 2002). Final tolerance "
            f"(root mean square relative error) {manifest['final_tolerance']:.4f}; effective sample size "
            f"{manifest['effective_sample_size']:.1f} of {len(final.accepted)} accepted particles. "
-           f"Wall time {manifest['wall_seconds'] / 60:.1f} min on {manifest['workers']} worker(s) "
-           f"({manifest['machine']['cpus']} cores); {manifest['simulations']} simulations in all.", "",
+           f"{manifest['simulations']} simulations in all; wall time of the last session "
+           f"{manifest['wall_seconds'] / 60:.1f} min on {manifest['workers']} worker(s) "
+           f"({manifest['machine']['cpus']} cores; a resumed calibration counts only its last session).", "",
            "## Fit to the calibration targets", "",
            f"The calibrated point (`calibrated_2008.toml`) run for {checks['replications']} replications of "
            f"{checks['years']:g} year(s) with fresh seeds: mean, 5th-95th percentile over replications and "
