@@ -24,6 +24,7 @@ from calibration.report import (
     posterior_correlations,
     report_markdown,
     rows_csv,
+    target_elasticities,
     write_tables,
 )
 from calibration.targets import FreeParameter, Target
@@ -40,11 +41,14 @@ class CalibrationMismatch(Exception):
 
 def start_record(base_file: str, settings: Settings, checks: CheckSettings, free: Sequence[FreeParameter],
                  targets: Sequence[Target], base: Parameters) -> dict[str, Any]:
-    """What defines a calibration: resuming is allowed only when this is unchanged."""
+    """What defines a calibration: resuming is allowed only when this is unchanged. The base values
+    of the fitted parameters are left out: the fit replaces them."""
+    fitted = {p.name for p in free}
     return {"base": base_file, "settings": asdict(settings), "checks": asdict(checks),
             "free_parameters": [asdict(p) for p in free], "targets": [asdict(t) for t in targets],
             "base_parameters": {k: (v if v == v and abs(v) != float("inf") else str(v))
-                                if isinstance(v, float) else v for k, v in vars(base).items()}}
+                                if isinstance(v, float) else v
+                                for k, v in vars(base).items() if k not in fitted}}
 
 
 def begin(folder: Path, record: dict[str, Any], resume: bool) -> None:
@@ -75,7 +79,8 @@ def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], free
                                                   executor, on_done)
     fit = fit_table(targets, final, calibrated_runs)
     held_out = validation_table(validation, final, calibrated_runs, no_officer_runs)
-    identification = identification_rows(free, posterior)
+    elasticities = target_elasticities(generations[0], targets)
+    identification = identification_rows(free, posterior, elasticities)
     correlations = posterior_correlations(posterior)
     write_tables(folder, free, targets, generations, posterior)
     rows_csv(folder / "fit.csv", fit)
@@ -95,7 +100,7 @@ def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], free
         "wall_seconds": round(time.perf_counter() - started, 3), **run_metadata(),
     }
     _atomic_text(folder / "report.md", report_markdown(manifest, fit, held_out, identification, conflicts,
-                                                       free, correlations, final))
+                                                       free, correlations, final, elasticities, targets))
     write_json(folder / "manifest.json", {**manifest, "complete": False})
     if draw_charts is not None:
         draw_charts(folder)

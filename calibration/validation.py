@@ -82,9 +82,11 @@ def fit_table(targets: Sequence[Target], final: Generation,
 def validation_table(figures: Sequence[Target], final: Generation,
                      calibrated_runs: Sequence[dict[str, float]],
                      no_officer_runs: Sequence[dict[str, float]]) -> list[dict[str, Any]]:
-    """Per held-out figure: reported, predicted (mean and 90% interval), the rule, pass or miss."""
+    """Per held-out figure: reported, predicted (posterior mean and 90% interval), the calibrated
+    point's mean, the rule, pass or miss."""
     rows = []
     for figure in figures:
+        point = float(np.mean([figure.simulated(o) for o in calibrated_runs]))
         if figure.compare == "direction":
             differences = [figure.simulated(a) - figure.simulated(b)
                            for a, b in zip(calibrated_runs, no_officer_runs, strict=True)]
@@ -95,7 +97,7 @@ def validation_table(figures: Sequence[Target], final: Generation,
         else:
             mean, low, high = _posterior_predictive(final, figure)
             if figure.compare == "lower bound":
-                passed = mean > figure.value
+                passed = point > figure.value  # the baseline planners use must clear the bound
                 reported = f"over {figure.value:,.0f}"
             else:
                 passed = low <= figure.value <= high
@@ -103,7 +105,8 @@ def validation_table(figures: Sequence[Target], final: Generation,
             predicted = f"{mean:,.0f}"
         rows.append({"figure": figure.figure, "outcome": figure.outcome, "reported": reported,
                      "predicted": predicted, "predicted_mean": mean, "predicted_p5": low,
-                     "predicted_p95": high, "rule": figure.pass_when, "result": "pass" if passed else "miss"})
+                     "predicted_p95": high, "calibrated_point": point, "rule": figure.pass_when,
+                     "result": "pass" if passed else "miss"})
     return rows
 
 

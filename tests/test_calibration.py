@@ -111,7 +111,7 @@ def test_calibration_recovers_known_parameters():
 
 def test_calibrated_baseline_reproduces_the_targets():
     baseline = load_scenario(ROOT / "scenarios" / "baseline_2008.toml")
-    calibrated = tomllib.loads((ROOT / "scenarios" / "calibrated_2008.toml").read_text(encoding="utf-8"))
+    calibrated = tomllib.loads((ROOT / "calibration" / "calibrated_2008.toml").read_text(encoding="utf-8"))
     assert any(path.name == "calibrated_2008.toml" for path in baseline.chain)
     for name, value in calibrated["uncertainties"].items():
         assert getattr(baseline.parameters, name) == pytest.approx(value)
