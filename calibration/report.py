@@ -40,13 +40,13 @@ def target_elasticities(first: Generation, targets: Sequence[Target]) -> np.ndar
     return coefficients[1:].T
 
 
-def _atomic_csv(path: Path, columns: dict[str, Any]) -> None:
+def write_csv_atomically(path: Path, columns: dict[str, Any]) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     write_csv(temporary, columns)
     temporary.replace(path)
 
 
-def _atomic_text(path: Path, text: str) -> None:
+def write_text_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
@@ -113,7 +113,7 @@ def write_tables(folder: Path, free: Sequence[FreeParameter], targets: Sequence[
         sample[f"simulated with {name}"] = posterior.raw[:, j]
     for target in targets:
         sample[f"simulated {target.figure}"] = [target.simulated(final.outcomes[i]) for i in final.accepted]
-    _atomic_csv(folder / "posterior.csv", sample)
+    write_csv_atomically(folder / "posterior.csv", sample)
     every: dict[str, list] = {"generation": [], "candidate": [], "seed": [], "distance": [], "accepted": [],
                               "weight": [], **{name: [] for name in names}}
     for generation in generations:
@@ -127,11 +127,11 @@ def write_tables(folder: Path, free: Sequence[FreeParameter], targets: Sequence[
             every["weight"].append(weight_of.get(i, 0.0))
             for j, name in enumerate(names):
                 every[name].append(generation.values[i, j])
-    _atomic_csv(folder / "generations.csv", every)
+    write_csv_atomically(folder / "generations.csv", every)
 
 
 def rows_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    _atomic_csv(path, {key: [row[key] for row in rows] for key in rows[0]})
+    write_csv_atomically(path, {key: [row[key] for row in rows] for key in rows[0]})
 
 
 def _rounded(name: str, value: float) -> float:

@@ -17,7 +17,6 @@ from typing import Any
 
 from calibration.fit import Settings, adjusted_posterior, calibrate, effective_sample_size
 from calibration.report import (
-    _atomic_text,
     calibrated_scenario_text,
     calibrated_values,
     identification_rows,
@@ -26,6 +25,7 @@ from calibration.report import (
     rows_csv,
     target_elasticities,
     write_tables,
+    write_text_atomically,
 )
 from calibration.targets import FreeParameter, Target
 from calibration.validation import CheckSettings, check_runs, fit_table, validation_table
@@ -86,7 +86,7 @@ def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], free
     rows_csv(folder / "fit.csv", fit)
     rows_csv(folder / "validation.csv", held_out)
     rows_csv(folder / "identification.csv", identification)
-    _atomic_text(folder / CALIBRATED_FILE, calibrated_scenario_text(free, identification, settings))
+    write_text_atomically(folder / CALIBRATED_FILE, calibrated_scenario_text(free, identification, settings))
     manifest = {
         "kind": "calibration", "title": "Calibration to F01, F02, F03", "base": record["base"],
         "settings": asdict(settings), "checks": asdict(checks), "workers": workers,
@@ -99,8 +99,9 @@ def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], free
         "validation": {row["figure"]: row["result"] for row in held_out},
         "wall_seconds": round(time.perf_counter() - started, 3), **run_metadata(),
     }
-    _atomic_text(folder / "report.md", report_markdown(manifest, fit, held_out, identification, conflicts,
-                                                       free, correlations, final, elasticities, targets))
+    report = report_markdown(manifest, fit, held_out, identification, conflicts, free, correlations, final,
+                             elasticities, targets)
+    write_text_atomically(folder / "report.md", report)
     write_json(folder / "manifest.json", {**manifest, "complete": False})
     if draw_charts is not None:
         draw_charts(folder)
