@@ -397,6 +397,149 @@ def report(result_folders: tuple[Path, ...], out: Path | None, overwrite: bool) 
                f"email) and {markdown_file} (images in {image_folder})")
 
 
+
+@main.command()
+@click.option("--budget", default=320, show_default=True, type=click.IntRange(8, 1_000_000),
+              help="Simulations for the fit, split equally between the generations.")
+@click.option("--generations", default=4, show_default=True, type=click.IntRange(1, 100),
+              help="ABC-PMC generations; each keeps the closest quarter of its candidates.")
+@click.option("--years", default=0.5, show_default=True, type=click.FloatRange(1 / 365, 100),
+              help="Simulated years of each fitting run (after the warm-up).")
+@click.option("--replications", "-r", default=10, show_default=True, type=click.IntRange(2, 100000),
+              help="Replications of the calibrated point (and of it without officers, for F12).")
+@click.option("--check-years", default=1.0, show_default=True, type=click.FloatRange(1 / 365, 100),
+              help="Simulated years of each check run of the calibrated point.")
+@click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**63 - 1))
+@click.option("--base", "base_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=DEFAULT_SCENARIO_FOLDER / "baseline_2008.toml",
+              show_default="scenarios/baseline_2008.toml",
+              help="Scenario whose values the parameters not fitted keep.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Result folder (default: outputs/calibration).")
+@click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
+@click.option("--resume", is_flag=True, help="Continue an interrupted calibration in --out.")
+def calibrate(budget: int, generations: int, years: float, replications: int, check_years: float, seed: int,
+              base_file: Path, out: Path | None, workers: int | None, resume: bool) -> None:
+    """Calibrate the free parameters (calibration/free_parameters.toml) to the figures in
+    calibration/targets.toml by ABC-PMC, and write the posterior, the calibrated scenario file,
+    the fit and held-out validation tables and a report with charts."""
+    from sim.scenario import ScenarioError
+
+    loaded = _load(base_file)
+    out = out or DEFAULT_OUTPUT_FOLDER / "calibration"
+    if out.exists() and not resume:
+        _fail(f"{out}: a calibration already exists here; add --resume to continue it, or choose another "
+              "--out")
+    if budget < 2 * generations:
+        _fail(f"--budget {budget}: needs at least 2 simulations per generation ({2 * generations})")
+    _check_writable(out)
+
+    from calibration.fit import Settings
+    from calibration.run import CalibrationMismatch, begin, run_calibration, start_record
+    from calibration.targets import load_free_parameters, load_ledger
+    from calibration.validation import CheckSettings
+
+    try:
+        targets, validation, conflicts = load_ledger()
+        free = load_free_parameters()
+    except ScenarioError as error:
+        _fail(str(error))
+    settings = Settings(budget=budget, generations=generations, seed=seed, years=years)
+    checks = CheckSettings(replications=replications, years=check_years)
+    record = start_record(str(base_file), settings, checks, free, targets, loaded.parameters)
+    try:
+        begin(out, record, resume)
+    except CalibrationMismatch as error:
+        _fail(str(error))
+    total = settings.batch * generations + 2 * replications
+    n_workers = _workers(workers, settings.batch)
+    click.echo(f"Calibrating {len(free)} parameters to {', '.join(t.figure for t in targets)}: {total} "
+               f"simulations, {n_workers} worker(s)")
+
+    def draw(folder: Path) -> None:
+        from calibration.charts import draw_calibration_charts
+
+        draw_calibration_charts(folder)
+
+    saved = f"finished simulations are saved in {out}; continue with --resume"
+    with (_simulation_guard(saved), _executor(n_workers) as executor,
+          click.progressbar(length=total, label="Simulations", show_eta=True, file=sys.stderr) as bar):
+        manifest = run_calibration(out, loaded.parameters, record, free, targets, validation, conflicts,
+                                   settings, checks, executor, n_workers, bar.update, draw)
+    click.echo(f"Targets {'all hit' if manifest['all_targets_hit'] else 'NOT all hit'}; held out: "
+               + ", ".join(f"{figure} {result}" for figure, result in manifest["validation"].items()))
+    click.echo(f"Wall time {manifest['wall_seconds']:.1f} s. Report in {out / 'report.md'}")
+
+
+@main.command()
+@click.option("--trajectories", default=4, show_default=True, type=click.IntRange(2, 10000),
+              help="Morris trajectories; runs = trajectories x (parameters + 1).")
+@click.option("--levels", default=4, show_default=True, type=click.IntRange(2, 100),
+              help="Grid levels of the Morris design.")
+@click.option("--years", default=0.25, show_default=True, type=click.FloatRange(1 / 365, 100),
+              help="Simulated years of each run (after the warm-up).")
+@click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**32 - 1))
+@click.option("--base", "base_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=DEFAULT_SCENARIO_FOLDER / "baseline_2008.toml",
+              show_default="scenarios/baseline_2008.toml", help="Scenario the parameters vary around.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Result folder (default: outputs/sensitivity).")
+@click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_file: Path, out: Path | None,
+                workers: int | None, overwrite: bool) -> None:
+    """Morris screening of occupancy, waits, detention and detection against the uncertain parameters in
+    calibration/uncertain_parameters.toml; writes morris.csv and a chart."""
+    from sim.scenario import ScenarioError
+
+    loaded = _load(base_file)
+    out = out or DEFAULT_OUTPUT_FOLDER / "sensitivity"
+    if out.exists() and not overwrite:
+        _fail(f"{out}: a result already exists here; choose another --out or add --overwrite")
+    _check_writable(out.parent)
+
+    from calibration.targets import HERE, load_free_parameters
+
+    try:
+        uncertain = load_free_parameters(HERE / "uncertain_parameters.toml")
+    except ScenarioError as error:
+        _fail(str(error))
+
+    from calibration.sensitivity import morris_design, morris_indices, run_design
+    from sim.run_folder import OutputError, run_metadata, write_atomically, write_csv, write_json
+
+    design = morris_design(uncertain, trajectories, levels, seed)
+    n_workers = _workers(workers, len(design))
+    click.echo(f"Morris screening of {len(uncertain)} parameters: {len(design)} runs of {years:g} year(s), "
+               f"{n_workers} worker(s)")
+    started = time.perf_counter()
+
+    def fill(folder: Path) -> None:
+        with (_executor(n_workers) as executor,
+              click.progressbar(length=len(design), label="Runs", show_eta=True, file=sys.stderr) as bar):
+            outcomes = run_design(loaded.parameters, uncertain, design, seed, years, folder / "runs.jsonl",
+                                  executor, bar.update)
+        rows = morris_indices(uncertain, design, outcomes, levels, seed)
+        write_csv(folder / "morris.csv", {key: [row[key] for row in rows] for key in rows[0]})
+        write_csv(folder / "design.csv", {p.name: design[:, j] for j, p in enumerate(uncertain)})
+        manifest = {"kind": "sensitivity", "method": "Morris (SALib)", "base": str(base_file),
+                    "parameters": [{"name": p.name, "low": p.low, "high": p.high, "reason": p.reason}
+                                   for p in uncertain],
+                    "trajectories": trajectories, "levels": levels, "runs": len(design), "years": years,
+                    "seed": seed, "wall_seconds": round(time.perf_counter() - started, 3), **run_metadata()}
+        write_json(folder / "manifest.json", {**manifest, "complete": False})
+        from calibration.charts import draw_sensitivity_charts
+
+        draw_sensitivity_charts(folder)
+        write_json(folder / "manifest.json", {**manifest, "complete": True})
+
+    try:
+        with _simulation_guard():
+            write_atomically(out, fill, overwrite)
+    except OutputError as error:
+        _fail(str(error))
+    click.echo(f"Wall time {time.perf_counter() - started:.1f} s. Results in {out} (morris.csv, charts/)")
+
 def _print_key_figures(results) -> None:
     from sim.reported_figures import KEY_OUTCOMES, REPORTED
     from sim.summary import mean_and_interval

@@ -1,0 +1,114 @@
+"""The targets ledger and the free parameters: what the calibration fits, to what, within which ranges.
+
+Both are TOML files next to this module (`targets.toml`, `free_parameters.toml`). Reading them
+checks every entry, so a mistake is one `ScenarioError` naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.parameters import check_value, field_by_name
+from sim.scenario import ScenarioError
+
+HERE = Path(__file__).resolve().parent
+TARGETS_FILE = HERE / "targets.toml"
+FREE_PARAMETERS_FILE = HERE / "free_parameters.toml"
+COMPARISONS = ("count per year", "share", "lower bound", "direction")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One reported figure and how a simulated result is compared with it."""
+
+    figure: str
+    value: float
+    outcome: str  # an outcome name, or "numerator / denominator" for a share
+    compare: str
+    definition: str
+    year: str
+    place: str
+    tolerance: float = 0.0  # calibration targets: relative error the calibrated baseline may show
+    pass_when: str = ""  # validation figures: the rule, in words
+
+    def simulated(self, outcomes: Mapping[str, float]) -> float:
+        """The model's counterpart of the figure in one run's outcomes."""
+        if "/" in self.outcome:
+            numerator, denominator = (part.strip() for part in self.outcome.split("/"))
+            whole = outcomes[denominator]
+            return outcomes[numerator] / whole if whole else float("nan")
+        return outcomes[self.outcome]
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A parameter the calibration fits, with its uniform prior range."""
+
+    name: str
+    low: float
+    high: float
+    reason: str
+
+
+def _read(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(path, None, "no such file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(path, None, f"is not valid TOML: {error}") from None
+
+
+def _target(path: Path, key: str, figure: str, entry: dict) -> Target:
+    for name in ("value", "outcome", "compare", "definition", "year", "place"):
+        if name not in entry:
+            raise ScenarioError(path, f"{key}.{name}", "is required")
+    if entry["compare"] not in COMPARISONS:
+        raise ScenarioError(path, f"{key}.compare", f"must be one of {', '.join(COMPARISONS)}")
+    value = entry.get("per_year", entry["value"])
+    return Target(figure, float(value), entry["outcome"], entry["compare"], entry["definition"],
+                  str(entry["year"]), entry["place"], float(entry.get("tolerance", 0.0)),
+                  entry.get("pass_when", ""))
+
+
+def load_ledger(path: Path = TARGETS_FILE) -> tuple[list[Target], list[Target], list[dict]]:
+    """(calibration targets, held-out validation figures, recorded source conflicts)."""
+    content = _read(path)
+    calibration = [_target(path, f"calibration.{figure}", figure, entry)
+                   for figure, entry in content.get("calibration", {}).items()]
+    for target in calibration:
+        if not 0 < target.tolerance < 1:
+            raise ScenarioError(path, f"calibration.{target.figure}.tolerance",
+                                "must be a relative error between 0 and 1")
+    validation = [_target(path, f"validation.{figure}", figure, entry)
+                  for figure, entry in content.get("validation", {}).items()]
+    if not calibration:
+        raise ScenarioError(path, "calibration", "needs at least one calibration target")
+    return calibration, validation, list(content.get("conflict", []))
+
+
+def load_free_parameters(path: Path = FREE_PARAMETERS_FILE) -> list[FreeParameter]:
+    """The free parameters, each range checked against what the model allows."""
+    content = _read(path)
+    fields = field_by_name()
+    free = []
+    for name, entry in content.items():
+        if name not in fields:
+            raise ScenarioError(path, name, "is not a model parameter")
+        if fields[name].type != "float":
+            raise ScenarioError(path, name, "only parameters that take any number can be fitted")
+        if not isinstance(entry, dict) or not {"low", "high", "reason"} <= set(entry):
+            raise ScenarioError(path, name, "needs low, high and reason")
+        for bound in ("low", "high"):
+            problem = check_value(name, entry[bound])
+            if problem or entry[bound] <= 0:
+                raise ScenarioError(path, f"{name}.{bound}", problem or "must be above 0")
+        if not entry["low"] < entry["high"]:
+            raise ScenarioError(path, name, f"low must be below high, got {entry['low']} and {entry['high']}")
+        free.append(FreeParameter(name, float(entry["low"]), float(entry["high"]), entry["reason"]))
+    if not free:
+        raise ScenarioError(path, None, "names no parameter to fit")
+    return free
