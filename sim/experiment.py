@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
+from sim.execution import map_in_order
 from sim.invariants import check_invariants
 from sim.model import AmparoModel, Table, resource_capacities
 from sim.outcomes import compute_outcomes
@@ -52,13 +53,10 @@ def _run_task(task: tuple[Parameters, int, float, int, bool]) -> ReplicationResu
 def iterate_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,
                          executor: Executor | None = None,
                          keep_tables: bool = True) -> Iterator[ReplicationResult]:
-    """Yield the replications' results in replication order (run in parallel on `executor`)."""
+    """Yield the replications' results in replication order (run in groups on `executor`)."""
     tasks = [(parameters, replication_seed(base_seed, i), years, i, keep_tables)
              for i in range(replications)]
-    if executor is None:
-        yield from map(_run_task, tasks)
-    else:
-        yield from executor.map(_run_task, tasks)
+    yield from map_in_order(_run_task, tasks, executor)
 
 
 def run_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,
