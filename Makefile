@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || (echo "Python 3.12 or newer was not found; run make PYTHON=/path/to/python3.12" >&2; exit 1)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,cluster]'
 	touch $(STAMP)
 
 install: $(STAMP)

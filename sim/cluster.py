@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import socket
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from distributed import Client
 
-from sim.execution import ExecutionError
+from sim.execution import INSTALL_HINT, ExecutionError
 
 #: Libraries whose version can change a number; a worker must have the same as this machine.
 NUMERIC_LIBRARIES = ("numpy", "scipy", "mesa")
@@ -66,12 +68,20 @@ class ClusterExecutor(Executor):
 def connect(address: str, timeout: float) -> Iterator[ClusterExecutor]:
     """Connect to the scheduler at `address`, check its workers, and close the client afterwards
     (which cancels whatever this client still had queued on the cluster)."""
+    def unreachable(error: Exception) -> ExecutionError:
+        return ExecutionError(f"--scheduler {address}: no Dask scheduler answered ({error}); start one "
+                              "with `dask scheduler` and give its address, like tcp://HOST:8786")
+
+    parts = urlsplit(address)
+    if parts.scheme == "tcp":  # a quick, clean refusal before Dask's client starts its threads
+        try:
+            socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
+        except OSError as error:
+            raise unreachable(error) from None
     try:
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, ValueError, TypeError) as error:
-        raise ExecutionError(f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s "
-                             f"({error}); start one with `dask scheduler` and give its address, "
-                             "like tcp://HOST:8786") from None
+        raise unreachable(error) from None
     try:
         try:
             client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
@@ -80,7 +90,11 @@ def connect(address: str, timeout: float) -> Iterator[ClusterExecutor]:
                                  f"{WORKER_WAIT_SECONDS:g} s; start workers with "
                                  f"`dask worker {address}`") from None
         expected = code_fingerprint()
-        different = mismatched_workers(client.run(code_fingerprint), expected)
+        try:
+            different = mismatched_workers(client.run(code_fingerprint), expected)
+        except ImportError as error:
+            raise ExecutionError(f"--scheduler {address}: a worker cannot import Amparo ({error}); "
+                                 f"install it on every worker machine with {INSTALL_HINT}") from None
         if different:
             raise ExecutionError(f"--scheduler {address}: worker(s) {', '.join(different)} run different "
                                  "Amparo code or numpy/scipy/mesa versions than this machine; install "

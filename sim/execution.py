@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from typing import Any
+from urllib.parse import urlsplit
 
 #: Tasks per worker slot that the grouping aims for. Assumption: with four tasks per slot the last
 #: wave of tasks leaves a slot idle for at most about a quarter of its share of the work.
@@ -30,6 +31,8 @@ TASKS_PER_SLOT = 4
 #: dies, or an interrupted sweep, loses at most 8 runs per task in flight.
 MAX_RUNS_PER_TASK = 8
 
+#: The transports a Dask scheduler listens on.
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
 #: What `--scheduler` needs when Dask is not installed.
 INSTALL_HINT = "pip install -e '.[cluster]' (in the Amparo folder, on this machine and every worker)"
 
@@ -56,6 +59,7 @@ def make_executor(workers: int = 1, scheduler: str | None = None,
     `ExecutionError` when Dask is not installed, no scheduler answers, or no worker joins.
     """
     if scheduler:
+        scheduler = scheduler_address(scheduler)
         try:
             from sim.cluster import connect
         except ImportError:
@@ -68,6 +72,24 @@ def make_executor(workers: int = 1, scheduler: str | None = None,
             yield executor
     else:
         yield None
+
+
+def scheduler_address(address: str) -> str:
+    """`address` checked and completed (``HOST:PORT`` means ``tcp://HOST:PORT``), or `ExecutionError`."""
+    full = address if "://" in address else f"tcp://{address}"
+    problem = None
+    try:
+        parts = urlsplit(full)
+        if parts.scheme not in SCHEDULER_PROTOCOLS:
+            problem = f"the protocol must be one of {', '.join(SCHEDULER_PROTOCOLS)}"
+        elif not parts.hostname or parts.port is None or parts.path not in ("", "/"):
+            problem = "it needs a host and a port and nothing else"
+    except ValueError as error:
+        problem = str(error)
+    if problem:
+        raise ExecutionError(f"--scheduler {address}: not a Dask scheduler address ({problem}); give "
+                             "it as printed by `dask scheduler`, like tcp://HOST:8786")
+    return full
 
 
 def runs_per_task(tasks: int, slots: int) -> int:

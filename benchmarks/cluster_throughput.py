@@ -1,0 +1,111 @@
+"""Throughput of local processes and of a Dask cluster, and what one task costs to schedule.
+
+    python benchmarks/cluster_throughput.py [--runs 8] [--years 0.25] [--tiny 160]
+
+Needs the cluster extra (`pip install -e '.[cluster]'`). Measures, on this machine:
+- runs per minute of the baseline (`--years` per run) in this process, on a 2-process local pool,
+  and on a 2-worker `LocalCluster` (process workers, one thread each);
+- the overhead of one task: no-op tasks per second (median of three batches of 500), whose
+  inverse is what scheduling one task costs;
+- `--tiny` tiny runs (a few simulated days at a low arrival multiplier) sent one run per task and
+  `MAX_RUNS_PER_TASK` runs per task: what grouping saves where the overhead matters most.
+Prints one table (markdown) to paste into docs/performance.md. Workers are warmed up first, so
+imports are not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sim.execution import MAX_RUNS_PER_TASK, LocalProcesses, map_in_order  # noqa: E402
+from sim.experiment import _run_task  # noqa: E402
+from sim.parameters import Parameters  # noqa: E402
+from sim.random_streams import replication_seed  # noqa: E402
+
+SLOTS = 2
+
+
+def tasks(runs: int, years: float, multiplier: float = 1.0) -> list:
+    parameters = Parameters().replace(arrival_multiplier=multiplier) if multiplier != 1.0 else Parameters()
+    return [(parameters, replication_seed(7, i), years, i, False) for i in range(runs)]
+
+
+def timed(items: list, executor, size: int | None = None) -> float:
+    start = time.perf_counter()
+    for _ in map_in_order(_run_task, items, executor, size):
+        pass
+    return time.perf_counter() - start
+
+
+def nothing(item: int) -> int:
+    return item
+
+
+def noop_rate(executor, batches: int = 3, size: int = 500) -> float:
+    """No-op tasks per second (median of `batches`): the pure cost of scheduling a task."""
+    rates = []
+    for _ in range(batches):
+        start = time.perf_counter()
+        for _ in map_in_order(nothing, list(range(size)), executor, 1):
+            pass
+        rates.append(size / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def measure(executor, real: list, tiny: list, warm: list) -> dict[str, float]:
+    timed(warm, executor, 1)  # imports and first-run caches on every worker
+    rate = noop_rate(executor)
+    return {"runs_per_minute": 60 * len(real) / timed(real, executor), "noop_per_second": rate,
+            "overhead_ms": 1000 / rate, "tiny_one_per_task_s": timed(tiny, executor, 1),
+            "tiny_grouped_s": timed(tiny, executor, MAX_RUNS_PER_TASK)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=8, help="baseline runs per configuration")
+    parser.add_argument("--years", type=float, default=0.25, help="simulated years per baseline run")
+    parser.add_argument("--tiny", type=int, default=160, help="tiny runs for the overhead measure")
+    arguments = parser.parse_args()
+    from distributed import Client, LocalCluster
+
+    real = tasks(arguments.runs, arguments.years)
+    tiny = tasks(arguments.tiny, 3 / 365, 0.05)
+    tiny_seconds = timed(tiny[:20], None) / 20
+    single = 60 * len(real) / timed(real, None)
+    load_before = os.getloadavg()[0]
+    with LocalProcesses(SLOTS) as pool:
+        local = measure(pool, real, tiny, tiny[:4])
+    cluster = LocalCluster(n_workers=SLOTS, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        from sim.cluster import ClusterExecutor
+
+        dask = measure(ClusterExecutor(client), real, tiny, tiny[:4])
+    load_after = os.getloadavg()[0]
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}; load average {load_before:.2f} "
+          f"before, {load_after:.2f} after; baseline runs of {arguments.years:g} year(s) + warm-up; "
+          f"tiny runs {1000 * tiny_seconds:.0f} ms each\n")
+    print("| measure | this process | 2 local processes | 2-worker LocalCluster |")
+    print("|---|---|---|---|")
+    print(f"| baseline runs per minute | {single:.1f} | {local['runs_per_minute']:.1f} | "
+          f"{dask['runs_per_minute']:.1f} |")
+    print(f"| {len(tiny)} tiny runs, 1 run per task (s) |  | {local['tiny_one_per_task_s']:.2f} | "
+          f"{dask['tiny_one_per_task_s']:.2f} |")
+    print(f"| {len(tiny)} tiny runs, {MAX_RUNS_PER_TASK} runs per task (s) |  | "
+          f"{local['tiny_grouped_s']:.2f} | {dask['tiny_grouped_s']:.2f} |")
+    print(f"| no-op tasks per second |  | {local['noop_per_second']:.0f} | {dask['noop_per_second']:.0f} |")
+    print(f"| overhead per task (ms, 1 / no-op rate) |  | {local['overhead_ms']:.2f} | "
+          f"{dask['overhead_ms']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""Runs on a Dask cluster: the same tables as local processes, even when a worker dies mid-sweep;
+runs grouped into tasks without losing or reordering one; clear errors for every wrong set-up.
+
+The cluster is a `LocalCluster` of process workers on this machine: it speaks to the CLI through
+the same `--scheduler tcp://...` address as a cluster of many machines would.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from sim.execution import (
+    MAX_RUNS_PER_TASK,
+    ExecutionError,
+    LocalProcesses,
+    make_executor,
+    map_as_finished,
+    map_in_order,
+    runs_per_task,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()
+TABLES = ("experiments.csv", "outcomes.csv")
+needs_dask = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
+                                reason="Dask distributed is not installed: pip install -e '.[cluster]' "
+                                       "(make test installs it)")
+
+
+def write_sweep(folder: Path) -> Path:
+    """24 tiny runs (12 points, 2 replications): 8 tasks of 3 runs on 2 workers."""
+    path = folder / "sweep.toml"
+    path.write_text(f'''title = "cluster sweep"
+base = "{BASE}"
+design = "latin_hypercube"
+points = 12
+replications = 2
+seed = 11
+years = 0.04
+[levers]
+child_protection_officers = {{ low = 10, high = 200 }}
+[uncertainties]
+arrival_multiplier = {{ low = 0.1, high = 0.2 }}
+''', encoding="utf-8")
+    return path
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli.main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def local_sweep(tmp_path_factory) -> tuple[Path, Path]:
+    """The sweep file and its result run locally in this process: the reference tables."""
+    folder = tmp_path_factory.mktemp("local")
+    path = write_sweep(folder)
+    result = invoke("sweep", path, "--out", folder / "result", "-w", "1")
+    assert result.exit_code == 0, result.output
+    return path, folder / "result"
+
+
+@pytest.fixture
+def cluster():
+    """Two process workers with one thread each, always closed afterwards."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as local:
+        yield local
+
+
+def same_tables(first: Path, second: Path) -> bool:
+    return all((first / name).read_bytes() == (second / name).read_bytes() for name in TABLES)
+
+
+@needs_dask
+def test_a_sweep_on_the_cluster_gives_the_local_tables(local_sweep, cluster, tmp_path):
+    path, reference = local_sweep
+    result = invoke("sweep", path, "--out", tmp_path / "cluster", "--scheduler", cluster.scheduler_address)
+    assert result.exit_code == 0, result.output
+    assert f"the Dask cluster at {cluster.scheduler_address}" in result.output
+    assert same_tables(reference, tmp_path / "cluster")
+    assert (tmp_path / "cluster" / "runs.jsonl").read_text().count("\n") == 24
+
+
+@needs_dask
+def test_a_worker_killed_mid_sweep_loses_nothing(local_sweep, cluster, tmp_path):
+    from distributed import Client
+
+    path, reference = local_sweep
+    out = tmp_path / "cluster"
+    command = [sys.executable, str(ROOT / "cli.py"), "sweep", str(path), "--out", str(out),
+               "--scheduler", cluster.scheduler_address]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        with Client(cluster.scheduler_address, set_as_default=False) as client:
+            runs = out / "runs.jsonl"
+            deadline = time.time() + 120
+            busy = {}
+            while time.time() < deadline and not busy:
+                finished = runs.read_text().count("\n") if runs.exists() else 0
+                if finished >= 3:  # one task back, the others under way
+                    busy = {address: keys for address, keys in client.processing().items() if keys}
+                time.sleep(0.02)
+            assert busy, "no worker was busy part-way through the sweep"
+            victim = sorted(busy)[0]
+            os.kill(client.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)
+            done_at_kill = runs.read_text().count("\n")
+        output, _ = process.communicate(timeout=180)
+    finally:
+        process.kill()
+    assert done_at_kill < 24, "the worker must die before the sweep ends"
+    assert process.returncode == 0, output
+    assert same_tables(reference, out)
+    assert runs.read_text().count("\n") == 24  # every run written once
+
+
+@needs_dask
+def test_a_run_on_the_cluster_gives_the_local_tables(cluster, tmp_path):
+    from sim.run_folder import differing_tables
+
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(f'title = "small"\ndescription = "Few arrivals, for speed."\nextends = "{BASE}"\n'
+                        '[uncertainties]\narrival_multiplier = 0.1\n', encoding="utf-8")
+    common = ["run", scenario, "-r", "3", "--years", "0.03", "--records", "1"]
+    local = invoke(*common, "--out", tmp_path / "local", "-w", "1")
+    assert local.exit_code == 0, local.output
+    result = invoke(*common, "--out", tmp_path / "cluster", "--scheduler", cluster.scheduler_address)
+    assert result.exit_code == 0, result.output
+    assert differing_tables(tmp_path / "local", tmp_path / "cluster") == []
+    compared = invoke("compare", scenario, BASE, "-r", "2", "--years", "0.02", "--out", tmp_path / "compare",
+                      "--scheduler", cluster.scheduler_address)
+    assert compared.exit_code == 0, compared.output
+
+
+@needs_dask
+def test_workers_with_other_code_are_refused(cluster, tmp_path, monkeypatch):
+    import sim.cluster
+
+    monkeypatch.setattr(sim.cluster, "NUMERIC_LIBRARIES", (*sim.cluster.NUMERIC_LIBRARIES, "click"))
+    result = invoke("sweep", write_sweep(tmp_path), "--out", tmp_path / "refused",
+                    "--scheduler", cluster.scheduler_address)
+    assert result.exit_code == 1
+    assert "run different Amparo code" in result.output and "requirements.lock" in result.output
+    assert not (tmp_path / "refused" / "runs.jsonl").exists()
+
+
+@needs_dask
+def test_no_scheduler_at_the_address_is_one_clear_error():
+    started = time.perf_counter()
+    with pytest.raises(ExecutionError, match="no Dask scheduler answered.*dask scheduler"), \
+            make_executor(scheduler="tcp://127.0.0.1:1", connect_timeout=1):
+        pass
+    assert time.perf_counter() - started < 30
+
+
+def test_without_dask_the_scheduler_option_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now fails
+    monkeypatch.delitem(sys.modules, "sim.cluster", raising=False)
+    result = CliRunner().invoke(cli.main, ["sweep", str(write_sweep(tmp_path)), "--out", str(tmp_path / "x"),
+                                           "--scheduler", "tcp://127.0.0.1:8786"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "pip install -e '.[cluster]'" in result.output
+    assert not (tmp_path / "x" / "sweep.json").exists()
+
+
+@pytest.mark.parametrize(("address", "words"), [
+    ("nonsense", "needs a host and a port"),
+    ("tcp://localhost:99999", "out of range"),
+    ("http://localhost:8786", "protocol must be one of tcp"),
+])
+def test_bad_scheduler_addresses_are_refused_before_any_work(tmp_path, address, words):
+    result = CliRunner().invoke(cli.main, ["run", BASE, "--out", str(tmp_path / "r"), "--scheduler", address])
+    assert result.exit_code == 1 and words in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_workers_and_a_scheduler_exclude_each_other(tmp_path):
+    result = CliRunner().invoke(cli.main, ["sweep", str(write_sweep(tmp_path)), "-w", "2",
+                                           "--scheduler", "tcp://127.0.0.1:8786"])
+    assert result.exit_code == 1 and "give one" in result.output
+
+
+@pytest.mark.parametrize(("tasks", "slots", "expected"), [
+    (1, 2, 1), (8, 2, 1), (20, 2, 3), (1000, 2, MAX_RUNS_PER_TASK), (150_000, 400, MAX_RUNS_PER_TASK),
+    (500, 400, 1),
+])
+def test_runs_per_task_keeps_several_tasks_per_slot(tasks, slots, expected):
+    assert runs_per_task(tasks, slots) == expected
+
+
+@pytest.mark.parametrize("size", [None, 1, 3, 7, 1000])
+def test_grouping_runs_each_item_once_in_order(size):
+    items = list(range(-40, 41))
+    expected = [abs(item) for item in items]
+    with LocalProcesses(2) as pool:
+        assert list(map_in_order(abs, items, pool, size)) == expected
+        assert sorted(map_as_finished(abs, items, pool, size)) == sorted(expected)
+    assert list(map_in_order(abs, items, None, size)) == expected
