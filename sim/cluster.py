@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from distributed import Client
+from distributed import Client, KilledWorker
 
 from sim.execution import INSTALL_HINT, ExecutionError
 
@@ -99,6 +99,11 @@ def connect(address: str, timeout: float) -> Iterator[ClusterExecutor]:
             raise ExecutionError(f"--scheduler {address}: worker(s) {', '.join(different)} run different "
                                  "Amparo code or numpy/scipy/mesa versions than this machine; install "
                                  "the same commit and requirements.lock on every machine")
-        yield ClusterExecutor(client)
+        try:
+            yield ClusterExecutor(client)
+        except KilledWorker as error:
+            raise ExecutionError(f"--scheduler {address}: the cluster gave up on a task whose workers kept "
+                                 f"dying ({error}); look at the workers' logs and memory. Runs finished so "
+                                 "far are kept (a sweep continues with --resume)") from None
     finally:
         client.close()
