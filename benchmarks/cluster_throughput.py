@@ -5,8 +5,9 @@
 Needs the cluster extra (`pip install -e '.[cluster]'`). Measures, on this machine:
 - runs per minute of the baseline (`--years` per run) in this process, on a 2-process local pool,
   and on a 2-worker `LocalCluster` (process workers, one thread each);
-- the overhead of one task: no-op tasks per second (median of three batches of 500), whose
-  inverse is what scheduling one task costs;
+- the overhead of one task: no-op tasks per second and the CPU time they cost in all processes
+  (client, scheduler, workers; median of three batches of 500). CPU time is what a busy machine
+  distorts least, so the scaling estimate in docs/performance.md rests on it;
 - `--tiny` tiny runs (a few simulated days at a low arrival multiplier) sent one run per task and
   `MAX_RUNS_PER_TASK` runs per task: what grouping saves where the overhead matters most.
 Prints one table (markdown) to paste into docs/performance.md. Workers are warmed up first, so
@@ -16,6 +17,7 @@ imports are not counted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -39,34 +41,41 @@ def tasks(runs: int, years: float, multiplier: float = 1.0) -> list:
     return [(parameters, replication_seed(7, i), years, i, False) for i in range(runs)]
 
 
-def timed(items: list, executor, size: int | None = None) -> float:
-    start = time.perf_counter()
-    for _ in map_in_order(_run_task, items, executor, size):
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and every process it started (pool workers, or the
+    LocalCluster's nannies and workers; its scheduler runs in this process)."""
+    import psutil
+
+    me = psutil.Process()
+    total = 0.0
+    for process in (me, *me.children(recursive=True)):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def timed(items: list, executor, size: int | None = None, function=None) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (all processes) to run `items`."""
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    for _ in map_in_order(function or _run_task, items, executor, size):
         pass
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, cpu_seconds() - cpu
 
 
 def nothing(item: int) -> int:
     return item
 
 
-def noop_rate(executor, batches: int = 3, size: int = 500) -> float:
-    """No-op tasks per second (median of `batches`): the pure cost of scheduling a task."""
-    rates = []
-    for _ in range(batches):
-        start = time.perf_counter()
-        for _ in map_in_order(nothing, list(range(size)), executor, 1):
-            pass
-        rates.append(size / (time.perf_counter() - start))
-    return statistics.median(rates)
-
-
 def measure(executor, real: list, tiny: list, warm: list) -> dict[str, float]:
     timed(warm, executor, 1)  # imports and first-run caches on every worker
-    rate = noop_rate(executor)
-    return {"runs_per_minute": 60 * len(real) / timed(real, executor), "noop_per_second": rate,
-            "overhead_ms": 1000 / rate, "tiny_one_per_task_s": timed(tiny, executor, 1),
-            "tiny_grouped_s": timed(tiny, executor, MAX_RUNS_PER_TASK)}
+    noop = [timed(list(range(500)), executor, 1, nothing) for _ in range(3)]
+    noop_wall, noop_cpu = (statistics.median(values) for values in zip(*noop, strict=True))
+    real_wall, real_cpu = timed(real, executor)
+    return {"runs_per_minute": 60 * len(real) / real_wall, "cpu_per_run": real_cpu / len(real),
+            "noop_per_second": 500 / noop_wall, "noop_cpu_ms": 1000 * noop_cpu / 500,
+            "tiny_one_per_task_s": timed(tiny, executor, 1)[0],
+            "tiny_grouped_s": timed(tiny, executor, MAX_RUNS_PER_TASK)[0]}
 
 
 def main() -> None:
@@ -79,8 +88,8 @@ def main() -> None:
 
     real = tasks(arguments.runs, arguments.years)
     tiny = tasks(arguments.tiny, 3 / 365, 0.05)
-    tiny_seconds = timed(tiny[:20], None) / 20
-    single = 60 * len(real) / timed(real, None)
+    tiny_seconds = timed(tiny[:20], None)[0] / 20
+    single_wall, single_cpu = timed(real, None)
     load_before = os.getloadavg()[0]
     with LocalProcesses(SLOTS) as pool:
         local = measure(pool, real, tiny, tiny[:4])
@@ -96,16 +105,18 @@ def main() -> None:
           f"tiny runs {1000 * tiny_seconds:.0f} ms each\n")
     print("| measure | this process | 2 local processes | 2-worker LocalCluster |")
     print("|---|---|---|---|")
-    print(f"| baseline runs per minute | {single:.1f} | {local['runs_per_minute']:.1f} | "
-          f"{dask['runs_per_minute']:.1f} |")
+    print(f"| baseline runs per minute (wall) | {60 * len(real) / single_wall:.1f} | "
+          f"{local['runs_per_minute']:.1f} | {dask['runs_per_minute']:.1f} |")
+    print(f"| CPU seconds per baseline run, all processes | {single_cpu / len(real):.2f} | "
+          f"{local['cpu_per_run']:.2f} | {dask['cpu_per_run']:.2f} |")
     print(f"| {len(tiny)} tiny runs, 1 run per task (s) |  | {local['tiny_one_per_task_s']:.2f} | "
           f"{dask['tiny_one_per_task_s']:.2f} |")
     print(f"| {len(tiny)} tiny runs, {MAX_RUNS_PER_TASK} runs per task (s) |  | "
           f"{local['tiny_grouped_s']:.2f} | {dask['tiny_grouped_s']:.2f} |")
-    print(f"| no-op tasks per second |  | {local['noop_per_second']:.0f} | {dask['noop_per_second']:.0f} |")
-    print(f"| overhead per task (ms, 1 / no-op rate) |  | {local['overhead_ms']:.2f} | "
-          f"{dask['overhead_ms']:.2f} |")
-
+    print(f"| no-op tasks per second (wall) |  | {local['noop_per_second']:.0f} | "
+          f"{dask['noop_per_second']:.0f} |")
+    print(f"| overhead per task: CPU ms, all processes |  | {local['noop_cpu_ms']:.2f} | "
+          f"{dask['noop_cpu_ms']:.2f} |")
 
 if __name__ == "__main__":
     main()
