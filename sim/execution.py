@@ -119,9 +119,10 @@ def map_in_order(function: Callable[[Any], Any], items: Sequence[Any], executor:
         yield from map(function, items)
         return
     futures = _submit_groups(function, items, executor, size)
+    futures.reverse()
     try:
-        for future in futures:
-            yield from future.result()
+        while futures:
+            yield from futures.pop().result()  # popped, so that a group's results are freed once used
     finally:
         _cancel(futures)
 

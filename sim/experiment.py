@@ -8,7 +8,7 @@ scenarios compared with the same base seed share common random numbers.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -57,6 +57,22 @@ def iterate_replications(parameters: Parameters, replications: int, base_seed: i
     tasks = [(parameters, replication_seed(base_seed, i), years, i, keep_tables)
              for i in range(replications)]
     yield from map_in_order(_run_task, tasks, executor)
+
+
+def run_replications_of_each(parameter_sets: Sequence[Parameters], replications: int, base_seed: int,
+                             years: float = 1.0, executor: Executor | None = None, keep_tables: bool = True,
+                             on_done: Callable[[ReplicationResult], None] | None = None,
+                             ) -> list[list[ReplicationResult]]:
+    """`run_replications` for each parameter set, with the same seeds for every set, sent as one batch
+    so that a cluster runs all sets side by side rather than one after the other."""
+    tasks = [(parameters, replication_seed(base_seed, i), years, i, keep_tables)
+             for parameters in parameter_sets for i in range(replications)]
+    results = []
+    for result in map_in_order(_run_task, tasks, executor):
+        if on_done is not None:
+            on_done(result)
+        results.append(result)
+    return [results[start:start + replications] for start in range(0, len(results), replications)]
 
 
 def run_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,

@@ -206,3 +206,17 @@ def test_grouping_runs_each_item_once_in_order(size):
         assert list(map_in_order(abs, items, pool, size)) == expected
         assert sorted(map_as_finished(abs, items, pool, size)) == sorted(expected)
     assert list(map_in_order(abs, items, None, size)) == expected
+
+
+def test_parameter_sets_in_one_batch_give_what_each_gives_alone():
+    from sim.experiment import run_replications, run_replications_of_each
+    from sim.parameters import Parameters
+
+    sets = [Parameters(arrival_multiplier=0.1, warmup_days=10),
+            Parameters(arrival_multiplier=0.1, warmup_days=10, child_protection_officers=20)]
+    with LocalProcesses(2) as pool:
+        batch = run_replications_of_each(sets, 3, base_seed=5, years=0.03, executor=pool, keep_tables=False)
+    alone = [run_replications(parameters, 3, base_seed=5, years=0.03, keep_tables=False)
+             for parameters in sets]
+    assert repr([[(r.seed, r.outcomes) for r in results] for results in batch]) == \
+        repr([[(r.seed, r.outcomes) for r in results] for results in alone])
