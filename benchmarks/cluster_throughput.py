@@ -9,7 +9,8 @@ Needs the cluster extra (`pip install -e '.[cluster]'`). Measures, on this machi
   (client, scheduler, workers; median of three batches of 500). CPU time is what a busy machine
   distorts least, so the scaling estimate in docs/performance.md rests on it;
 - `--tiny` tiny runs (a few simulated days at a low arrival multiplier) sent one run per task and
-  `MAX_RUNS_PER_TASK` runs per task: what grouping saves where the overhead matters most.
+  `MAX_RUNS_PER_TASK` runs per task: what grouping saves where the overhead matters most;
+- how many result lines per second the launching machine can append to `runs.jsonl` and sync.
 Prints one table (markdown) to paste into docs/performance.md. Workers are warmed up first, so
 imports are not counted.
 """
@@ -67,6 +68,22 @@ def nothing(item: int) -> int:
     return item
 
 
+def synced_lines_per_second(count: int = 300) -> float:
+    """How fast the launching machine appends and syncs result lines, as `run_sweep` does per run."""
+    import json
+    import tempfile
+
+    line = json.dumps({"point": 1, "replication": 1, "outcomes": {f"outcome_{i}": 0.5 for i in range(60)}})
+    with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parents[1]) as folder, \
+            open(Path(folder) / "runs.jsonl", "a", encoding="utf-8") as handle:
+        start = time.perf_counter()
+        for _ in range(count):
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        return count / (time.perf_counter() - start)
+
+
 def measure(executor, real: list, tiny: list, warm: list) -> dict[str, float]:
     timed(warm, executor, 1)  # imports and first-run caches on every worker
     noop = [timed(list(range(500)), executor, 1, nothing) for _ in range(3)]
@@ -98,6 +115,7 @@ def main() -> None:
         from sim.cluster import ClusterExecutor
 
         dask = measure(ClusterExecutor(client), real, tiny, tiny[:4])
+    synced = synced_lines_per_second()
     load_after = os.getloadavg()[0]
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}; load average {load_before:.2f} "
@@ -117,6 +135,7 @@ def main() -> None:
           f"{dask['noop_per_second']:.0f} |")
     print(f"| overhead per task: CPU ms, all processes |  | {local['noop_cpu_ms']:.2f} | "
           f"{dask['noop_cpu_ms']:.2f} |")
+    print(f"| result lines appended and synced per second (runs.jsonl) | {synced:.0f} |  |  |")
 
 if __name__ == "__main__":
     main()

@@ -59,6 +59,13 @@ def invoke(*args: str):
     return CliRunner().invoke(cli.main, [str(a) for a in args], catch_exceptions=False)
 
 
+def amparo(*args, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The CLI as a user types it, in its own process: Dask's client threads stay out of this one,
+    which later forks local worker pools."""
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout)
+
+
 @pytest.fixture(scope="module")
 def local_sweep(tmp_path_factory) -> tuple[Path, Path]:
     """The sweep file and its result run locally in this process: the reference tables."""
@@ -69,13 +76,33 @@ def local_sweep(tmp_path_factory) -> tuple[Path, Path]:
     return path, folder / "result"
 
 
+CLUSTER = """
+import sys
+from distributed import LocalCluster
+with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+    print(cluster.scheduler_address, flush=True)
+    sys.stdin.read()  # until the test closes this process's input
+"""
+
+
 @pytest.fixture
 def cluster():
-    """Two process workers with one thread each, always closed afterwards."""
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as local:
-        yield local
+    """The scheduler address of a LocalCluster of two process workers with one thread each, in a
+    process of its own (so that no Dask thread stays in this one, which later forks local pools);
+    always closed afterwards."""
+    process = subprocess.Popen([sys.executable, "-c", CLUSTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        address = process.stdout.readline().strip()
+        assert address.startswith("tcp://"), "the LocalCluster did not start"
+        yield address
+    finally:
+        process.stdin.close()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # the cluster and its worker processes
+            process.wait()
 
 
 def same_tables(first: Path, second: Path) -> bool:
@@ -85,9 +112,9 @@ def same_tables(first: Path, second: Path) -> bool:
 @needs_dask
 def test_a_sweep_on_the_cluster_gives_the_local_tables(local_sweep, cluster, tmp_path):
     path, reference = local_sweep
-    result = invoke("sweep", path, "--out", tmp_path / "cluster", "--scheduler", cluster.scheduler_address)
-    assert result.exit_code == 0, result.output
-    assert f"the Dask cluster at {cluster.scheduler_address}" in result.output
+    result = amparo("sweep", path, "--out", tmp_path / "cluster", "--scheduler", cluster)
+    assert result.returncode == 0, result.stderr
+    assert f"the Dask cluster at {cluster}" in result.stdout
     assert same_tables(reference, tmp_path / "cluster")
     assert (tmp_path / "cluster" / "runs.jsonl").read_text().count("\n") == 24
 
@@ -99,10 +126,10 @@ def test_a_worker_killed_mid_sweep_loses_nothing(local_sweep, cluster, tmp_path)
     path, reference = local_sweep
     out = tmp_path / "cluster"
     command = [sys.executable, str(ROOT / "cli.py"), "sweep", str(path), "--out", str(out),
-               "--scheduler", cluster.scheduler_address]
+               "--scheduler", cluster]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        with Client(cluster.scheduler_address, set_as_default=False) as client:
+        with Client(cluster, set_as_default=False) as client:
             runs = out / "runs.jsonl"
             deadline = time.time() + 120
             busy = {}
@@ -134,23 +161,24 @@ def test_a_run_on_the_cluster_gives_the_local_tables(cluster, tmp_path):
     common = ["run", scenario, "-r", "3", "--years", "0.03", "--records", "1"]
     local = invoke(*common, "--out", tmp_path / "local", "-w", "1")
     assert local.exit_code == 0, local.output
-    result = invoke(*common, "--out", tmp_path / "cluster", "--scheduler", cluster.scheduler_address)
-    assert result.exit_code == 0, result.output
+    result = amparo(*common, "--out", tmp_path / "cluster", "--scheduler", cluster)
+    assert result.returncode == 0, result.stderr
     assert differing_tables(tmp_path / "local", tmp_path / "cluster") == []
-    compared = invoke("compare", scenario, BASE, "-r", "2", "--years", "0.02", "--out", tmp_path / "compare",
-                      "--scheduler", cluster.scheduler_address)
-    assert compared.exit_code == 0, compared.output
+    compared = amparo("compare", scenario, BASE, "-r", "2", "--years", "0.02", "--out", tmp_path / "compare",
+                      "--scheduler", cluster)
+    assert compared.returncode == 0, compared.stderr
 
 
 @needs_dask
-def test_workers_with_other_code_are_refused(cluster, tmp_path, monkeypatch):
-    import sim.cluster
+def test_workers_with_other_code_are_refused(cluster, tmp_path):
+    from distributed import Client
 
-    monkeypatch.setattr(sim.cluster, "NUMERIC_LIBRARIES", (*sim.cluster.NUMERIC_LIBRARIES, "click"))
-    result = invoke("sweep", write_sweep(tmp_path), "--out", tmp_path / "refused",
-                    "--scheduler", cluster.scheduler_address)
-    assert result.exit_code == 1
-    assert "run different Amparo code" in result.output and "requirements.lock" in result.output
+    with Client(cluster, set_as_default=False) as client:  # workers now see other libraries
+        client.run(exec, "import sim.cluster; sim.cluster.NUMERIC_LIBRARIES += ('click',)")
+    result = amparo("sweep", write_sweep(tmp_path), "--out", tmp_path / "refused",
+                    "--scheduler", cluster)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "run different Amparo code" in result.stderr and "requirements.lock" in result.stderr
     assert not (tmp_path / "refused" / "runs.jsonl").exists()
 
 
@@ -220,3 +248,4 @@ def test_parameter_sets_in_one_batch_give_what_each_gives_alone():
              for parameters in sets]
     assert repr([[(r.seed, r.outcomes) for r in results] for results in batch]) == \
         repr([[(r.seed, r.outcomes) for r in results] for results in alone])
+
