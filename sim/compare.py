@@ -42,14 +42,9 @@ def run_scenarios(scenarios: Sequence[tuple[str, Parameters]], replications: int
                   years: float, executor: Executor | None = None,
                   on_done: Callable[[ReplicationResult], None] | None = None) -> list[ScenarioRuns]:
     """Run each scenario's replications with the same seeds, all in one batch; keep only the daily
-    stocks of the tables."""
-    def keep_daily(result: ReplicationResult) -> None:
-        result.tables = {"daily": result.tables["daily"]} if result.tables else None
-        if on_done is not None:
-            on_done(result)
-
+    stocks of the tables (trimmed where the run executes, so little travels back)."""
     results = run_replications_of_each([parameters for _, parameters in scenarios], replications,
-                                       base_seed, years, executor, keep_tables=True, on_done=keep_daily)
+                                       base_seed, years, executor, keep_tables=("daily",), on_done=on_done)
     return [ScenarioRuns(name, parameters, scenario_results)
             for (name, parameters), scenario_results in zip(scenarios, results, strict=True)]
 

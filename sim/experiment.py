@@ -32,8 +32,9 @@ class ReplicationResult:
 
 
 def run_replication(parameters: Parameters, seed: int, years: float = 1.0, replication: int = 0,
-                    keep_tables: bool = True) -> ReplicationResult:
-    """Run one replication, check its invariants and derive its outcomes."""
+                    keep_tables: bool | tuple[str, ...] = True) -> ReplicationResult:
+    """Run one replication, check its invariants and derive its outcomes. `keep_tables` keeps all
+    tables, none, or the named ones (less to send back from another process or machine)."""
     start = time.perf_counter()
     model = AmparoModel(parameters, seed=seed, years=years)
     model.run()
@@ -41,11 +42,12 @@ def run_replication(parameters: Parameters, seed: int, years: float = 1.0, repli
     check_invariants(tables, resource_capacities(parameters), model.n_created,
                      model.n_created - model.n_exited)
     outcomes = compute_outcomes(tables, parameters, years)
-    return ReplicationResult(replication, seed, outcomes, tables if keep_tables else None,
-                             time.perf_counter() - start)
+    if keep_tables is not True:
+        tables = {name: tables[name] for name in keep_tables} if keep_tables else None
+    return ReplicationResult(replication, seed, outcomes, tables, time.perf_counter() - start)
 
 
-def _run_task(task: tuple[Parameters, int, float, int, bool]) -> ReplicationResult:
+def _run_task(task: tuple[Parameters, int, float, int, bool | tuple[str, ...]]) -> ReplicationResult:
     parameters, seed, years, replication, keep_tables = task
     return run_replication(parameters, seed, years, replication, keep_tables)
 
@@ -60,7 +62,8 @@ def iterate_replications(parameters: Parameters, replications: int, base_seed: i
 
 
 def run_replications_of_each(parameter_sets: Sequence[Parameters], replications: int, base_seed: int,
-                             years: float = 1.0, executor: Executor | None = None, keep_tables: bool = True,
+                             years: float = 1.0, executor: Executor | None = None,
+                             keep_tables: bool | tuple[str, ...] = True,
                              on_done: Callable[[ReplicationResult], None] | None = None,
                              ) -> list[list[ReplicationResult]]:
     """`run_replications` for each parameter set, with the same seeds for every set, sent as one batch
