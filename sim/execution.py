@@ -1,7 +1,8 @@
 """Where runs execute: in this process, on local worker processes, or on a Dask cluster.
 
 `make_executor` is the one entry point: it gives a `concurrent.futures` executor (or None for this
-process) that `run`, `compare`, `sweep` and `calibrate` pass on unchanged::
+process) that `run`, `compare`, `sweep`, and any other code that takes an executor, pass on
+unchanged::
 
     with make_executor(workers=4, scheduler="tcp://planning-01:8786") as executor:
         results = run_replications(parameters, 30, seed, years, executor)
@@ -34,7 +35,8 @@ MAX_RUNS_PER_TASK = 8
 #: The transports a Dask scheduler listens on.
 SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
 #: What `--scheduler` needs when Dask is not installed.
-INSTALL_HINT = "pip install -e '.[cluster]' (in the Amparo folder, on this machine and every worker)"
+INSTALL_HINT = ("pip install -c requirements.lock -e '.[cluster]' (in the Amparo folder, on this machine "
+                "and every worker)")
 
 
 class ExecutionError(Exception):

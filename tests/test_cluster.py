@@ -197,7 +197,7 @@ def test_without_dask_the_scheduler_option_says_what_to_install(tmp_path, monkey
     result = CliRunner().invoke(cli.main, ["sweep", str(write_sweep(tmp_path)), "--out", str(tmp_path / "x"),
                                            "--scheduler", "tcp://127.0.0.1:8786"])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "pip install -e '.[cluster]'" in result.output
+    assert "pip install -c requirements.lock -e '.[cluster]'" in result.output
     assert not (tmp_path / "x" / "sweep.json").exists()
 
 
