@@ -55,10 +55,12 @@ def _run_task(task: tuple[Parameters, int, float, int, bool | tuple[str, ...]]) 
 def iterate_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,
                          executor: Executor | None = None,
                          keep_tables: bool = True) -> Iterator[ReplicationResult]:
-    """Yield the replications' results in replication order (run in groups on `executor`)."""
+    """Yield the replications' results in replication order (run on `executor`)."""
     tasks = [(parameters, replication_seed(base_seed, i), years, i, keep_tables)
              for i in range(replications)]
-    yield from map_in_order(_run_task, tasks, executor)
+    # All tables of a run are large (per-child records): one run per task keeps a worker's memory
+    # and each message back to one run's worth.
+    yield from map_in_order(_run_task, tasks, executor, 1 if keep_tables is True else None)
 
 
 def run_replications_of_each(parameter_sets: Sequence[Parameters], replications: int, base_seed: int,
