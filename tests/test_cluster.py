@@ -110,13 +110,23 @@ def same_tables(first: Path, second: Path) -> bool:
 
 
 @needs_dask
-def test_a_sweep_on_the_cluster_gives_the_local_tables(local_sweep, cluster, tmp_path):
+def test_a_sweep_on_the_cluster_gives_the_local_tables_and_resumes(local_sweep, cluster, tmp_path):
     path, reference = local_sweep
     result = amparo("sweep", path, "--out", tmp_path / "cluster", "--scheduler", cluster)
     assert result.returncode == 0, result.stderr
     assert f"the Dask cluster at {cluster}" in result.stdout
     assert same_tables(reference, tmp_path / "cluster")
     assert (tmp_path / "cluster" / "runs.jsonl").read_text().count("\n") == 24
+    # A sweep stopped locally after 10 runs, resumed on the cluster: the same tables again.
+    stopped = tmp_path / "stopped"
+    stopped.mkdir()
+    (stopped / "sweep.json").write_bytes((reference / "sweep.json").read_bytes())
+    lines = (reference / "runs.jsonl").read_text().splitlines(keepends=True)
+    (stopped / "runs.jsonl").write_text("".join(lines[:10]))
+    resumed = amparo("sweep", path, "--out", stopped, "--resume", "--scheduler", cluster)
+    assert resumed.returncode == 0, resumed.stderr
+    assert same_tables(reference, stopped)
+    assert (stopped / "runs.jsonl").read_text().count("\n") == 24
 
 
 @needs_dask
