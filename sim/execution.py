@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 #: wave of tasks leaves a slot idle for at most about a quarter of its share of the work.
 TASKS_PER_SLOT = 4
 #: The most runs grouped into one task. Chosen from the measured overhead (docs/performance.md,
-#: "Runs on a Dask cluster"): about 4 ms per task on a 2-worker LocalCluster against 0.05 s for
+#: "Runs on a Dask cluster"): 4-6 ms per task on a 2-worker LocalCluster against 0.05 s for
 #: the tiniest useful run, so 8 runs per task keeps overhead near 1% even then, and a worker that
 #: dies, or an interrupted sweep, loses at most 8 runs per task in flight.
 MAX_RUNS_PER_TASK = 8
