@@ -16,13 +16,13 @@ BROWSER_STAMP := $(VENV)/.installed-browser
 $(STAMP): pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || (echo "Python 3.12 or newer was not found; run make PYTHON=/path/to/python3.12" >&2; exit 1)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,cluster]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 $(BROWSER_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,explore,browser]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,cluster,explore,browser]'
 	@if [ ! -x /usr/bin/chromium ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \

@@ -51,15 +51,35 @@ def _workers(requested: int | None, tasks: int) -> int:
 
 
 @contextlib.contextmanager
-def _executor(n_workers: int):
-    """A process pool for more than one worker, else None (run in this process)."""
-    if n_workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
+def _executor(n_workers: int, scheduler: str | None = None):
+    """The Dask cluster at `scheduler`, else a process pool for more than one worker, else None (run
+    in this process); see `sim.execution.make_executor`."""
+    from sim.execution import ExecutionError, make_executor
 
-        with ProcessPoolExecutor(n_workers) as executor:
+    try:
+        with make_executor(n_workers, scheduler) as executor:
             yield executor
-    else:
-        yield None
+    except ExecutionError as error:
+        _fail(str(error))
+
+
+def _scheduler_option(command):
+    return click.option(
+        "--scheduler", metavar="tcp://HOST:8786",
+        help="Send the runs to the Dask cluster whose scheduler is at this address instead of local "
+             "processes (needs the cluster extra; see docs/cluster.md). Results do not depend on it.",
+    )(command)
+
+
+def _workers_or_cluster(workers: int | None, tasks: int, scheduler: str | None) -> int:
+    """Local worker processes to use; none are started when the runs go to a cluster."""
+    if scheduler and workers:
+        _fail("--workers sets local processes and --scheduler sends the runs to a cluster; give one")
+    return 1 if scheduler else _workers(workers, tasks)
+
+
+def _where(n_workers: int, scheduler: str | None) -> str:
+    return f"the Dask cluster at {scheduler}" if scheduler else f"{n_workers} worker(s)"
 
 
 @contextlib.contextmanager
@@ -123,8 +143,9 @@ def scenarios(folder: Path) -> None:
 @click.option("--records", default=1, show_default=True, type=click.IntRange(0, 100000),
               help="Replications whose per-child records (children, visits, stages) are written.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@_scheduler_option
 def run(scenario: Path, replications: int, seed: int, years: float, out: Path | None,
-        workers: int | None, records: int, overwrite: bool) -> None:
+        workers: int | None, records: int, overwrite: bool, scheduler: str | None) -> None:
     """Run SCENARIO (a .toml file) and write its folder of tables and charts."""
     loaded = _load(scenario)
     if out is None:
@@ -137,11 +158,11 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
     from sim.experiment import run_replications
     from sim.run_folder import OutputError, write_run_folder
 
-    n_workers = _workers(workers, replications)
+    n_workers = _workers_or_cluster(workers, replications, scheduler)
     click.echo(f"Running {loaded.title!r}: {replications} replication(s) of {years:g} year(s), "
-               f"seed {seed}, {n_workers} worker(s)")
+               f"seed {seed}, {_where(n_workers, scheduler)}")
     started = time.perf_counter()
-    with (_simulation_guard(), _executor(n_workers) as executor,
+    with (_simulation_guard(), _executor(n_workers, scheduler) as executor,
           click.progressbar(length=replications, label="Replications", show_eta=True,
                             file=sys.stderr) as bar):
         results = run_replications(loaded.parameters, replications, seed, years, executor,
@@ -177,8 +198,9 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
               help="Result folder (default: outputs/compare-DATE-TIME).")
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@_scheduler_option
 def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, years: float, out: Path | None,
-            workers: int | None, overwrite: bool) -> None:
+            workers: int | None, overwrite: bool, scheduler: str | None) -> None:
     """Compare scenarios with common random numbers: each outcome per scenario, and its paired
     difference to the first scenario with a 95% confidence interval."""
     loaded = [_load(path) for path in scenario_files]
@@ -194,13 +216,13 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
     from sim.compare import KEY_OUTCOMES, comparison_rows, run_scenarios
     from sim.run_folder import OutputError, write_comparison_folder
 
-    n_workers = _workers(workers, replications)
+    n_workers = _workers_or_cluster(workers, replications, scheduler)
     total = replications * len(loaded)
     click.echo(f"Comparing {len(loaded)} scenarios, {replications} replications each, seed {seed}, "
-               f"{n_workers} worker(s)")
+               f"{_where(n_workers, scheduler)}")
     started = time.perf_counter()
     pairs = [(name, scenario.parameters) for name, scenario in zip(names, loaded, strict=True)]
-    with (_simulation_guard(), _executor(n_workers) as executor,
+    with (_simulation_guard(), _executor(n_workers, scheduler) as executor,
           click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar):
         runs = run_scenarios(pairs, replications, seed, years, executor, lambda _: bar.update(1))
     wall = time.perf_counter() - started
@@ -239,7 +261,9 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted sweep in --out, skipping finished runs.")
-def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool) -> None:
+@_scheduler_option
+def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool,
+          scheduler: str | None) -> None:
     """Run a sweep file: a design over levers and uncertainties, every run written as it finishes."""
     from sim.scenario import ScenarioError
     from sim.sweep import load_sweep
@@ -250,7 +274,7 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool)
         _fail(str(error))
     out = out or DEFAULT_OUTPUT_FOLDER / sweep_file.stem
     started_file = out / "sweep.json"
-    if out.exists() and not resume:
+    if out.exists() and any(out.iterdir()) and not resume:
         _fail(f"{out}: a sweep result already exists here; add --resume to continue it, or choose "
               "another --out")
     if resume and started_file.exists():
@@ -263,14 +287,14 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool)
     from sim.run_folder import run_metadata, write_csv, write_json
     from sim.sweep import design_points, run_sweep, tables
 
-    write_json(started_file, {"sweep_file": str(sweep_file), "fingerprint": spec.fingerprint})
     total = len(design_points(spec)) * spec.replications
-    n_workers = _workers(workers, total)
-    click.echo(f"Sweep {spec.title!r}: {total} runs ({spec.design}), {n_workers} worker(s)")
+    n_workers = _workers_or_cluster(workers, total, scheduler)
+    click.echo(f"Sweep {spec.title!r}: {total} runs ({spec.design}), {_where(n_workers, scheduler)}")
     started = time.perf_counter()
     saved = f"finished runs are saved in {out}; continue with --resume"
-    with (_simulation_guard(saved), _executor(n_workers) as executor,
+    with (_simulation_guard(saved), _executor(n_workers, scheduler) as executor,
           click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar):
+        write_json(started_file, {"sweep_file": str(sweep_file), "fingerprint": spec.fingerprint})
         runs = run_sweep(spec, out, executor, lambda count, _: bar.update(count))
     experiments, outcomes = tables(spec, runs)
     for name, table in (("experiments.csv", experiments), ("outcomes.csv", outcomes)):
@@ -418,8 +442,10 @@ def report(result_folders: tuple[Path, ...], out: Path | None, overwrite: bool) 
               help="Result folder (default: outputs/calibration).")
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted calibration in --out.")
+@_scheduler_option
 def calibrate(budget: int, generations: int, years: float, replications: int, check_years: float, seed: int,
-              base_file: Path, out: Path | None, workers: int | None, resume: bool) -> None:
+              base_file: Path, out: Path | None, workers: int | None, resume: bool,
+              scheduler: str | None) -> None:
     """Calibrate the free parameters (calibration/free_parameters.toml) to the figures in
     calibration/targets.toml by ABC-PMC, and write the posterior, the calibrated scenario file,
     the fit and held-out validation tables and a report with charts."""
@@ -452,9 +478,9 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
     except CalibrationMismatch as error:
         _fail(str(error))
     total = settings.batch * generations + 2 * replications
-    n_workers = _workers(workers, settings.batch)
+    n_workers = _workers_or_cluster(workers, settings.batch, scheduler)
     click.echo(f"Calibrating {len(free)} parameters to {', '.join(t.figure for t in targets)}: {total} "
-               f"simulations, {n_workers} worker(s)")
+               f"simulations, {_where(n_workers, scheduler)}")
 
     def draw(folder: Path) -> None:
         from calibration.charts import draw_calibration_charts
@@ -462,7 +488,7 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
         draw_calibration_charts(folder)
 
     saved = f"finished simulations are saved in {out}; continue with --resume"
-    with (_simulation_guard(saved), _executor(n_workers) as executor,
+    with (_simulation_guard(saved), _executor(n_workers, scheduler) as executor,
           click.progressbar(length=total, label="Simulations", show_eta=True, file=sys.stderr) as bar):
         manifest = run_calibration(out, loaded.parameters, record, free, targets, validation, conflicts,
                                    settings, checks, executor, n_workers, bar.update, draw)
@@ -486,8 +512,9 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
               help="Result folder (default: outputs/sensitivity).")
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@_scheduler_option
 def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_file: Path, out: Path | None,
-                workers: int | None, overwrite: bool) -> None:
+                workers: int | None, overwrite: bool, scheduler: str | None) -> None:
     """Morris screening of occupancy, waits, detention and detection against the uncertain parameters in
     calibration/uncertain_parameters.toml; writes morris.csv and a chart."""
     from sim.scenario import ScenarioError
@@ -509,13 +536,13 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
     from sim.run_folder import OutputError, run_metadata, write_atomically, write_csv, write_json
 
     design = morris_design(uncertain, trajectories, levels, seed)
-    n_workers = _workers(workers, len(design))
+    n_workers = _workers_or_cluster(workers, len(design), scheduler)
     click.echo(f"Morris screening of {len(uncertain)} parameters: {len(design)} runs of {years:g} year(s), "
-               f"{n_workers} worker(s)")
+               f"{_where(n_workers, scheduler)}")
     started = time.perf_counter()
 
     def fill(folder: Path) -> None:
-        with (_executor(n_workers) as executor,
+        with (_executor(n_workers, scheduler) as executor,
               click.progressbar(length=len(design), label="Runs", show_eta=True, file=sys.stderr) as bar):
             outcomes = run_design(loaded.parameters, uncertain, design, seed, years, folder / "runs.jsonl",
                                   executor, bar.update)

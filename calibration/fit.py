@@ -26,13 +26,14 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from calibration.targets import FreeParameter, Target
+from sim.execution import map_as_finished
 from sim.parameters import Parameters
 
 
@@ -107,7 +108,8 @@ def run_streamed(tasks: Sequence[tuple[str, Parameters, int, dict[str, float]]],
                  on_done: Callable[[int], None] | None = None) -> dict[str, dict]:
     """Simulate each (key, parameters, seed, inputs) not yet in `runs_file`; return every task's record.
 
-    Runs go through `executor.submit` and are written as they finish, in whatever order.
+    Runs go to `executor` in groups (`sim.execution.map_as_finished`) and are written as they finish,
+    in whatever order.
     """
     finished = read_runs(runs_file)
     wanted = {key for key, _, _, _ in tasks}
@@ -137,12 +139,7 @@ def _truncate_partial_line(runs_file: Path) -> None:
 
 
 def _results(tasks: list, executor: Executor | None) -> Iterable[tuple[str, int, dict[str, float]]]:
-    if executor is None:
-        yield from map(_evaluate, tasks)
-        return
-    futures = [executor.submit(_evaluate, task) for task in tasks]
-    for future in as_completed(futures):
-        yield future.result()
+    return map_as_finished(_evaluate, tasks, executor)
 
 
 def _first_design(free: Sequence[FreeParameter], settings: Settings) -> np.ndarray:

@@ -8,10 +8,11 @@ scenarios compared with the same base seed share common random numbers.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
+from sim.execution import map_in_order
 from sim.invariants import check_invariants
 from sim.model import AmparoModel, Table, resource_capacities
 from sim.outcomes import compute_outcomes
@@ -31,8 +32,9 @@ class ReplicationResult:
 
 
 def run_replication(parameters: Parameters, seed: int, years: float = 1.0, replication: int = 0,
-                    keep_tables: bool = True) -> ReplicationResult:
-    """Run one replication, check its invariants and derive its outcomes."""
+                    keep_tables: bool | tuple[str, ...] = True) -> ReplicationResult:
+    """Run one replication, check its invariants and derive its outcomes. `keep_tables` keeps all
+    tables, none, or the named ones (less to send back from another process or machine)."""
     start = time.perf_counter()
     model = AmparoModel(parameters, seed=seed, years=years)
     model.run()
@@ -40,11 +42,12 @@ def run_replication(parameters: Parameters, seed: int, years: float = 1.0, repli
     check_invariants(tables, resource_capacities(parameters), model.n_created,
                      model.n_created - model.n_exited)
     outcomes = compute_outcomes(tables, parameters, years)
-    return ReplicationResult(replication, seed, outcomes, tables if keep_tables else None,
-                             time.perf_counter() - start)
+    if keep_tables is not True:
+        tables = {name: tables[name] for name in keep_tables} if keep_tables else None
+    return ReplicationResult(replication, seed, outcomes, tables, time.perf_counter() - start)
 
 
-def _run_task(task: tuple[Parameters, int, float, int, bool]) -> ReplicationResult:
+def _run_task(task: tuple[Parameters, int, float, int, bool | tuple[str, ...]]) -> ReplicationResult:
     parameters, seed, years, replication, keep_tables = task
     return run_replication(parameters, seed, years, replication, keep_tables)
 
@@ -52,13 +55,29 @@ def _run_task(task: tuple[Parameters, int, float, int, bool]) -> ReplicationResu
 def iterate_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,
                          executor: Executor | None = None,
                          keep_tables: bool = True) -> Iterator[ReplicationResult]:
-    """Yield the replications' results in replication order (run in parallel on `executor`)."""
+    """Yield the replications' results in replication order (run on `executor`)."""
     tasks = [(parameters, replication_seed(base_seed, i), years, i, keep_tables)
              for i in range(replications)]
-    if executor is None:
-        yield from map(_run_task, tasks)
-    else:
-        yield from executor.map(_run_task, tasks)
+    # All tables of a run are large (per-child records): one run per task keeps a worker's memory
+    # and each message back to one run's worth.
+    yield from map_in_order(_run_task, tasks, executor, 1 if keep_tables is True else None)
+
+
+def run_replications_of_each(parameter_sets: Sequence[Parameters], replications: int, base_seed: int,
+                             years: float = 1.0, executor: Executor | None = None,
+                             keep_tables: bool | tuple[str, ...] = True,
+                             on_done: Callable[[ReplicationResult], None] | None = None,
+                             ) -> list[list[ReplicationResult]]:
+    """`run_replications` for each parameter set, with the same seeds for every set, sent as one batch
+    so that a cluster runs all sets side by side rather than one after the other."""
+    tasks = [(parameters, replication_seed(base_seed, i), years, i, keep_tables)
+             for parameters in parameter_sets for i in range(replications)]
+    results = []
+    for result in map_in_order(_run_task, tasks, executor):
+        if on_done is not None:
+            on_done(result)
+        results.append(result)
+    return [results[start:start + replications] for start in range(0, len(results), replications)]
 
 
 def run_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,

@@ -19,7 +19,7 @@ import os
 import tomllib
 import warnings
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -227,12 +227,9 @@ def _truncate_partial_line(runs_file: Path) -> None:
 
 
 def _results(tasks: list, executor: Executor | None) -> Iterable[tuple[int, int, int, dict[str, float]]]:
-    if executor is None:
-        yield from map(_evaluate, tasks)
-        return
-    futures = [executor.submit(_evaluate, task) for task in tasks]
-    for future in as_completed(futures):
-        yield future.result()
+    from sim.execution import map_as_finished
+
+    yield from map_as_finished(_evaluate, tasks, executor)
 
 
 def tables(spec: SweepSpec, runs: list[dict]) -> tuple[dict[str, list], dict[str, list]]:
