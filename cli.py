@@ -56,8 +56,11 @@ def _executor(n_workers: int):
     if n_workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(n_workers) as executor:
+        executor = ProcessPoolExecutor(n_workers)
+        try:
             yield executor
+        finally:  # on an error or Ctrl-C, drop the queued tasks instead of running them all first
+            executor.shutdown(wait=True, cancel_futures=True)
     else:
         yield None
 
@@ -253,16 +256,32 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool)
     if out.exists() and not resume:
         _fail(f"{out}: a sweep result already exists here; add --resume to continue it, or choose "
               "another --out")
-    if resume and started_file.exists():
-        import json
-
-        if json.loads(started_file.read_text())["fingerprint"] != spec.fingerprint:
-            _fail(f"{out}: was started from a different sweep file; resume it with the same file")
+    if resume and started_file.exists() and _sweep_fingerprint(started_file) != spec.fingerprint:
+        _fail(f"{out}: was started from a different sweep file (or its base scenario has changed since); "
+              "resume it with the same files, or choose another --out")
     _check_writable(out)
+    try:
+        _run_sweep(spec, sweep_file, out, workers)
+    except OSError as error:
+        _fail(f"{out}: writing the sweep failed ({error.strerror or error}); every run finished so far is "
+              "saved in runs.jsonl: make room and continue with --resume")
 
+
+def _sweep_fingerprint(started_file: Path) -> str | None:
+    """The fingerprint of the sweep file a sweep folder was started from (None if unreadable)."""
+    import json
+
+    try:
+        return json.loads(started_file.read_text(encoding="utf-8")).get("fingerprint")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _run_sweep(spec, sweep_file: Path, out: Path, workers: int | None) -> None:
     from sim.run_folder import run_metadata, write_csv, write_json
     from sim.sweep import design_points, run_sweep, tables
 
+    started_file = out / "sweep.json"
     write_json(started_file, {"sweep_file": str(sweep_file), "fingerprint": spec.fingerprint})
     total = len(design_points(spec)) * spec.replications
     n_workers = _workers(workers, total)
