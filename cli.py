@@ -56,13 +56,33 @@ def _executor(n_workers: int):
     if n_workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        executor = ProcessPoolExecutor(n_workers)
+        executor = ProcessPoolExecutor(n_workers, initializer=_leave_interrupts_to_the_main_process)
         try:
             yield executor
-        finally:  # on an error or Ctrl-C, drop the queued tasks instead of running them all first
-            executor.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # an error or Ctrl-C: stop at once, neither finishing nor starting runs
+            _stop_workers(executor)
+            raise
+        executor.shutdown()
     else:
         yield None
+
+
+def _leave_interrupts_to_the_main_process() -> None:
+    """Workers ignore Ctrl-C: a worker interrupted inside the pool's queues can hang the pool; the
+    main process stops the workers itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_workers(executor) -> None:
+    terminate = getattr(executor, "terminate_workers", None)  # Python 3.14 and later
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        process.terminate()
+    executor.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager
