@@ -37,6 +37,10 @@ def _load(path: Path):
 
 def _check_writable(folder: Path) -> None:
     """Fail before any work if results cannot be written under `folder`."""
+    existing = next(path for path in (folder, *folder.parents) if path.exists() or path == Path(path.anchor))
+    if not existing.is_dir():
+        _fail(f"{existing}: is a file, not a folder, so Amparo cannot write results under it; choose another "
+              "--out")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".amparo-write-check-{os.getpid()}"
@@ -206,8 +210,10 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
     difference to the first scenario with a 95% confidence interval."""
     loaded = [_load(path) for path in scenario_files]
     names = [path.stem for path in scenario_files]
-    if len(set(names)) != len(names):
-        _fail("two scenario files have the same name; compare distinct scenarios")
+    for later, name in enumerate(names):
+        if name in names[:later]:
+            _fail(f"{scenario_files[names.index(name)]} and {scenario_files[later]}: two scenario files have "
+                  f"the same name {name!r}; results are labelled by file name, so rename one")
     if out is None:
         out = DEFAULT_OUTPUT_FOLDER / f"compare-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     if out.exists() and not overwrite:

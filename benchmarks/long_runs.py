@@ -64,8 +64,8 @@ print(json.dumps({"rss_mb_after_year": readings, "children": model.n_created,
 def measure(years: float, multiplier: float) -> dict:
     """Run one long replication in a fresh process and return its memory readings."""
     checkpoints = [c for c in CHECKPOINTS if c <= years]
-    done = subprocess.run([sys.executable, "-c", LONG_RUN, str(years), str(multiplier), json.dumps(checkpoints)],
-                          cwd=ROOT, capture_output=True, text=True, check=False,
+    command = [sys.executable, "-c", LONG_RUN, str(years), str(multiplier), json.dumps(checkpoints)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     if done.returncode != 0:
         raise SystemExit(f"the run of {years:g} years at {multiplier:g}x arrivals failed:\n{done.stderr}")

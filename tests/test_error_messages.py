@@ -73,11 +73,11 @@ CASES = [
      {"a.toml": HEADER + 'extends = "b.toml"\n', "b.toml": HEADER + 'extends = "a.toml"\n'},
      ["run", "a.toml"], ["b.toml", "extends", "loops: a.toml -> b.toml -> a.toml"]),
     ("output folder under a file", {"blocker": ""}, ["run", BASELINE, "--out", "blocker/out"],
-     ["blocker", "cannot write results here", "choose another --out"]),
+     ["blocker", "is a file, not a folder", "choose another --out"]),
     ("existing result without --overwrite", {"existing/keep.txt": "an earlier result"},
      ["run", BASELINE, "--out", "existing"], ["existing", "already exists", "--overwrite"]),
     ("compare: two files with one name", {"a/s.toml": HEADER, "b/s.toml": HEADER},
-     ["compare", "a/s.toml", "b/s.toml"], ["same name"]),
+     ["compare", "a/s.toml", "b/s.toml"], ["a/s.toml and b/s.toml", "same name 's'", "rename one"]),
     ("sweep: unknown key", {"sweep.toml": SWEEP + "pionts = 3\n[levers]\nshelters = [1, 2]\n"},
      ["sweep", "sweep.toml"], ["sweep.toml", "pionts", "did you mean 'points'?"]),
     ("sweep: a range on a grid", {"sweep.toml": SWEEP + 'design = "grid"\n[levers]\nshelters = {low = 1, '
