@@ -339,42 +339,55 @@ def _run_sweep(spec, sweep_file: Path, out: Path, workers: int | None) -> None:
 @click.argument("result_folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
 def rerun(result_folder: Path, workers: int | None) -> None:
-    """Run again what produced RESULT_FOLDER (a run folder) and check the tables are identical."""
+    """Run again what produced RESULT_FOLDER (a run or compare folder) from its manifest and check
+    that every table is identical."""
     import tempfile
 
-    from sim.experiment import run_replications
-    from sim.run_folder import (
-        OutputError,
-        differing_tables,
-        parameters_from_manifest,
-        read_manifest,
-        write_run_folder,
-    )
+    from sim.run_folder import OutputError, differing_tables, read_manifest
 
     try:
         manifest = read_manifest(result_folder)
     except OutputError as error:
         _fail(str(error))
-    if manifest.get("kind") != "run":
-        _fail(f"{result_folder}: rerun reproduces run folders; this is a {manifest.get('kind')!r} result")
-    parameters = parameters_from_manifest(manifest)
-    replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
-    n_workers = _workers(workers, replications)
-    click.echo(f"Rerunning {manifest['scenario']['title']!r}: {replications} replication(s), seed {seed}, "
-               f"code then {manifest['git_commit']}")
-    started = time.perf_counter()
-    with _simulation_guard(), _executor(n_workers) as executor:
-        results = run_replications(parameters, replications, seed, years, executor)
+    kind = manifest.get("kind")
+    if kind not in ("run", "compare"):
+        _fail(f"{result_folder}: rerun reproduces run and compare folders; this is a {kind!r} result")
+    click.echo(f"Rerunning the {kind} in {result_folder}: {manifest['replications']} replication(s), seed "
+               f"{manifest['base_seed']}; code then {manifest['git_commit']}")
     with tempfile.TemporaryDirectory() as scratch:
-        again = write_run_folder(Path(scratch) / "again", scenario=manifest["scenario"],
-                                 parameters=parameters, results=results, years=years, base_seed=seed,
-                                 wall_seconds=time.perf_counter() - started,
-                                 records_replications=manifest["records_replications"])
+        rerun_kind = _rerun_run if kind == "run" else _rerun_comparison
+        again = rerun_kind(manifest, Path(scratch) / "again", workers)
         differing = differing_tables(result_folder, again)
     if differing:
         click.echo(f"Not reproduced: {', '.join(differing)} differ from {result_folder}", err=True)
         sys.exit(1)
     click.echo("Reproduced bit for bit: every table is identical.")
+
+
+def _rerun_run(manifest: dict, target: Path, workers: int | None) -> Path:
+    from sim.experiment import run_replications
+    from sim.run_folder import parameters_from_manifest, write_run_folder
+
+    parameters = parameters_from_manifest(manifest)
+    replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
+    with _simulation_guard(), _executor(_workers(workers, replications)) as executor:
+        results = run_replications(parameters, replications, seed, years, executor)
+    return write_run_folder(target, scenario=manifest["scenario"], parameters=parameters, results=results,
+                            years=years, base_seed=seed, wall_seconds=0.0,
+                            records_replications=manifest["records_replications"])
+
+
+def _rerun_comparison(manifest: dict, target: Path, workers: int | None) -> Path:
+    from sim.compare import comparison_rows, run_scenarios
+    from sim.run_folder import parameters_from_manifest, write_comparison_folder
+
+    replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
+    pairs = [(spec["name"], parameters_from_manifest(spec)) for spec in manifest["scenarios"]]
+    with _simulation_guard(), _executor(_workers(workers, replications)) as executor:
+        runs = run_scenarios(pairs, replications, seed, years, executor)
+    specs = [{key: spec[key] for key in ("name", "file", "title", "text")} for spec in manifest["scenarios"]]
+    return write_comparison_folder(target, runs=runs, scenarios=specs, rows=comparison_rows(runs),
+                                   replications=replications, years=years, base_seed=seed, wall_seconds=0.0)
 
 
 def _print_key_figures(results) -> None:

@@ -256,7 +256,7 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
 
 #: The tables `amparo rerun` compares byte for byte.
 REPRODUCIBLE_TABLES = ("summary.csv", "outcomes_by_replication.csv", "daily_stocks.csv", "children.csv",
-                       "visits.csv", "stages.csv")
+                       "visits.csv", "stages.csv", "comparison.csv")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

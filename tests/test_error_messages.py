@@ -99,9 +99,8 @@ CASES = [
      ["empty", "not a result folder (no manifest.json)"]),
     ("rerun: an incomplete result", {"half/manifest.json": json.dumps({"kind": "run", "complete": False})},
      ["rerun", "half"], ["manifest.json", "the result is incomplete"]),
-    ("rerun: a comparison folder", {"comparison/manifest.json": json.dumps({"kind": "compare",
-                                                                            "complete": True})},
-     ["rerun", "comparison"], ["comparison", "rerun reproduces run folders", "'compare'"]),
+    ("rerun: a sweep folder", {"swept/manifest.json": json.dumps({"kind": "sweep", "complete": True})},
+     ["rerun", "swept"], ["swept", "rerun reproduces run and compare folders", "'sweep'"]),
 ]
 
 
