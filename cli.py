@@ -183,9 +183,10 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
     scenario_record = {"file": str(scenario), "title": loaded.title, "description": loaded.description,
                        "text": loaded.text}
     try:
-        folder = write_run_folder(out, scenario=scenario_record, parameters=loaded.parameters,
-                                  results=results, years=years, base_seed=seed, wall_seconds=wall,
-                                  records_replications=records, overwrite=overwrite, draw_charts=draw)
+        with _simulation_guard():  # Ctrl-C while writing: the staging folder is removed
+            folder = write_run_folder(out, scenario=scenario_record, parameters=loaded.parameters,
+                                      results=results, years=years, base_seed=seed, wall_seconds=wall,
+                                      records_replications=records, overwrite=overwrite, draw_charts=draw)
     except OutputError as error:
         _fail(str(error))
     _print_key_figures(results)
@@ -243,9 +244,10 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
     specs = [{"name": name, "file": str(path), "title": scenario.title, "text": scenario.text}
              for name, path, scenario in zip(names, scenario_files, loaded, strict=True)]
     try:
-        folder = write_comparison_folder(out, runs=runs, scenarios=specs, rows=rows,
-                                         replications=replications, years=years, base_seed=seed,
-                                         wall_seconds=wall, overwrite=overwrite, draw_charts=draw)
+        with _simulation_guard():  # Ctrl-C while writing: the staging folder is removed
+            folder = write_comparison_folder(out, runs=runs, scenarios=specs, rows=rows,
+                                             replications=replications, years=years, base_seed=seed,
+                                             wall_seconds=wall, overwrite=overwrite, draw_charts=draw)
     except OutputError as error:
         _fail(str(error))
     by_key = {(row["outcome"], row["scenario"]): row for row in rows}
@@ -287,7 +289,8 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool)
               "resume it with the same files, or choose another --out")
     _check_writable(out)
     try:
-        _run_sweep(spec, sweep_file, out, workers)
+        with _simulation_guard(f"finished runs are saved in {out}; continue with --resume"):
+            _run_sweep(spec, sweep_file, out, workers)
     except OSError as error:
         _fail(f"{out}: writing the sweep failed ({error.strerror or error}); every run finished so far is "
               "saved in runs.jsonl: make room and continue with --resume")
@@ -309,12 +312,12 @@ def _run_sweep(spec, sweep_file: Path, out: Path, workers: int | None) -> None:
 
     started_file = out / "sweep.json"
     write_json(started_file, {"sweep_file": str(sweep_file), "fingerprint": spec.fingerprint})
+    (out / "manifest.json").unlink(missing_ok=True)  # a resumed sweep is complete again only at the end
     total = len(design_points(spec)) * spec.replications
     n_workers = _workers(workers, total)
     click.echo(f"Sweep {spec.title!r}: {total} runs ({spec.design}), {n_workers} worker(s)")
     started = time.perf_counter()
-    saved = f"finished runs are saved in {out}; continue with --resume"
-    with (_simulation_guard(saved), _executor(n_workers) as executor,
+    with (_executor(n_workers) as executor,
           click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar):
         runs = run_sweep(spec, out, executor, lambda count, _: bar.update(count))
     experiments, outcomes = tables(spec, runs)
