@@ -236,15 +236,15 @@ def _evaluate(task: tuple[int, int, int, Parameters, float]) -> tuple[int, int, 
 
 
 def read_finished(runs_file: Path) -> dict[tuple[int, int], dict]:
-    """Runs already on disk; a last line cut short by a crash is ignored (it will be rerun)."""
+    """Runs already on disk; a line cut short by a crash, or damaged, is ignored (its run is rerun)."""
     finished = {}
     if runs_file.exists():
         for line in runs_file.read_text(encoding="utf-8").splitlines():
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:
+                finished[(int(record["point"]), int(record["replication"]))] = record
+            except (ValueError, TypeError, KeyError):  # not a whole record: that run is rerun
                 continue
-            finished[(record["point"], record["replication"])] = record
     return finished
 
 

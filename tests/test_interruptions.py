@@ -154,3 +154,23 @@ def test_a_run_killed_at_random_moments_leaves_nothing_that_looks_like_a_result(
                            capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert again.returncode == 0, again.stderr
     assert looks_complete(tmp_path / "run0")
+
+
+def test_a_damaged_line_of_finished_runs_is_run_again(tmp_path):
+    from sim.sweep import load_sweep, run_sweep
+
+    sweep = tmp_path / "small.toml"
+    sweep.write_text(write_sweep(tmp_path).read_text().replace(f"points = {POINTS}", "points = 2"),
+                     encoding="utf-8")
+    spec = load_sweep(sweep)
+    whole = run_sweep(spec, tmp_path)
+    runs = tmp_path / "runs.jsonl"
+    lines = runs.read_text().splitlines()
+    runs.write_text("\n".join(['{"point": 0}', "[1, 2]", *lines[2:], lines[1][:40]]), encoding="utf-8")
+    assert json.dumps(run_sweep(spec, tmp_path)) == json.dumps(whole)  # (NaN outcomes compare as text)
+    keys = []
+    for line in runs.read_text().splitlines():
+        record = json.loads(line)
+        if isinstance(record, dict) and "replication" in record:
+            keys.append((record["point"], record["replication"]))
+    assert sorted(keys) == [(p, r) for p in range(2) for r in range(REPLICATIONS)]
