@@ -63,7 +63,11 @@ def kill_after(process: subprocess.Popen, runs: Path, finished: int, extra_secon
     time.sleep(extra_seconds)
     if process.poll() is None:
         os.killpg(process.pid, how)
-    _, stderr = process.communicate(timeout=120)
+    try:
+        _, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # it hangs: fail, leaving no process behind
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
     return process.returncode, stderr
 
 
