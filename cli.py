@@ -37,6 +37,10 @@ def _load(path: Path):
 
 def _check_writable(folder: Path) -> None:
     """Fail before any work if results cannot be written under `folder`."""
+    existing = next(path for path in (folder, *folder.parents) if path.exists() or path == Path(path.anchor))
+    if not existing.is_dir():
+        _fail(f"{existing}: is a file, not a folder, so Amparo cannot write results under it; choose another "
+              "--out")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".amparo-write-check-{os.getpid()}"
@@ -80,6 +84,7 @@ def _workers_or_cluster(workers: int | None, tasks: int, scheduler: str | None) 
 
 def _where(n_workers: int, scheduler: str | None) -> str:
     return f"the Dask cluster at {scheduler}" if scheduler else f"{n_workers} worker(s)"
+
 
 
 @contextlib.contextmanager
@@ -177,9 +182,10 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
     scenario_record = {"file": str(scenario), "title": loaded.title, "description": loaded.description,
                        "text": loaded.text}
     try:
-        folder = write_run_folder(out, scenario=scenario_record, parameters=loaded.parameters,
-                                  results=results, years=years, base_seed=seed, wall_seconds=wall,
-                                  records_replications=records, overwrite=overwrite, draw_charts=draw)
+        with _simulation_guard():  # Ctrl-C while writing: the staging folder is removed
+            folder = write_run_folder(out, scenario=scenario_record, parameters=loaded.parameters,
+                                      results=results, years=years, base_seed=seed, wall_seconds=wall,
+                                      records_replications=records, overwrite=overwrite, draw_charts=draw)
     except OutputError as error:
         _fail(str(error))
     _print_key_figures(results)
@@ -205,8 +211,10 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
     difference to the first scenario with a 95% confidence interval."""
     loaded = [_load(path) for path in scenario_files]
     names = [path.stem for path in scenario_files]
-    if len(set(names)) != len(names):
-        _fail("two scenario files have the same name; compare distinct scenarios")
+    for later, name in enumerate(names):
+        if name in names[:later]:
+            _fail(f"{scenario_files[names.index(name)]} and {scenario_files[later]}: two scenario files have "
+                  f"the same name {name!r}; results are labelled by file name, so rename one")
     if out is None:
         out = DEFAULT_OUTPUT_FOLDER / f"compare-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     if out.exists() and not overwrite:
@@ -236,9 +244,10 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
     specs = [{"name": name, "file": str(path), "title": scenario.title, "text": scenario.text}
              for name, path, scenario in zip(names, scenario_files, loaded, strict=True)]
     try:
-        folder = write_comparison_folder(out, runs=runs, scenarios=specs, rows=rows,
-                                         replications=replications, years=years, base_seed=seed,
-                                         wall_seconds=wall, overwrite=overwrite, draw_charts=draw)
+        with _simulation_guard():  # Ctrl-C while writing: the staging folder is removed
+            folder = write_comparison_folder(out, runs=runs, scenarios=specs, rows=rows,
+                                             replications=replications, years=years, base_seed=seed,
+                                             wall_seconds=wall, overwrite=overwrite, draw_charts=draw)
     except OutputError as error:
         _fail(str(error))
     by_key = {(row["outcome"], row["scenario"]): row for row in rows}
@@ -277,13 +286,29 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool,
     if out.exists() and any(out.iterdir()) and not resume:
         _fail(f"{out}: a sweep result already exists here; add --resume to continue it, or choose "
               "another --out")
-    if resume and started_file.exists():
-        import json
-
-        if json.loads(started_file.read_text())["fingerprint"] != spec.fingerprint:
-            _fail(f"{out}: was started from a different sweep file; resume it with the same file")
+    if resume and started_file.exists() and _sweep_fingerprint(started_file) != spec.fingerprint:
+        _fail(f"{out}: was started from a different sweep file (or its base scenario has changed since); "
+              "resume it with the same files, or choose another --out")
     _check_writable(out)
+    try:
+        with _simulation_guard(f"finished runs are saved in {out}; continue with --resume"):
+            _run_sweep(spec, sweep_file, out, workers, scheduler)
+    except OSError as error:
+        _fail(f"{out}: writing the sweep failed ({error.strerror or error}); every run finished so far is "
+              "saved in runs.jsonl: make room and continue with --resume")
 
+
+def _sweep_fingerprint(started_file: Path) -> str | None:
+    """The fingerprint of the sweep file a sweep folder was started from (None if unreadable)."""
+    import json
+
+    try:
+        return json.loads(started_file.read_text(encoding="utf-8")).get("fingerprint")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _run_sweep(spec, sweep_file: Path, out: Path, workers: int | None, scheduler: str | None) -> None:
     from sim.run_folder import run_metadata, write_csv, write_json
     from sim.sweep import design_points, run_sweep, tables
 
@@ -291,10 +316,11 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool,
     n_workers = _workers_or_cluster(workers, total, scheduler)
     click.echo(f"Sweep {spec.title!r}: {total} runs ({spec.design}), {_where(n_workers, scheduler)}")
     started = time.perf_counter()
-    saved = f"finished runs are saved in {out}; continue with --resume"
-    with (_simulation_guard(saved), _executor(n_workers, scheduler) as executor,
+    with (_executor(n_workers, scheduler) as executor,
           click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar):
-        write_json(started_file, {"sweep_file": str(sweep_file), "fingerprint": spec.fingerprint})
+        # written once the runs have somewhere to go (a cluster that does not answer leaves nothing)
+        write_json(out / "sweep.json", {"sweep_file": str(sweep_file), "fingerprint": spec.fingerprint})
+        (out / "manifest.json").unlink(missing_ok=True)  # a resumed sweep is complete again only at the end
         runs = run_sweep(spec, out, executor, lambda count, _: bar.update(count))
     experiments, outcomes = tables(spec, runs)
     for name, table in (("experiments.csv", experiments), ("outcomes.csv", outcomes)):
@@ -318,37 +344,24 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool,
 @click.argument("result_folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
 def rerun(result_folder: Path, workers: int | None) -> None:
-    """Run again what produced RESULT_FOLDER (a run folder) and check the tables are identical."""
+    """Run again what produced RESULT_FOLDER (a run or compare folder) from its manifest and check
+    that every table is identical."""
     import tempfile
 
-    from sim.experiment import run_replications
-    from sim.run_folder import (
-        OutputError,
-        differing_tables,
-        parameters_from_manifest,
-        read_manifest,
-        write_run_folder,
-    )
+    from sim.run_folder import OutputError, differing_tables, read_manifest
 
     try:
         manifest = read_manifest(result_folder)
     except OutputError as error:
         _fail(str(error))
-    if manifest.get("kind") != "run":
-        _fail(f"{result_folder}: rerun reproduces run folders; this is a {manifest.get('kind')!r} result")
-    parameters = parameters_from_manifest(manifest)
-    replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
-    n_workers = _workers(workers, replications)
-    click.echo(f"Rerunning {manifest['scenario']['title']!r}: {replications} replication(s), seed {seed}, "
-               f"code then {manifest['git_commit']}")
-    started = time.perf_counter()
-    with _simulation_guard(), _executor(n_workers) as executor:
-        results = run_replications(parameters, replications, seed, years, executor)
+    kind = manifest.get("kind")
+    if kind not in ("run", "compare"):
+        _fail(f"{result_folder}: rerun reproduces run and compare folders; this is a {kind!r} result")
+    click.echo(f"Rerunning the {kind} in {result_folder}: {manifest['replications']} replication(s), seed "
+               f"{manifest['base_seed']}; code then {manifest['git_commit']}")
     with tempfile.TemporaryDirectory() as scratch:
-        again = write_run_folder(Path(scratch) / "again", scenario=manifest["scenario"],
-                                 parameters=parameters, results=results, years=years, base_seed=seed,
-                                 wall_seconds=time.perf_counter() - started,
-                                 records_replications=manifest["records_replications"])
+        rerun_kind = _rerun_run if kind == "run" else _rerun_comparison
+        again = rerun_kind(manifest, Path(scratch) / "again", workers)
         differing = differing_tables(result_folder, again)
     if differing:
         click.echo(f"Not reproduced: {', '.join(differing)} differ from {result_folder}", err=True)
@@ -566,6 +579,33 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
     except OutputError as error:
         _fail(str(error))
     click.echo(f"Wall time {time.perf_counter() - started:.1f} s. Results in {out} (morris.csv, charts/)")
+
+
+def _rerun_run(manifest: dict, target: Path, workers: int | None) -> Path:
+    from sim.experiment import run_replications
+    from sim.run_folder import parameters_from_manifest, write_run_folder
+
+    parameters = parameters_from_manifest(manifest)
+    replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
+    with _simulation_guard(), _executor(_workers(workers, replications)) as executor:
+        results = run_replications(parameters, replications, seed, years, executor)
+    return write_run_folder(target, scenario=manifest["scenario"], parameters=parameters, results=results,
+                            years=years, base_seed=seed, wall_seconds=0.0,
+                            records_replications=manifest["records_replications"])
+
+
+def _rerun_comparison(manifest: dict, target: Path, workers: int | None) -> Path:
+    from sim.compare import comparison_rows, run_scenarios
+    from sim.run_folder import parameters_from_manifest, write_comparison_folder
+
+    replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
+    pairs = [(spec["name"], parameters_from_manifest(spec)) for spec in manifest["scenarios"]]
+    with _simulation_guard(), _executor(_workers(workers, replications)) as executor:
+        runs = run_scenarios(pairs, replications, seed, years, executor)
+    specs = [{key: spec[key] for key in ("name", "file", "title", "text")} for spec in manifest["scenarios"]]
+    return write_comparison_folder(target, runs=runs, scenarios=specs, rows=comparison_rows(runs),
+                                   replications=replications, years=years, base_seed=seed, wall_seconds=0.0)
+
 
 def _print_key_figures(results) -> None:
     from sim.reported_figures import KEY_OUTCOMES, REPORTED

@@ -44,11 +44,32 @@ class ExecutionError(Exception):
 
 
 class LocalProcesses(ProcessPoolExecutor):
-    """A process pool that says how many runs it executes at once (`slots`)."""
+    """A process pool that says how many runs it executes at once (`slots`).
+
+    Its workers ignore Ctrl-C: a worker interrupted inside the pool's queues can hang the pool, so
+    the main process stops the workers itself (`stop_workers`).
+    """
 
     def __init__(self, workers: int) -> None:
-        super().__init__(workers)
+        super().__init__(workers, initializer=_leave_interrupts_to_the_main_process)
         self.slots = workers
+
+
+def _leave_interrupts_to_the_main_process() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers at once, neither finishing nor starting runs (after an error or Ctrl-C)."""
+    terminate = getattr(executor, "terminate_workers", None)  # Python 3.14 and later
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        process.terminate()
+    executor.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -70,8 +91,13 @@ def make_executor(workers: int = 1, scheduler: str | None = None,
         with connect(scheduler, connect_timeout) as executor:
             yield executor
     elif workers > 1:
-        with LocalProcesses(workers) as executor:
+        executor = LocalProcesses(workers)
+        try:
             yield executor
+        except BaseException:  # an error or Ctrl-C: stop at once
+            stop_workers(executor)
+            raise
+        executor.shutdown()
     else:
         yield None
 

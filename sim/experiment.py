@@ -40,7 +40,7 @@ def run_replication(parameters: Parameters, seed: int, years: float = 1.0, repli
     model.run()
     tables = model.tables()
     check_invariants(tables, resource_capacities(parameters), model.n_created,
-                     model.n_created - model.n_exited)
+                     model.n_created - model.n_exited, parameters.warmup_days)
     outcomes = compute_outcomes(tables, parameters, years)
     if keep_tables is not True:
         tables = {name: tables[name] for name in keep_tables} if keep_tables else None

@@ -112,7 +112,8 @@ def write_atomically(target: Path, fill: Callable[[Path], None], overwrite: bool
             shutil.rmtree(staging)
         staging.mkdir()
     except OSError as error:
-        raise OutputError(f"{parent}: cannot write the output folder here ({error.strerror})") from error
+        raise OutputError(f"{parent}: cannot write the output folder here ({error.strerror}); choose "
+                          "another --out") from error
     try:
         fill(staging)
         if target.exists():
@@ -124,8 +125,8 @@ def write_atomically(target: Path, fill: Callable[[Path], None], overwrite: bool
             os.replace(staging, target)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(f"{target}: writing the result failed ({error.strerror}); nothing was "
-                          "left behind") from error
+        raise OutputError(f"{target}: writing the result failed ({error.strerror or error}); nothing "
+                          "was left behind: make room, or choose another --out, and run again") from error
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -255,7 +256,7 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
 
 #: The tables `amparo rerun` compares byte for byte.
 REPRODUCIBLE_TABLES = ("summary.csv", "outcomes_by_replication.csv", "daily_stocks.csv", "children.csv",
-                       "visits.csv", "stages.csv")
+                       "visits.csv", "stages.csv", "comparison.csv")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

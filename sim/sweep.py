@@ -11,6 +11,7 @@ the number of workers and however often the sweep was interrupted.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
@@ -24,11 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.parameters import Parameters, check_value, coerce, field_by_name
+from sim.parameters import ParameterError, Parameters, check_value, coerce, field_by_name
 from sim.scenario import SECTIONS, ScenarioError, load_scenario
 
 DESIGNS = ("grid", "latin_hypercube", "sobol")
 TOP_LEVEL = {"title", "description", "base", "design", "points", "replications", "seed", "years", *SECTIONS}
+#: Most design points, and most runs (points x replications), one sweep may hold: beyond that the
+#: design alone would not fit in memory, and the runs would take years on any machine.
+MAX_POINTS = 1_000_000
+MAX_RUNS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -52,10 +57,13 @@ class SweepSpec:
     years: float
     dimensions: list[Dimension] = field(default_factory=list)
     text: str = ""
+    #: The validated parameters of each design point, filled by `load_sweep`.
+    point_parameters: list[Parameters] = field(default_factory=list, repr=False)
 
     @property
     def fingerprint(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+        """Changes when the sweep file or its base scenario's values change (resume refuses then)."""
+        return hashlib.sha256((self.text + repr(self.base)).encode("utf-8")).hexdigest()[:16]
 
 
 def _error(path: Path, key: str | None, message: str) -> ScenarioError:
@@ -69,15 +77,25 @@ def load_sweep(path: Path | str) -> SweepSpec:
         text = path.read_text(encoding="utf-8")
         content = tomllib.loads(text)
     except FileNotFoundError:
-        raise _error(path, None, "no such sweep file") from None
-    except tomllib.TOMLDecodeError as error:
+        raise _error(path, None, "no such sweep file; give the path of a .toml file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise _error(path, None, f"cannot be read as UTF-8 text ({error})") from None
+    except tomllib.TOMLDecodeError as error:  # its message ends with "(at line N, column M)"
         raise _error(path, None, f"is not valid TOML: {error}") from None
     for key in content:
         if key not in TOP_LEVEL:
-            raise _error(path, key, f"unknown key; allowed: {', '.join(sorted(TOP_LEVEL))}")
-    if not isinstance(content.get("base"), str):
+            close = difflib.get_close_matches(key, sorted(TOP_LEVEL), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise _error(path, key, f"unknown key; {hint}allowed: {', '.join(sorted(TOP_LEVEL))}")
+    for key in ("title", "description"):
+        if key in content and not isinstance(content[key], str):
+            raise _error(path, key, "must be a text in quotes")
+    if not isinstance(content.get("base"), str) or not content["base"].strip():
         raise _error(path, "base", "is required: the file name of the base scenario, in quotes")
     base_file = path.parent / content["base"]
+    if not base_file.is_file():
+        raise _error(path, "base", f"base scenario {base_file} does not exist; give a file name relative "
+                                   "to this file's folder")
     base = load_scenario(base_file)
     design = content.get("design", "latin_hypercube")
     if design not in DESIGNS:
@@ -95,10 +113,16 @@ def load_sweep(path: Path | str) -> SweepSpec:
     fields = field_by_name()
     dimensions = []
     for section, kind in SECTIONS.items():
-        for name, spec in content.get(section, {}).items():
+        table = content.get(section, {})
+        if not isinstance(table, dict):
+            raise _error(path, section, f"must be a section [{section}] of name = values lines")
+        for name, spec in table.items():
             key = f"{section}.{name}"
             if name not in fields:
-                raise _error(path, key, "is not a model parameter")
+                close = difflib.get_close_matches(name, list(fields), n=1)
+                hint = (f"; did you mean {close[0]!r}?" if close
+                        else "; the allowed names are those in sim/parameters.py")
+                raise _error(path, key, "is not a model parameter" + hint)
             actual = fields[name].metadata["kind"]
             if actual != kind:
                 home = next(s for s, k in SECTIONS.items() if k == actual)
@@ -106,9 +130,37 @@ def load_sweep(path: Path | str) -> SweepSpec:
             dimensions.append(_dimension(path, key, name, spec, design))
     if not dimensions:
         raise _error(path, None, "varies nothing: add parameters under [levers] or [uncertainties]")
-    return SweepSpec(path, str(content.get("title", path.stem)), base.parameters, base_file, design,
+    spec = SweepSpec(path, str(content.get("title", path.stem)), base.parameters, base_file, design,
                      numbers["points"], numbers["replications"], numbers["seed"], float(years), dimensions,
                      text)
+    n_points = math.prod(len(d.values) for d in dimensions) if design == "grid" else spec.points
+    if n_points > MAX_POINTS:
+        raise _error(path, None, f"the grid has {n_points:,} points; at most {MAX_POINTS:,} are allowed "
+                                 "(use fewer values, or a latin_hypercube or sobol design)")
+    if n_points * spec.replications > MAX_RUNS:
+        raise _error(path, "replications", f"points x replications is {n_points * spec.replications:,} runs; "
+                                           f"at most {MAX_RUNS:,} are allowed")
+    spec.point_parameters = _point_parameters(spec, content)
+    return spec
+
+
+def _point_parameters(spec: SweepSpec, content: dict[str, Any]) -> list[Parameters]:
+    """Each design point's parameters; a point that breaks a rule of combination (shares adding up
+    to more than 1) is one `ScenarioError` naming the varied key involved."""
+    section_of = {name: section for section in SECTIONS for name in content.get(section, {})}
+    built = []
+    for index, point in enumerate(design_points(spec)):
+        try:
+            built.append(spec.base.replace(**point))
+        except ParameterError as error:
+            name, message = error.problems[0]
+            involved = [n for n in point if n == name or n in message]
+            key = f"{section_of[involved[0]]}.{involved[0]}" if involved else None
+            values = ", ".join(f"{n} = {v}" for n, v in point.items())
+            raise _error(spec.path, key, f"design point {index} ({values}) is not allowed: {name}: "
+                                         f"{message}; narrow the values so that every combination is "
+                                         "allowed") from None
+    return built
 
 
 def _dimension(path: Path, key: str, name: str, spec: Any, design: str) -> Dimension:
@@ -116,18 +168,29 @@ def _dimension(path: Path, key: str, name: str, spec: Any, design: str) -> Dimen
         if not spec:
             raise _error(path, key, "needs at least one value")
         for value in spec:
-            problem = check_value(name, value)
+            try:
+                problem = check_value(name, value)
+            except OverflowError:  # an integer too large to compare with a float bound
+                problem = f"must be a number within its allowed range, got {value!r}"
             if problem:
                 raise _error(path, key, problem)
         return Dimension(name, tuple(coerce(name, v) for v in spec))
     if isinstance(spec, dict) and set(spec) == {"low", "high"}:
         if design == "grid":
             raise _error(path, key, "a grid needs a list of values, not a range")
+        if field_by_name()[name].type == "bool":
+            raise _error(path, key, "is true or false: give a list [true, false], not a range")
         low, high = spec["low"], spec["high"]
         for value in (low, high):
-            problem = check_value(name, value)
+            try:
+                problem = check_value(name, value)
+            except OverflowError:  # an integer too large to compare with a float bound
+                problem = f"must be a number within its allowed range, got {value!r}"
             if problem:
                 raise _error(path, key, problem)
+            if not math.isfinite(value):
+                raise _error(path, key, f"a range needs finite low and high, got {value!r}; list the "
+                                        "values instead (e.g. [15, inf])")
         if not low < high:
             raise _error(path, key, f"low must be below high, got {low} and {high}")
         return Dimension(name, low=float(low), high=float(high))
@@ -173,15 +236,15 @@ def _evaluate(task: tuple[int, int, int, Parameters, float]) -> tuple[int, int, 
 
 
 def read_finished(runs_file: Path) -> dict[tuple[int, int], dict]:
-    """Runs already on disk; a last line cut short by a crash is ignored (it will be rerun)."""
+    """Runs already on disk; a line cut short by a crash, or damaged, is ignored (its run is rerun)."""
     finished = {}
     if runs_file.exists():
         for line in runs_file.read_text(encoding="utf-8").splitlines():
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:
+                finished[(int(record["point"]), int(record["replication"]))] = record
+            except (ValueError, TypeError, KeyError):  # not a whole record: that run is rerun
                 continue
-            finished[(record["point"], record["replication"])] = record
     return finished
 
 
@@ -202,7 +265,8 @@ def run_sweep(spec: SweepSpec, folder: Path, executor: Executor | None = None,
             if (index, replication) in finished:
                 continue
             if parameters is None:
-                parameters = spec.base.replace(**point)
+                parameters = (spec.point_parameters[index] if spec.point_parameters
+                              else spec.base.replace(**point))
             seed = replication_seed(spec.seed, replication)
             tasks.append((index, replication, seed, parameters, spec.years))
     _truncate_partial_line(runs_file)
