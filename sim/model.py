@@ -2,13 +2,18 @@
 
 Time is continuous, in days. The Mesa step is one day; within a day, the model touches a child only
 when something happens to them (a stay ends, a place frees), in time order, from one model-level
-event calendar. Finished children leave the Mesa model at once; their records stay as rows.
+event calendar. A day's departing children are drawn as one numpy batch; a child becomes a Mesa
+agent only when they meet the protection system (handed back unaccompanied at the northern border,
+apprehended in transit) and leaves the Mesa model the moment they exit. Children who never meet the
+system (accompanied children handed over with their family, children who cross Mexico unapprehended)
+are never agents: their whole path is known at departure, so they are recorded as a batch and their
+moves between stages are counted per day.
 
 The model does no input or output and draws no charts: `tables()` returns plain column tables
 (children, visits to resources, stage entries, daily stocks) from which `sim.outcomes` derives
 every reported number. Records are appended as plain rows and compacted into small numpy columns
-every few thousand rows (`Records`), so memory grows by a few dozen bytes per finished child, not
-by Python objects.
+every few thousand rows (`Records`), so memory grows by a few dozen bytes per child, not by Python
+objects.
 """
 
 from __future__ import annotations
@@ -16,12 +21,12 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
 
-from sim.child import Child, Exit, Stage
+from sim.child import Child, Exit, Route, Stage
 from sim.parameters import DAYS_PER_YEAR, Parameters
 from sim.random_streams import RandomStreams
 from sim.resources import AlternativeCare, CareUnit, ChildProtectionOfficer, MigrationStation, Shelter
@@ -32,7 +37,11 @@ from sim.stages.screening import Screening
 from sim.stages.southern_border import SouthernBorder
 from sim.stages.transit import Transit
 
+if TYPE_CHECKING:
+    from sim.stages.origin import Departures
+
 Table = dict[str, np.ndarray]
+NAN = float("nan")
 
 #: Resource names, in the order of their codes in the visit table.
 RESOURCE_NAMES = ("officers_north", "officers_south", "care_units", "shelters",
@@ -51,8 +60,9 @@ CHUNK_ROWS = 16_384
 
 
 class Records:
-    """One table's rows: appended as tuples to `rows` (cheap), compacted into numpy column chunks
-    every `CHUNK_ROWS` rows (small: identifiers as int32, codes and flags as int8, times float64).
+    """One table's rows: appended one at a time as tuples to `rows` (cheap), or a batch at a time as
+    numpy columns (`extend`), and compacted into numpy column chunks every `CHUNK_ROWS` rows (small:
+    identifiers as int32, codes and flags as int8, times float64).
 
     `table()` returns int64 and float64 columns, the same numbers the rows held.
     """
@@ -60,22 +70,36 @@ class Records:
     def __init__(self, names: tuple[str, ...]) -> None:
         self.names = names
         self.rows: list[tuple] = []  # appended to directly by the model and the resources
+        self._batches: list[list[np.ndarray]] = []
+        self._n_batched = 0
         self._chunks: list[list[np.ndarray]] = []
         self._storage = [np.float64 if name in TIME_COLUMNS
                          else np.int32 if name == "child_id" else np.int8 for name in names]
 
+    def extend(self, columns: list[np.ndarray]) -> None:
+        """Add a batch of rows given as columns, in the order of `names`."""
+        self._batches.append(columns)
+        self._n_batched += columns[0].size
+
     def compact_if_full(self) -> None:
-        if len(self.rows) >= CHUNK_ROWS:
+        if len(self.rows) + self._n_batched >= CHUNK_ROWS:
             self._chunks.append([column.astype(dtype) for column, dtype in
-                                 zip(_matrix(self.rows, self.names).T, self._storage, strict=True)])
+                                 zip(self._columns(self.rows), self._storage, strict=True)])
             self.rows.clear()  # the same list: the resources hold a reference to it
+            self._batches.clear()
+            self._n_batched = 0
+
+    def _columns(self, rows: list[tuple]) -> list[np.ndarray]:
+        matrix = _matrix(rows, self.names)
+        return [np.concatenate([batch[i] for batch in self._batches] + [matrix[:, i]])
+                for i in range(len(self.names))]
 
     def table(self, extra_rows: list[tuple] = ()) -> Table:
-        matrix = _matrix(self.rows + list(extra_rows), self.names)
+        recent = self._columns(self.rows + list(extra_rows))
         table = {}
         for i, name in enumerate(self.names):
             kind = np.float64 if name in TIME_COLUMNS else np.int64
-            table[name] = np.concatenate([chunk[i] for chunk in self._chunks] + [matrix[:, i]]).astype(kind)
+            table[name] = np.concatenate([chunk[i] for chunk in self._chunks] + [recent[i]]).astype(kind)
         return table
 
 
@@ -105,6 +129,9 @@ class AmparoModel(mesa.Model):
         self.n_in_stage = [0] * len(Stage)
         self.n_created = 0
         self.n_exited = 0
+        # moves of children counted in bulk, by the day they happen (applied at the day's end):
+        # one column per stage, then exits, then accompanied handovers
+        self._bulk_changes = np.zeros((self.end_day + 1, len(Stage) + 1), dtype=np.int64)
         self._departures_today = [0, 0, 0]  # Mexican, Mexican returned by the US, Central American
         self._handovers_today = [0, 0]  # accompanied, unaccompanied
 
@@ -133,12 +160,13 @@ class AmparoModel(mesa.Model):
     def step(self) -> None:
         """Advance one day.
 
-        1. Origin: today's departures are drawn; each departing child is created with all their
-           personal draws and set on their way (abroad, or in transit through Mexico).
+        1. Origin: today's departures are drawn as one batch with all their personal draws and set
+           on their way (abroad, or in transit through Mexico).
         2. Events: everything due before the end of the day happens in time order: handovers at
            the northern border, apprehensions in transit, the end of care, screening, stays in
            shelters, stations and alternative care, returns and reunifications. A freed place goes
-           at once to the first child waiting for it.
+           at once to the first child waiting for it. Children counted in bulk move between
+           stages at the end of the day.
         3. Stocks: children in each stage and in (or waiting for) each resource are recorded.
         4. When the warm-up ends, resource statistics start counting; the run stops after the
            measured years.
@@ -146,6 +174,7 @@ class AmparoModel(mesa.Model):
         day = self.day
         self.origin.depart(day)
         self._process_events_until(day + 1.0)
+        self._apply_bulk_changes(day)
         for records in (self.visits, self.stages, self.children):
             records.compact_if_full()
         self.day = day + 1
@@ -178,18 +207,82 @@ class AmparoModel(mesa.Model):
             time, _, action, subject = pop(events)
             action(subject, time)
 
+    def _apply_bulk_changes(self, day: int) -> None:
+        changes = self._bulk_changes[day].tolist()
+        counts = self.n_in_stage
+        for stage in range(Stage.EXITED):
+            counts[stage] += changes[stage]
+        self.n_exited += changes[Stage.EXITED]
+        self._handovers_today[0] += changes[Stage.EXITED + 1]
+
     def _start_measuring(self) -> None:
         for resource in self.resources:
             resource.start_measuring(float(self.warmup_days))
 
     # --- what stages call --------------------------------------------------------------------
+    def new_child_ids(self, n: int) -> np.ndarray:
+        """Ids for `n` departing children (the ids of every table; agents keep theirs)."""
+        first = self.n_created
+        self.n_created += n
+        return np.arange(first, first + n, dtype=np.int64)
+
+    def depart(self, children: Departures, stage: Stage) -> None:
+        """A day's batch of `children` leave home into `stage` (abroad or in transit)."""
+        self.n_in_stage[stage] += len(children)
+        self.stages.extend([children.child_id, np.full(len(children), int(stage)), children.departed_at])
+
+    def meet_system(self, children: Departures, receive: Callable[[Child, float], None]) -> None:
+        """Each of `children` becomes a Mesa agent when they reach the border (`reaches_border_at`),
+        and is then passed to `receive(child, time)`."""
+        route = children.route
+        stage = Stage.ABROAD if route is Route.NORTH else Stage.TRANSIT
+        push, events, sequence = heapq.heappush, self._events, self._sequence
+        for time, *who in zip(children.reaches_border_at.tolist(), children.child_id.tolist(),
+                              itertools.repeat(route), itertools.repeat(stage),
+                              children.departed_at.tolist(), children.accompanied.tolist(),
+                              children.age.tolist(), children.girl.tolist(), children.origin.tolist(),
+                              children.far_from_border.tolist(), children.reason.tolist(),
+                              children.trafficking_victim.tolist(),
+                              children.in_need_of_protection.tolist(),
+                              children.harmed_in_transit.tolist(), children.chances.tolist(),
+                              children.normals.tolist()):
+            push(events, (time, next(sequence), self._become_agent, (receive, who)))
+
+    def _become_agent(self, arrival: tuple, now: float) -> None:
+        receive, who = arrival
+        receive(Child(self, *who), now)
+
+    def move_in_bulk(self, child_id: np.ndarray, leaving: Stage, entering: Stage, times: np.ndarray) -> None:
+        """Children counted in bulk move from stage `leaving` into `entering` (or exit) at `times`."""
+        self.stages.extend([child_id, np.full(child_id.size, int(entering)), times])
+        day = times.astype(np.int64)
+        day = day[day <= self.end_day]
+        changes = self._bulk_changes
+        np.subtract.at(changes[:, leaving], day, 1)
+        np.add.at(changes[:, entering], day, 1)  # the column of EXITED counts exits
+
+    def count_handovers_in_bulk(self, times: np.ndarray) -> None:
+        day = times.astype(np.int64)
+        np.add.at(self._bulk_changes[:, Stage.EXITED + 1], day[day <= self.end_day], 1)
+
+    def record_in_bulk(self, children: Departures, how: Exit, apprehended_at: np.ndarray | None,
+                       exited_at: np.ndarray) -> None:
+        """The children's rows, written at departure: times still in the future when the tables are
+        read show as not yet happened."""
+        n = len(children)
+        no = np.zeros(n, dtype=np.int8)
+        self.children.extend([
+            children.child_id, np.full(n, int(children.route)), children.origin, children.age,
+            children.girl, children.accompanied, children.reason, children.far_from_border,
+            children.trafficking_victim, children.in_need_of_protection, children.harmed_in_transit,
+            no, no, no, no, children.departed_at,
+            np.full(n, np.nan) if apprehended_at is None else apprehended_at, np.full(n, int(how)),
+            exited_at])
+
     def enter_stage(self, child: Child, stage: Stage, now: float) -> None:
         """Move `child` into `stage` at time `now` and record it."""
         counts = self.n_in_stage
-        if child.stage is None:
-            self.n_created += 1
-        else:
-            counts[child.stage] -= 1
+        counts[child.stage] -= 1
         counts[stage] += 1
         child.stage = stage
         child.stage_entered_at = now
@@ -235,10 +328,19 @@ class AmparoModel(mesa.Model):
         the end of each measured day and the day's flows.
         """
         still_here = [_child_row(agent) for agent in self.agents_by_type.get(Child, [])]
-        children = self.children.table(still_here)
+        not_yet_agents = [_row_before_meeting(subject[1]) for _, _, action, subject in self._events
+                          if action == self._become_agent]
+        children = self.children.table(still_here + not_yet_agents)
+        now = self.now
+        in_future = children["exited_at"] >= now  # rows written in bulk at departure
+        children["exit"][in_future] = Exit.NONE
+        children["exited_at"][in_future] = np.nan
+        children["apprehended_at"][children["apprehended_at"] >= now] = np.nan
         open_visits = [row for resource in self.resources for row in resource.open_visit_rows()]
         visits = self.visits.table(open_visits)
         stages = self.stages.table()
+        happened = stages["entered_at"] < now
+        stages = {name: column[happened] for name, column in stages.items()}
         daily_matrix = _matrix(self.daily_records, daily_columns())
         daily = {name: daily_matrix[:, i].astype(np.int64) for i, name in enumerate(daily_columns())}
         return {"children": children, "visits": visits, "stages": stages, "daily": daily}
@@ -271,6 +373,15 @@ def _child_row(child: Child) -> tuple:
             child.in_need_of_protection, child.harmed_in_transit, child.screened_by_officer,
             child.needs_detected, child.held_with_adults, child.detained, child.departed_at,
             child.apprehended_at, child.exit, child.exited_at)
+
+
+def _row_before_meeting(who: list) -> tuple:
+    """The row of a child still abroad or in transit who will meet the system (see `meet_system`)."""
+    (child_id, route, _, departed_at, accompanied, age, girl, origin, far_from_border, reason,
+     trafficking_victim, in_need_of_protection, harmed_in_transit, _, _) = who
+    return (child_id, route, origin, age, girl, accompanied, reason, far_from_border, trafficking_victim,
+            in_need_of_protection, harmed_in_transit, False, False, False, False, departed_at, NAN,
+            Exit.NONE, NAN)
 
 
 def _matrix(rows: list[tuple], names: tuple[str, ...]) -> np.ndarray:
