@@ -61,10 +61,12 @@ CHUNK_ROWS = 16_384
 
 class Records:
     """One table's rows: appended one at a time as tuples to `rows` (cheap), or a batch at a time as
-    numpy columns (`extend`), and compacted into numpy column chunks every `CHUNK_ROWS` rows (small:
-    identifiers as int32, codes and flags as int8, times float64).
+    numpy columns (`extend`), and moved every `CHUNK_ROWS` rows into one growing numpy array per
+    column, in small types: identifiers int32, codes and flags int8, times float64 (`column_type`).
 
-    `table()` returns int64 and float64 columns, the same numbers the rows held.
+    `table()` returns the columns in those types. With `final=True` (no row will be added any
+    more) the columns returned are the stored arrays themselves, so a finished run holds its
+    records once, not twice.
     """
 
     def __init__(self, names: tuple[str, ...]) -> None:
@@ -72,9 +74,9 @@ class Records:
         self.rows: list[tuple] = []  # appended to directly by the model and the resources
         self._batches: list[list[np.ndarray]] = []
         self._n_batched = 0
-        self._chunks: list[list[np.ndarray]] = []
-        self._storage = [np.float64 if name in TIME_COLUMNS
-                         else np.int32 if name == "child_id" else np.int8 for name in names]
+        self._types = [column_type(name) for name in names]
+        self._stored = [np.empty(CHUNK_ROWS, dtype=kind) for kind in self._types]
+        self._n_stored = 0
 
     def extend(self, columns: list[np.ndarray]) -> None:
         """Add a batch of rows given as columns, in the order of `names`."""
@@ -83,24 +85,47 @@ class Records:
 
     def compact_if_full(self) -> None:
         if len(self.rows) + self._n_batched >= CHUNK_ROWS:
-            self._chunks.append([column.astype(dtype) for column, dtype in
-                                 zip(self._columns(self.rows), self._storage, strict=True)])
+            self._store(self._recent(self.rows))
             self.rows.clear()  # the same list: the resources hold a reference to it
             self._batches.clear()
             self._n_batched = 0
 
-    def _columns(self, rows: list[tuple]) -> list[np.ndarray]:
+    def _recent(self, rows: list[tuple]) -> list[np.ndarray]:
         matrix = _matrix(rows, self.names)
-        return [np.concatenate([batch[i] for batch in self._batches] + [matrix[:, i]])
-                for i in range(len(self.names))]
+        return [np.concatenate([batch[i] for batch in self._batches] + [matrix[:, i]], dtype=kind,
+                               casting="unsafe")
+                for i, kind in enumerate(self._types)]
 
-    def table(self, extra_rows: list[tuple] = ()) -> Table:
-        recent = self._columns(self.rows + list(extra_rows))
-        table = {}
-        for i, name in enumerate(self.names):
-            kind = np.float64 if name in TIME_COLUMNS else np.int64
-            table[name] = np.concatenate([chunk[i] for chunk in self._chunks] + [recent[i]]).astype(kind)
-        return table
+    def _store(self, columns: list[np.ndarray]) -> None:
+        start, end = self._n_stored, self._n_stored + columns[0].size
+        for i, column in enumerate(columns):
+            stored = self._stored[i]
+            if end > stored.size:
+                # grow by half, in place (realloc: large arrays are remapped, not copied, so the
+                # old and the new array are never resident at once); no view of it exists yet
+                stored.resize(max(end, stored.size * 3 // 2), refcheck=False)
+            stored[start:end] = column
+        self._n_stored = end
+
+    def table(self, extra_rows: list[tuple] = (), final: bool = False) -> Table:
+        """The rows so far and `extra_rows`, as columns. `final`: no row will be added any more."""
+        recent = self._recent(self.rows + list(extra_rows))
+        if final:
+            self._store(recent)
+            self.rows.clear()
+            self._batches.clear()
+            self._n_batched = 0
+            return {name: stored[: self._n_stored] for name, stored in zip(self.names, self._stored,
+                                                                           strict=True)}
+        return {name: np.concatenate([stored[: self._n_stored], column])
+                for name, stored, column in zip(self.names, self._stored, recent, strict=True)}
+
+
+def column_type(name: str) -> type:
+    """The numpy type a table column is kept and returned in."""
+    if name in TIME_COLUMNS:
+        return np.float64
+    return np.int32 if name == "child_id" else np.int8
 
 
 class AmparoModel(mesa.Model):
@@ -131,7 +156,9 @@ class AmparoModel(mesa.Model):
         self.n_exited = 0
         # moves of children counted in bulk, by the day they happen (applied at the day's end):
         # one column per stage, then exits, then accompanied handovers
-        self._bulk_changes = np.zeros((self.end_day + 1, len(Stage) + 1), dtype=np.int64)
+        self._final_tables: dict[str, Table] | None = None
+        self._future_stage_rows: dict[int, list[list[np.ndarray]]] = {}  # by day, see move_in_bulk
+        self._bulk_changes = np.zeros((self.end_day, len(Stage) + 1), dtype=np.int64)
         self._departures_today = [0, 0, 0]  # Mexican, Mexican returned by the US, Central American
         self._handovers_today = [0, 0]  # accompanied, unaccompanied
 
@@ -208,6 +235,8 @@ class AmparoModel(mesa.Model):
             action(subject, time)
 
     def _apply_bulk_changes(self, day: int) -> None:
+        for batch in self._future_stage_rows.pop(day, ()):
+            self.stages.extend(batch)
         changes = self._bulk_changes[day].tolist()
         counts = self.n_in_stage
         for stage in range(Stage.EXITED):
@@ -253,17 +282,29 @@ class AmparoModel(mesa.Model):
         receive(Child(self, *who), now)
 
     def move_in_bulk(self, child_id: np.ndarray, leaving: Stage, entering: Stage, times: np.ndarray) -> None:
-        """Children counted in bulk move from stage `leaving` into `entering` (or exit) at `times`."""
-        self.stages.extend([child_id, np.full(child_id.size, int(entering)), times])
+        """Children counted in bulk move from stage `leaving` into `entering` (or exit) at `times`.
+
+        The moves are counted, and their stage rows recorded, at the end of the day they happen."""
         day = times.astype(np.int64)
-        day = day[day <= self.end_day]
+        soon = day < self.end_day
+        day, child_id, times = day[soon], child_id[soon], times[soon]
         changes = self._bulk_changes
         np.subtract.at(changes[:, leaving], day, 1)
         np.add.at(changes[:, entering], day, 1)  # the column of EXITED counts exits
+        if not day.size:
+            return
+        order = np.argsort(day, kind="stable")
+        days, starts = np.unique(day[order], return_index=True)
+        ends = np.append(starts[1:], order.size)
+        entering_code = np.full(order.size, int(entering))
+        for when, start, end in zip(days.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            rows = order[start:end]
+            self._future_stage_rows.setdefault(when, []).append(
+                [child_id[rows], entering_code[start:end], times[rows]])
 
     def count_handovers_in_bulk(self, times: np.ndarray) -> None:
         day = times.astype(np.int64)
-        np.add.at(self._bulk_changes[:, Stage.EXITED + 1], day[day <= self.end_day], 1)
+        np.add.at(self._bulk_changes[:, Stage.EXITED + 1], day[day < self.end_day], 1)
 
     def record_in_bulk(self, children: Departures, how: Exit, apprehended_at: np.ndarray | None,
                        exited_at: np.ndarray) -> None:
@@ -325,25 +366,31 @@ class AmparoModel(mesa.Model):
         children: one row per child (those still in the system have exit 0 and exited_at NaN);
         visits: one row per request for a resource place (started_at NaN: left the line unserved;
         ended_at NaN: still there at the end); stages: one row per stage entered; daily: stocks at
-        the end of each measured day and the day's flows.
+        the end of each measured day and the day's flows. Identifiers are int32, codes and flags
+        int8, times float64, daily counts int64. Once the run has finished the tables are built
+        once and the model keeps only them.
         """
+        if self._final_tables is not None:
+            return self._final_tables
+        final = not self.running
         still_here = [_child_row(agent) for agent in self.agents_by_type.get(Child, [])]
         not_yet_agents = [_row_before_meeting(subject[1]) for _, _, action, subject in self._events
                           if action == self._become_agent]
-        children = self.children.table(still_here + not_yet_agents)
+        children = self.children.table(still_here + not_yet_agents, final)
         now = self.now
         in_future = children["exited_at"] >= now  # rows written in bulk at departure
         children["exit"][in_future] = Exit.NONE
         children["exited_at"][in_future] = np.nan
         children["apprehended_at"][children["apprehended_at"] >= now] = np.nan
         open_visits = [row for resource in self.resources for row in resource.open_visit_rows()]
-        visits = self.visits.table(open_visits)
-        stages = self.stages.table()
-        happened = stages["entered_at"] < now
-        stages = {name: column[happened] for name, column in stages.items()}
+        visits = self.visits.table(open_visits, final)
+        stages = self.stages.table(final=final)
         daily_matrix = _matrix(self.daily_records, daily_columns())
         daily = {name: daily_matrix[:, i].astype(np.int64) for i, name in enumerate(daily_columns())}
-        return {"children": children, "visits": visits, "stages": stages, "daily": daily}
+        tables = {"children": children, "visits": visits, "stages": stages, "daily": daily}
+        if final:
+            self._final_tables = tables
+        return tables
 
 
 def resource_capacities(p: Parameters) -> dict[str, int]:

@@ -32,7 +32,10 @@ def test_every_child_is_in_exactly_one_place_every_day():
         in_stages = sum(model.n_in_stage[stage] for stage in Stage if stage is not Stage.EXITED)
         assert all(count >= 0 for count in model.n_in_stage)
         assert in_stages + model.n_exited == model.n_created
-        assert len(model.agents) == model.n_created - model.n_exited  # finished children leave Mesa
+        # children are Mesa agents exactly while they are in the protection system's stages
+        outside = (Stage.ABROAD, Stage.TRANSIT, Stage.HANDOVER, Stage.EXITED)
+        in_system = sum(model.n_in_stage[stage] for stage in Stage if stage not in outside)
+        assert len(model.agents) == in_system
     tables = model.tables()
     exits = tables["children"]["exit"]
     assert exits.size == model.n_created
