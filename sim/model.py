@@ -57,6 +57,8 @@ TIME_COLUMNS = frozenset({"departed_at", "apprehended_at", "exited_at", "request
                           "ended_at", "entered_at"})
 #: Rows kept as Python tuples before they are compacted into numpy columns.
 CHUNK_ROWS = 16_384
+#: How often the stage rows of children counted in bulk are moved into the stage records.
+MOVES_RECORDED_EVERY_DAYS = 30
 
 
 class Records:
@@ -69,13 +71,15 @@ class Records:
     records once, not twice.
     """
 
-    def __init__(self, names: tuple[str, ...]) -> None:
+    def __init__(self, names: tuple[str, ...], expected_rows: int = CHUNK_ROWS) -> None:
         self.names = names
         self.rows: list[tuple] = []  # appended to directly by the model and the resources
         self._batches: list[list[np.ndarray]] = []
         self._n_batched = 0
         self._types = [column_type(name) for name in names]
-        self._stored = [np.empty(CHUNK_ROWS, dtype=kind) for kind in self._types]
+        # room for the rows expected: memory never written to is never resident, and a column
+        # that need not grow is never copied
+        self._stored = [np.empty(max(expected_rows, CHUNK_ROWS), dtype=kind) for kind in self._types]
         self._n_stored = 0
 
     def extend(self, columns: list[np.ndarray]) -> None:
@@ -90,10 +94,10 @@ class Records:
             self._batches.clear()
             self._n_batched = 0
 
-    def _recent(self, rows: list[tuple]) -> list[np.ndarray]:
+    def _recent(self, rows: list[tuple], batches: list[list[np.ndarray]] = ()) -> list[np.ndarray]:
         matrix = _matrix(rows, self.names)
-        return [np.concatenate([batch[i] for batch in self._batches] + [matrix[:, i]], dtype=kind,
-                               casting="unsafe")
+        batches = self._batches + list(batches)
+        return [np.concatenate([batch[i] for batch in batches] + [matrix[:, i]], dtype=kind, casting="unsafe")
                 for i, kind in enumerate(self._types)]
 
     def _store(self, columns: list[np.ndarray]) -> None:
@@ -107,9 +111,11 @@ class Records:
             stored[start:end] = column
         self._n_stored = end
 
-    def table(self, extra_rows: list[tuple] = (), final: bool = False) -> Table:
-        """The rows so far and `extra_rows`, as columns. `final`: no row will be added any more."""
-        recent = self._recent(self.rows + list(extra_rows))
+    def table(self, extra_rows: list[tuple] = (), final: bool = False,
+              extra_columns: list[np.ndarray] | None = None) -> Table:
+        """The rows so far, `extra_rows` and `extra_columns` (rows given as columns), as columns.
+        `final`: no row will be added any more."""
+        recent = self._recent(self.rows + list(extra_rows), [extra_columns] if extra_columns else [])
         if final:
             self._store(recent)
             self.rows.clear()
@@ -143,10 +149,13 @@ class AmparoModel(mesa.Model):
         self._events: list[tuple[float, int, Callable[[Any, float], None], Any]] = []
         self._sequence = itertools.count()
 
-        # records, one row each (see tables())
-        self.visits = Records(VISIT_COLUMNS)
-        self.stages = Records(STAGE_COLUMNS)
-        self.children = Records(CHILD_COLUMNS)
+        # records, one row each (see tables()), with room for the rows expected
+        per_day = (p.mexican_departures_per_year * p.share_of_mexican_departures_returned_by_united_states
+                   + p.central_american_departures_per_year) * p.arrival_multiplier / DAYS_PER_YEAR
+        expected = int(per_day * self.end_day * 1.1) + CHUNK_ROWS
+        self.visits = Records(VISIT_COLUMNS, expected * 2)
+        self.stages = Records(STAGE_COLUMNS, expected * 4)
+        self.children = Records(CHILD_COLUMNS, expected)
         self.visit_records = self.visits.rows
         self.stage_records = self.stages.rows
         self.child_records = self.children.rows
@@ -157,7 +166,7 @@ class AmparoModel(mesa.Model):
         # moves of children counted in bulk, by the day they happen (applied at the day's end):
         # one column per stage, then exits, then accompanied handovers
         self._final_tables: dict[str, Table] | None = None
-        self._future_stage_rows: dict[int, list[list[np.ndarray]]] = {}  # by day, see move_in_bulk
+        self._moves_to_record: list[list[np.ndarray]] = []  # stage rows of bulk moves, see move_in_bulk
         self._bulk_changes = np.zeros((self.end_day, len(Stage) + 1), dtype=np.int64)
         self._departures_today = [0, 0, 0]  # Mexican, Mexican returned by the US, Central American
         self._handovers_today = [0, 0]  # accompanied, unaccompanied
@@ -202,6 +211,8 @@ class AmparoModel(mesa.Model):
         self.origin.depart(day)
         self._process_events_until(day + 1.0)
         self._apply_bulk_changes(day)
+        if self.day % MOVES_RECORDED_EVERY_DAYS == 0:
+            self.stages.extend(self._moves_due(self.now))
         for records in (self.visits, self.stages, self.children):
             records.compact_if_full()
         self.day = day + 1
@@ -235,8 +246,6 @@ class AmparoModel(mesa.Model):
             action(subject, time)
 
     def _apply_bulk_changes(self, day: int) -> None:
-        for batch in self._future_stage_rows.pop(day, ()):
-            self.stages.extend(batch)
         changes = self._bulk_changes[day].tolist()
         counts = self.n_in_stage
         for stage in range(Stage.EXITED):
@@ -265,17 +274,15 @@ class AmparoModel(mesa.Model):
         and is then passed to `receive(child, time)`."""
         route = children.route
         stage = Stage.ABROAD if route is Route.NORTH else Stage.TRANSIT
-        push, events, sequence = heapq.heappush, self._events, self._sequence
-        for time, *who in zip(children.reaches_border_at.tolist(), children.child_id.tolist(),
-                              itertools.repeat(route), itertools.repeat(stage),
-                              children.departed_at.tolist(), children.accompanied.tolist(),
-                              children.age.tolist(), children.girl.tolist(), children.origin.tolist(),
-                              children.far_from_border.tolist(), children.reason.tolist(),
-                              children.trafficking_victim.tolist(),
-                              children.in_need_of_protection.tolist(),
-                              children.harmed_in_transit.tolist(), children.chances.tolist(),
-                              children.normals.tolist()):
-            push(events, (time, next(sequence), self._become_agent, (receive, who)))
+        push, events, sequence, become = heapq.heappush, self._events, self._sequence, self._become_agent
+        people = zip(children.child_id.tolist(), itertools.repeat(route), itertools.repeat(stage),
+                     children.departed_at.tolist(), children.accompanied.tolist(), children.age.tolist(),
+                     children.girl.tolist(), children.origin.tolist(), children.far_from_border.tolist(),
+                     children.reason.tolist(), children.trafficking_victim.tolist(),
+                     children.in_need_of_protection.tolist(), children.harmed_in_transit.tolist(),
+                     children.chances.tolist(), children.normals.tolist())
+        for time, who in zip(children.reaches_border_at.tolist(), people, strict=True):
+            push(events, (time, next(sequence), become, (receive, who)))
 
     def _become_agent(self, arrival: tuple, now: float) -> None:
         receive, who = arrival
@@ -284,23 +291,23 @@ class AmparoModel(mesa.Model):
     def move_in_bulk(self, child_id: np.ndarray, leaving: Stage, entering: Stage, times: np.ndarray) -> None:
         """Children counted in bulk move from stage `leaving` into `entering` (or exit) at `times`.
 
-        The moves are counted, and their stage rows recorded, at the end of the day they happen."""
+        The moves are counted at the end of the day they happen; their stage rows wait apart until
+        the tables are read (`tables` keeps those that have happened by then)."""
         day = times.astype(np.int64)
-        soon = day < self.end_day
-        day, child_id, times = day[soon], child_id[soon], times[soon]
+        day = day[day < self.end_day]
         changes = self._bulk_changes
         np.subtract.at(changes[:, leaving], day, 1)
         np.add.at(changes[:, entering], day, 1)  # the column of EXITED counts exits
-        if not day.size:
-            return
-        order = np.argsort(day, kind="stable")
-        days, starts = np.unique(day[order], return_index=True)
-        ends = np.append(starts[1:], order.size)
-        entering_code = np.full(order.size, int(entering))
-        for when, start, end in zip(days.tolist(), starts.tolist(), ends.tolist(), strict=True):
-            rows = order[start:end]
-            self._future_stage_rows.setdefault(when, []).append(
-                [child_id[rows], entering_code[start:end], times[rows]])
+        self._moves_to_record.append([child_id, np.full(child_id.size, int(entering)), times])
+
+    def _moves_due(self, now: float) -> list[np.ndarray]:
+        """The stage rows of bulk moves made before `now`, as columns; later ones wait on."""
+        moves = [np.concatenate(column) for column in zip(*self._moves_to_record, strict=True)]
+        if not moves:
+            return [np.empty(0, dtype=kind) for kind in map(column_type, STAGE_COLUMNS)]
+        due = moves[2] < now
+        self._moves_to_record = [[column[~due] for column in moves]]
+        return [column[due] for column in moves]
 
     def count_handovers_in_bulk(self, times: np.ndarray) -> None:
         day = times.astype(np.int64)
@@ -384,7 +391,7 @@ class AmparoModel(mesa.Model):
         children["apprehended_at"][children["apprehended_at"] >= now] = np.nan
         open_visits = [row for resource in self.resources for row in resource.open_visit_rows()]
         visits = self.visits.table(open_visits, final)
-        stages = self.stages.table(final=final)
+        stages = self.stages.table([], final, extra_columns=self._moves_due(now))
         daily_matrix = _matrix(self.daily_records, daily_columns())
         daily = {name: daily_matrix[:, i].astype(np.int64) for i, name in enumerate(daily_columns())}
         tables = {"children": children, "visits": visits, "stages": stages, "daily": daily}
