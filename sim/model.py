@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 Table = dict[str, np.ndarray]
 NAN = float("nan")
+Event = tuple[float, int, Callable[[Any, float], None], Any]
 
 #: Resource names, in the order of their codes in the visit table.
 RESOURCE_NAMES = ("officers_north", "officers_south", "care_units", "shelters",
@@ -146,7 +147,10 @@ class AmparoModel(mesa.Model):
         self.end_day = p.warmup_days + int(round(years * DAYS_PER_YEAR))
         self.day = 0
         self.now = 0.0
-        self._events: list[tuple[float, int, Callable[[Any, float], None], Any]] = []
+        # the event calendar: today's events in a heap, later ones in one list per day (heapified
+        # when their day comes), so the heap stays small; order is by time, ties by scheduling order
+        self._events: list[Event] = []
+        self._later: dict[int, list[Event]] = {}
         self._sequence = itertools.count()
 
         # records, one row each (see tables()), with room for the rows expected
@@ -233,17 +237,33 @@ class AmparoModel(mesa.Model):
         while self.running:
             self.step()
 
-    def schedule(self, time: float, action: Callable[[Any, float], None], subject: Any,
-                 _push: Callable = heapq.heappush) -> None:
+    def schedule(self, time: float, action: Callable[[Any, float], None], subject: Any) -> None:
         """Make `action(subject, time)` happen at `time` (ties: in the order they were scheduled)."""
-        _push(self._events, (time, next(self._sequence), action, subject))
+        day = int(time)
+        if day > self.day:
+            later = self._later.get(day)
+            if later is None:
+                self._later[day] = [(time, next(self._sequence), action, subject)]
+            else:
+                later.append((time, next(self._sequence), action, subject))
+        else:
+            heapq.heappush(self._events, (time, next(self._sequence), action, subject))
 
     def _process_events_until(self, end: float) -> None:
         events = self._events
+        later = self._later.pop(self.day, None)
+        if later:
+            events.extend(later)
+            heapq.heapify(events)
         pop = heapq.heappop
-        while events and events[0][0] < end:
+        while events:  # every event in the heap is due before `end`
             time, _, action, subject = pop(events)
             action(subject, time)
+
+    def _pending_events(self) -> Iterator[Event]:
+        yield from self._events
+        for events in self._later.values():
+            yield from events
 
     def _apply_bulk_changes(self, day: int) -> None:
         changes = self._bulk_changes[day].tolist()
@@ -274,7 +294,7 @@ class AmparoModel(mesa.Model):
         and is then passed to `receive(child, time)`."""
         route = children.route
         stage = Stage.ABROAD if route is Route.NORTH else Stage.TRANSIT
-        push, events, sequence, become = heapq.heappush, self._events, self._sequence, self._become_agent
+        schedule, become = self.schedule, self._become_agent
         people = zip(children.child_id.tolist(), itertools.repeat(route), itertools.repeat(stage),
                      children.departed_at.tolist(), children.accompanied.tolist(), children.age.tolist(),
                      children.girl.tolist(), children.origin.tolist(), children.far_from_border.tolist(),
@@ -282,7 +302,7 @@ class AmparoModel(mesa.Model):
                      children.in_need_of_protection.tolist(), children.harmed_in_transit.tolist(),
                      children.chances.tolist(), children.normals.tolist())
         for time, who in zip(children.reaches_border_at.tolist(), people, strict=True):
-            push(events, (time, next(sequence), become, (receive, who)))
+            schedule(time, become, (receive, who))
 
     def _become_agent(self, arrival: tuple, now: float) -> None:
         receive, who = arrival
@@ -381,7 +401,7 @@ class AmparoModel(mesa.Model):
             return self._final_tables
         final = not self.running
         still_here = [_child_row(agent) for agent in self.agents_by_type.get(Child, [])]
-        not_yet_agents = [_row_before_meeting(subject[1]) for _, _, action, subject in self._events
+        not_yet_agents = [_row_before_meeting(subject[1]) for _, _, action, subject in self._pending_events()
                           if action == self._become_agent]
         children = self.children.table(still_here + not_yet_agents, final)
         now = self.now
