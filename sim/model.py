@@ -18,6 +18,7 @@ objects.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 from collections.abc import Callable, Iterator
@@ -233,9 +234,21 @@ class AmparoModel(mesa.Model):
                 resource.finish_measuring(self.now)
 
     def run(self) -> None:
-        """Run the warm-up and the measured years."""
-        while self.running:
-            self.step()
+        """Run the warm-up and the measured years.
+
+        A run makes no reference cycles (an exiting child drops its visits; tested), so Python's
+        cyclic garbage collector, which would otherwise scan every young object thousands of times
+        a simulated year for nothing (a quarter of the run time), is paused meanwhile. Reference
+        counting frees every finished child at once, as always.
+        """
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while self.running:
+                self.step()
+        finally:
+            if collecting:
+                gc.enable()
 
     def schedule(self, time: float, action: Callable[[Any, float], None], subject: Any) -> None:
         """Make `action(subject, time)` happen at `time` (ties: in the order they were scheduled)."""
@@ -365,6 +378,7 @@ class AmparoModel(mesa.Model):
         child.exited_at = now
         self.stage_records.append((child.unique_id, Stage.EXITED, now))
         self.child_records.append(_child_row(child))
+        child.place_visit = child.transfer_visit = None  # no child <-> visit cycle outlives the child
         child.remove()
 
     def count_departures(self, mexican: int, mexican_returned: int, central_american: int) -> None:
