@@ -74,8 +74,10 @@ def peak_concurrent(starts: np.ndarray, ends: np.ndarray) -> int:
     if starts.size == 0:
         return 0
     starts = np.sort(starts)
-    ends = np.sort(np.where(np.isnan(ends), np.inf, ends))
+    ends = np.where(np.isnan(ends), np.inf, ends)
+    ends.sort()
     # open just after the i-th admission: i + 1 admitted, minus those released by then (at equal
     # times releases come first)
-    admitted = np.arange(1, starts.size + 1)
-    return int((admitted - np.searchsorted(ends, starts, side="right")).max())
+    open_places = np.searchsorted(ends, starts, side="right")
+    np.subtract(np.arange(1, starts.size + 1), open_places, out=open_places)
+    return int(open_places.max())
