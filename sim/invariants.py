@@ -40,8 +40,8 @@ def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_cre
                                      children["exited_at"])
     if any_earlier(apprehended, departed):
         problems.append("a child was apprehended before departing")
-    # fmax ignores NaN: the handover or apprehension if any, else the departure
-    if any_earlier(exited, np.fmax(departed, apprehended)):
+    # the later of departure and handover or apprehension (NaN: not yet) is when the child arrived
+    if any_earlier(exited, departed, apprehended):
         problems.append("a child exited before arriving")
 
     requested, started, ended = visits["requested_at"], visits["started_at"], visits["ended_at"]
@@ -62,11 +62,18 @@ def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_cre
         raise InvariantViolation("; ".join(problems))
 
 
-def any_earlier(times: np.ndarray, than: np.ndarray, block: int = 65_536) -> bool:
-    """Whether any of `times` is earlier than the matching `than`, beyond rounding (NaN never is).
-    Compared block by block, so a long run's tables need no second copy."""
-    return any(np.any(times[i:i + block] < than[i:i + block] - TOLERANCE)
-               for i in range(0, times.size, block))
+def any_earlier(times: np.ndarray, *than: np.ndarray, block: int = 65_536) -> bool:
+    """Whether any of `times` is earlier, beyond rounding, than the latest of the matching values of
+    `than` (NaN values are ignored; a NaN time is never earlier). Compared block by block, so a
+    long run's tables need no full-size temporaries."""
+    for start in range(0, times.size, block):
+        rows = slice(start, start + block)
+        bound = than[0][rows]
+        for other in than[1:]:
+            bound = np.fmax(bound, other[rows])
+        if np.any(times[rows] < bound - TOLERANCE):
+            return True
+    return False
 
 
 def peak_concurrent(starts: np.ndarray, ends: np.ndarray) -> int:

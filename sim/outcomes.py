@@ -193,7 +193,9 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     shelter_admissions = (resource == RESOURCE_CODE["shelters"]) & within(started)
     out["new_shelter_admissions"] = per_year(shelter_admissions)
 
-    # resources
+    # resources (the children's masks are freed first: over a long run they are megabytes)
+    del north, south, alone, exited_now, apprehended_now, departed_now, returned_south, screened
+    del has_need, detected, missed, south_alone, alone_met, with_adults, failed, reunified
     asked_now = within(requested)
     for name in RESOURCE_NAMES:
         code = RESOURCE_CODE[name]
