@@ -1,4 +1,8 @@
-"""The child: a Mesa agent moving through origin, transit and border stages.
+"""The child: a Mesa agent while in Mexico's protection system.
+
+A child is drawn at departure (as one entry of a day's batch, see `sim.stages.origin`) and becomes
+a Mesa agent when they meet the protection system: handed back at the northern border
+unaccompanied, or apprehended in transit. The agent leaves the model the moment the child exits.
 
 A child carries who they are (age, sex, origin, reason for leaving, whether accompanied), what
 screening may or may not detect (hidden needs), where they are now and what has happened to them.
@@ -95,28 +99,17 @@ N_NORMALS = len(Normal)
 class Child(Agent):
     """A migrating child. State changes are made by the stage that holds the child.
 
-    Everything a child starts with that is the same for every child is a class attribute: a new
-    child stores only what differs, which keeps creating 50,000 children a year cheap.
+    What screening and placement change starts as a class attribute: a new child stores only
+    what differs.
     """
 
-    # who the child is: set by the origin stage
-    age = 0
-    girl = False
-    accompanied = False
-    origin = 0
-    reason = Reason.WORK
-    far_from_border = False
-    # hidden needs and what screening found
-    trafficking_victim = False
-    in_need_of_protection = False
-    harmed_in_transit = False
+    # what screening found
     screened_by_officer = False
     needs_detected = False
     # protection failures experienced
     held_with_adults = False
     detained = False
     # where the child is
-    stage: Stage | None = None  # set by the first stage the child enters
     apprehended_at = float("nan")
     exit = Exit.NONE
     exited_at = float("nan")
@@ -125,14 +118,28 @@ class Child(Agent):
     transfer_visit = None  # a request to move on while keeping the current place
     after_screening = None  # what happens once screening is done
 
-    def __init__(self, model: AmparoModel, route: Route, departed_at: float,
+    def __init__(self, model: AmparoModel, child_id: int, route: Route, stage: Stage, departed_at: float,
+                 accompanied: bool, age: int, girl: bool, origin: int, far_from_border: bool, reason: int,
+                 trafficking_victim: bool, in_need_of_protection: bool, harmed_in_transit: bool,
                  chances: list[float], normals: list[float]) -> None:
         super().__init__(model)
+        # the child's id in every table: given at departure, before the child became an agent
+        self.unique_id = child_id
         self.route = route
-        self.chances = chances
-        self.normals = normals
+        self.stage = stage
         self.departed_at = departed_at
         self.stage_entered_at = departed_at
+        self.accompanied = accompanied
+        self.age = age
+        self.girl = girl
+        self.origin = origin
+        self.far_from_border = far_from_border
+        self.reason = reason
+        self.trafficking_victim = trafficking_victim
+        self.in_need_of_protection = in_need_of_protection
+        self.harmed_in_transit = harmed_in_transit
+        self.chances = chances
+        self.normals = normals
 
     @property
     def has_hidden_need(self) -> bool:

@@ -73,11 +73,16 @@ def slider_for(name: str, value: Any) -> dict[str, Any] | None:
         return {"type": "SliderInt", "value": int(value), "label": label, "min": int(low),
                 "max": int(math.ceil(high)), "step": 1}
     step = _nice_step((high - low) / 200)
+    # the page rounds a slider's value to the decimals of its step: a value with more decimals than
+    # the step (a calibrated 0.3332, say) gets a finer step, so the slider shows it exactly
+    value_decimals = min(6, len(repr(float(value)).partition(".")[2].rstrip("0")))
+    if value_decimals > max(0, -math.floor(math.log10(step))):
+        step = 10.0 ** -value_decimals
     # the slider's positions are min + k * step: put the scenario's value on one of them
-    decimals = max(0, -math.floor(math.log10(step))) + 1
+    # (rounded only to drop float noise)
     below, above = math.floor((value - low) / step + 1e-9), math.floor((high - value) / step + 1e-9)
     return {"type": "SliderFloat", "value": float(value), "label": label,
-            "min": round(value - below * step, decimals) + 0.0, "max": round(value + above * step, decimals),
+            "min": round(value - below * step, 10) + 0.0, "max": round(value + above * step, 10),
             "step": step}
 
 

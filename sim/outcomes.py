@@ -162,11 +162,12 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     resource = visits["resource"]
     started, ended, requested = visits["started_at"], visits["ended_at"], visits["requested_at"]
     station = (resource == RESOURCE_CODE["migration_stations"]) & ~np.isnan(started)
-    stay_end = np.where(np.isnan(ended), end, ended)
-    overlap = np.clip(np.minimum(stay_end, end) - np.maximum(started, start), 0, None)
-    out["detention_child_days"] = float(overlap[station].sum()) / years
-    finished_stays = station & within(ended)
-    stays = (ended - started)[finished_stays]
+    station_started, station_ended = started[station], ended[station]  # small: only station stays
+    stay_end = np.where(np.isnan(station_ended), end, station_ended)
+    overlap = np.clip(np.minimum(stay_end, end) - np.maximum(station_started, start), 0, None)
+    out["detention_child_days"] = float(overlap.sum()) / years
+    finished_stays = within(station_ended)
+    stays = (station_ended - station_started)[finished_stays]
     out["detention_days_mean"] = float(stays.mean()) if stays.size else 0.0
     limit = parameters.max_detention_days
     out["detention_limit_breaches"] = float(np.count_nonzero(stays > limit + 1e-9)) / years
@@ -183,22 +184,24 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
 
     # time to reunification
     reunified = exited_now & (exit_kind == Exit.REUNIFIED)
-    days = (children["exited_at"] - children["apprehended_at"])[reunified]
+    days = children["exited_at"][reunified] - children["apprehended_at"][reunified]
     mean, _, p95 = _percentiles(days)
     out["days_to_reunification_mean"], out["days_to_reunification_p95"] = mean, p95
-    days = (children["exited_at"] - children["apprehended_at"])[returned_south]
+    days = children["exited_at"][returned_south] - children["apprehended_at"][returned_south]
     out["days_to_return_south_mean"] = _percentiles(days)[0]
 
     shelter_admissions = (resource == RESOURCE_CODE["shelters"]) & within(started)
     out["new_shelter_admissions"] = per_year(shelter_admissions)
 
-    # resources
+    # resources (the children's masks are freed first: over a long run they are megabytes)
+    del north, south, alone, exited_now, apprehended_now, departed_now, returned_south, screened
+    del has_need, detected, missed, south_alone, alone_met, with_adults, failed, reunified
     asked_now = within(requested)
     for name in RESOURCE_NAMES:
         code = RESOURCE_CODE[name]
         mine = (resource == code) & asked_now
         served = mine & ~np.isnan(started)
-        waits = (started - requested)[served]
+        waits = started[served] - requested[served]
         mean, median, p95 = _percentiles(waits)
         out[f"wait_{name}_days_mean"] = mean
         out[f"wait_{name}_days_median"] = median

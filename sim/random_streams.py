@@ -14,6 +14,8 @@ import numpy as np
 
 #: The streams the model draws from, one per kind of chance.
 STREAM_NAMES = ("departures", "children north", "children south")
+#: Spawn-key marker of the day-by-day streams, kept apart from the whole-run streams.
+_DAY_STREAMS = 1
 
 
 def stream_key(name: str) -> int:
@@ -27,7 +29,7 @@ class RandomStreams:
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
         self._generators: dict[str, np.random.Generator] = {}
-        self._keys: dict[str, int] = {}
+        self._days: dict[str, tuple[np.random.Generator, np.random.Philox, np.ndarray]] = {}
 
     def __getitem__(self, name: str) -> np.random.Generator:
         generator = self._generators.get(name)
@@ -38,13 +40,25 @@ class RandomStreams:
         return generator
 
     def for_day(self, name: str, day: int) -> np.random.Generator:
-        """A fresh generator for stream `name` on day `day`: what one day draws never shifts
-        what another day draws, whatever a scenario changes."""
-        key = self._keys.get(name)
-        if key is None:
-            key = self._keys[name] = stream_key(name)
-        sequence = np.random.SeedSequence(self.seed, spawn_key=(key, int(day)))
-        return np.random.Generator(np.random.PCG64(sequence))
+        """The generator of stream `name` on day `day`: what one day draws never shifts what another
+        day draws, whatever a scenario changes.
+
+        Each stream is a counter-based Philox generator keyed by (run seed, stream name); day d
+        starts at counter d * 2**128, so days are disjoint blocks of one stream. Moving the counter
+        is far cheaper than seeding a new generator three times a simulated day. The generator
+        returned is reused: draw today's numbers before asking for another day of the same stream.
+        """
+        day_stream = self._days.get(name)
+        if day_stream is None:
+            sequence = np.random.SeedSequence(self.seed, spawn_key=(stream_key(name), _DAY_STREAMS))
+            bits = np.random.Philox(key=sequence.generate_state(2, dtype=np.uint64))
+            day_stream = self._days[name] = (np.random.Generator(bits), bits, bits.state["state"]["key"])
+        generator, bits, key = day_stream
+        bits.state = {"bit_generator": "Philox",
+                      "state": {"counter": np.array([0, 0, day, 0], dtype=np.uint64), "key": key},
+                      "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0,
+                      "uinteger": 0}
+        return generator
 
 
 def replication_seed(base_seed: int, replication: int) -> int:

@@ -1,7 +1,8 @@
 """Northern border: children handed back by the United States (F01, F02).
 
-Accompanied children are handed over with their family and go home within hours. Unaccompanied
-children go through, in order:
+Accompanied children are handed over with their family and go home within hours, holding no place
+(counted in bulk, never agents). Unaccompanied children, Mesa agents from the handover on, go
+through, in order:
 
 1. a special care unit (F04): medical care, food, rest, a call home. With no free place the child
    waits in the migration unit's holding area, with adults: a protection failure;
@@ -24,6 +25,7 @@ from sim.stages.screening import Screening
 
 if TYPE_CHECKING:
     from sim.model import AmparoModel
+    from sim.stages.origin import Departures
 
 #: Mexico's 32 states; phone lines (F07) cover `phone_line_states` of them.
 N_STATES = 32
@@ -40,22 +42,32 @@ class NorthernBorder:
         self.p = p
         self.phone_line_share = p.phone_line_states / N_STATES
 
+    def expect(self, children: Departures) -> None:
+        """A day's Mexican children who will be handed back by the United States leave home.
+
+        Unaccompanied children meet the border as agents. Accompanied children are handed over with
+        their family and go home within hours, holding no place: they are counted in bulk.
+        """
+        model = self.model
+        model.depart(children, Stage.ABROAD)
+        model.meet_system(children.subset(~children.accompanied), self.receive)
+        family = children.subset(children.accompanied)
+        handed_over_at = family.reaches_border_at
+        gone_home_at = handed_over_at + self.p.accompanied_processing_days
+        model.move_in_bulk(family.child_id, Stage.ABROAD, Stage.HANDOVER, handed_over_at)
+        model.move_in_bulk(family.child_id, Stage.HANDOVER, Stage.EXITED, gone_home_at)
+        model.count_handovers_in_bulk(handed_over_at)
+        model.record_in_bulk(family, Exit.RETURNED_WITH_FAMILY, apprehended_at=handed_over_at,
+                             exited_at=gone_home_at)
+
     def receive(self, child: Child, now: float) -> None:
-        """A child handed back by the United States arrives at the northern border."""
+        """An unaccompanied child handed back by the United States arrives at the northern border."""
         child.apprehended_at = now
         self.model.count_handover(child)
-        if child.accompanied:
-            self.model.enter_stage(child, Stage.HANDOVER, now)
-            self.model.schedule(now + self.p.accompanied_processing_days, self._go_home_with_family,
-                                child)
-            return
         self.model.enter_stage(child, Stage.CARE_UNIT, now)
         visit = self.care_units.request(child, now, self._admit_to_care_unit)
         if visit.waiting:
             child.held_with_adults = True
-
-    def _go_home_with_family(self, child: Child, now: float) -> None:
-        self.model.exit(child, Exit.RETURNED_WITH_FAMILY, now)
 
     def _admit_to_care_unit(self, visit: Visit, now: float) -> None:
         child = visit.child

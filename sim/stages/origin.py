@@ -1,9 +1,10 @@
 """Origin: children leave home, by origin and reason, over the year.
 
 Departures are a Poisson process per day for Mexico and for Central America. Mexican children who
-will be handed back by the United States become agents (they meet the northern border after
-`days_abroad_mean` days); the others never meet Mexico's protection system and are only counted.
-Every Central American child crossing into Mexico becomes an agent in transit.
+will not be handed back by the United States never meet Mexico's protection system and are only
+counted. Every other departing child gets a record; a day's departures are drawn and described as
+one numpy batch (who they are, when they reach a border, what happens in transit), and a child
+becomes a Mesa agent only when they meet the protection system (see `sim.model`).
 
 Each day's draws come from generators seeded by (run seed, stream, day), so a scenario that changes
 how many children leave on one day changes nothing about any other day, and the first k children
@@ -12,13 +13,12 @@ of a day are the same children in every scenario.
 
 from __future__ import annotations
 
-import bisect
-import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.child import N_CHANCES, N_NORMALS, Chance, Child, Reason, Route, Stage
+from sim.child import N_CHANCES, N_NORMALS, Chance, Reason, Route
 from sim.parameters import DAYS_PER_YEAR, MEXICAN_STATES, NORTHERN_BORDER_STATES
 
 if TYPE_CHECKING:
@@ -28,8 +28,45 @@ CENTRAL_AMERICAN_ORIGINS = ("Guatemala", "Honduras", "El Salvador", "other")
 #: Every origin a child can have; a child's origin code is its index here.
 ORIGINS: tuple[str, ...] = MEXICAN_STATES + CENTRAL_AMERICAN_ORIGINS
 ORIGIN_CODE = {name: code for code, name in enumerate(ORIGINS)}
-_FAR_FROM_BORDER = tuple(state not in NORTHERN_BORDER_STATES for state in MEXICAN_STATES)
-_DAYS_ABROAD = int(Chance.DAYS_ABROAD)
+_FAR_FROM_BORDER = np.array([state not in NORTHERN_BORDER_STATES for state in MEXICAN_STATES])
+
+
+@dataclass
+class Departures:
+    """One day's departing children of one route, as columns (one entry per child).
+
+    `chances` and `normals` are the children's personal draws (see `sim.child.Chance`, `Normal`);
+    `reaches_border_at` is when the child is handed back by the United States (north) or ends
+    their journey through Mexico (south, see `sim.stages.transit`).
+    """
+
+    route: Route
+    child_id: np.ndarray
+    departed_at: np.ndarray
+    chances: np.ndarray
+    normals: np.ndarray
+    accompanied: np.ndarray
+    age: np.ndarray
+    girl: np.ndarray
+    origin: np.ndarray
+    far_from_border: np.ndarray
+    reason: np.ndarray
+    trafficking_victim: np.ndarray
+    in_need_of_protection: np.ndarray
+    harmed_in_transit: np.ndarray
+    reaches_border_at: np.ndarray
+
+    def __len__(self) -> int:
+        return self.child_id.size
+
+    def subset(self, keep: np.ndarray) -> Departures:
+        """The children where `keep` is true, in the same order."""
+        return Departures(self.route, *(getattr(self, name)[keep] for name in _COLUMNS))
+
+
+_COLUMNS = ("child_id", "departed_at", "chances", "normals", "accompanied", "age", "girl", "origin",
+            "far_from_border", "reason", "trafficking_victim", "in_need_of_protection",
+            "harmed_in_transit", "reaches_border_at")
 
 
 class Origin:
@@ -45,10 +82,10 @@ class Origin:
         self.days_abroad_mean = p.days_abroad_mean
         self.p = p
         ca = np.array([p.share_guatemala, p.share_honduras, p.share_el_salvador])
-        self.central_american_cumulative = np.cumsum(ca).tolist()
+        self.central_american_cumulative = np.cumsum(ca)
 
     def depart(self, day: int) -> None:
-        """Create today's departing children and send each on their way."""
+        """Draw today's departing children and send each on their way."""
         model = self.model
         streams = model.streams
         counts = streams.for_day("departures", day)
@@ -57,74 +94,68 @@ class Origin:
         n_central_american = int(counts.poisson(self.central_american_per_day))
         model.count_departures(n_mexican, n_returned, n_central_american)
         if n_returned:
-            self._create(Route.NORTH, n_returned, streams.for_day("children north", day), day)
+            children = self._draw(Route.NORTH, n_returned, streams.for_day("children north", day), day)
+            self._describe_mexican(children)
+            model.northern_border.expect(children)
         if n_central_american:
-            self._create(Route.SOUTH, n_central_american, streams.for_day("children south", day), day)
+            children = self._draw(Route.SOUTH, n_central_american, streams.for_day("children south", day),
+                                  day)
+            self._describe_central_american(children)
+            model.transit.enter(children)
 
-    def _create(self, route: Route, n: int, generator: np.random.Generator, day: int) -> None:
-        model = self.model
-        departure_times = (day + np.sort(generator.random(n))).tolist()
-        chances = generator.random((n, N_CHANCES)).tolist()
-        normals = generator.standard_normal((n, N_NORMALS)).tolist()
-        rows = zip(departure_times, chances, normals, strict=True)
-        if route is Route.NORTH:
-            describe, enter_stage, schedule = self._describe_mexican, model.enter_stage, model.schedule
-            receive, mean, days_abroad = model.northern_border.receive, self.days_abroad_mean, _DAYS_ABROAD
-            for departed_at, child_chances, child_normals in rows:
-                child = Child(model, route, departed_at, child_chances, child_normals)
-                describe(child)
-                enter_stage(child, Stage.ABROAD, departed_at)
-                schedule(departed_at + -mean * math.log1p(-child_chances[days_abroad]), receive, child)
-        else:
-            describe, enter_transit = self._describe_central_american, model.transit.enter
-            for departed_at, child_chances, child_normals in rows:
-                child = Child(model, route, departed_at, child_chances, child_normals)
-                describe(child)
-                enter_transit(child, departed_at)
+    def _draw(self, route: Route, n: int, generator: np.random.Generator, day: int) -> Departures:
+        departed_at = day + np.sort(generator.random(n))
+        chances = generator.random((n, N_CHANCES))
+        normals = generator.standard_normal((n, N_NORMALS))
+        no = np.zeros(n, dtype=bool)
+        return Departures(route, self.model.new_child_ids(n), departed_at, chances, normals,
+                          accompanied=no, age=np.zeros(n, dtype=np.int64), girl=no,
+                          origin=np.zeros(n, dtype=np.int64), far_from_border=no,
+                          reason=np.zeros(n, dtype=np.int64), trafficking_victim=no,
+                          in_need_of_protection=no, harmed_in_transit=no.copy(),
+                          reaches_border_at=departed_at)
 
-    def _describe_mexican(self, child: Child) -> None:
-        p, u = self.p, child.chances
-        child.accompanied = u[Chance.ACCOMPANIED] >= p.share_unaccompanied_north
-        if child.accompanied:
-            under_12, girls = p.share_under_12_accompanied_north, p.share_girls_accompanied
-        else:
-            under_12, girls = p.share_under_12_unaccompanied_north, p.share_girls_unaccompanied
-        _set_age_and_sex(child, under_12, girls)
-        state = int(u[Chance.ORIGIN] * len(MEXICAN_STATES))
-        child.origin = state
-        child.far_from_border = _FAR_FROM_BORDER[state]
-        child.reason = _reason(u[Chance.REASON], p.share_leaving_for_work_mexico,
-                               p.share_leaving_to_join_family_mexico)
-        child.trafficking_victim = u[Chance.VICTIM] < p.share_trafficking_victims_at_departure
+    def _describe_mexican(self, children: Departures) -> None:
+        p, u = self.p, children.chances
+        children.accompanied = accompanied = u[:, Chance.ACCOMPANIED] >= p.share_unaccompanied_north
+        under_12 = np.where(accompanied, p.share_under_12_accompanied_north,
+                            p.share_under_12_unaccompanied_north)
+        girls = np.where(accompanied, p.share_girls_accompanied, p.share_girls_unaccompanied)
+        _set_age_and_sex(children, under_12, girls)
+        state = (u[:, Chance.ORIGIN] * len(MEXICAN_STATES)).astype(np.int64)
+        children.origin = state
+        children.far_from_border = _FAR_FROM_BORDER[state]
+        children.reason = _reason(u[:, Chance.REASON], p.share_leaving_for_work_mexico,
+                                  p.share_leaving_to_join_family_mexico)
+        children.trafficking_victim = u[:, Chance.VICTIM] < p.share_trafficking_victims_at_departure
+        days_abroad = -self.days_abroad_mean * np.log1p(-u[:, Chance.DAYS_ABROAD])
+        children.reaches_border_at = children.departed_at + days_abroad
 
-    def _describe_central_american(self, child: Child) -> None:
-        p, u = self.p, child.chances
-        child.accompanied = u[Chance.ACCOMPANIED] >= p.share_unaccompanied_south
-        girls = p.share_girls_accompanied if child.accompanied else p.share_girls_unaccompanied
-        _set_age_and_sex(child, p.share_under_12_south, girls)
-        country = bisect.bisect_right(self.central_american_cumulative, u[Chance.ORIGIN])
-        child.origin = len(MEXICAN_STATES) + country
-        child.far_from_border = True
-        child.reason = _reason(u[Chance.REASON], p.share_leaving_for_work_central_america,
-                               p.share_leaving_to_join_family_central_america)
-        child.trafficking_victim = u[Chance.VICTIM] < p.share_trafficking_victims_at_departure
+    def _describe_central_american(self, children: Departures) -> None:
+        p, u = self.p, children.chances
+        children.accompanied = accompanied = u[:, Chance.ACCOMPANIED] >= p.share_unaccompanied_south
+        girls = np.where(accompanied, p.share_girls_accompanied, p.share_girls_unaccompanied)
+        _set_age_and_sex(children, p.share_under_12_south, girls)
+        country = np.searchsorted(self.central_american_cumulative, u[:, Chance.ORIGIN], side="right")
+        children.origin = len(MEXICAN_STATES) + country
+        children.far_from_border = np.ones(len(children), dtype=bool)
+        children.reason = _reason(u[:, Chance.REASON], p.share_leaving_for_work_central_america,
+                                  p.share_leaving_to_join_family_central_america)
+        children.trafficking_victim = u[:, Chance.VICTIM] < p.share_trafficking_victims_at_departure
         need = p.share_in_need_of_protection_among_violence
-        child.in_need_of_protection = (child.reason is Reason.ESCAPE_VIOLENCE
-                                       and u[Chance.PROTECTION_NEED] < need)
+        children.in_need_of_protection = ((children.reason == Reason.ESCAPE_VIOLENCE)
+                                          & (u[:, Chance.PROTECTION_NEED] < need))
 
 
-def _set_age_and_sex(child: Child, share_under_12: float, share_girls: float) -> None:
-    u = child.chances
-    if u[Chance.AGE_BAND] < share_under_12:
-        child.age = int(u[Chance.AGE_IN_BAND] * 12)
-    else:
-        child.age = 12 + int(u[Chance.AGE_IN_BAND] * 6)
-    child.girl = u[Chance.SEX] < share_girls
+def _set_age_and_sex(children: Departures, share_under_12: np.ndarray | float,
+                     share_girls: np.ndarray | float) -> None:
+    u = children.chances
+    in_band = u[:, Chance.AGE_IN_BAND]
+    children.age = np.where(u[:, Chance.AGE_BAND] < share_under_12, (in_band * 12).astype(np.int64),
+                            12 + (in_band * 6).astype(np.int64))
+    children.girl = u[:, Chance.SEX] < share_girls
 
 
-def _reason(u: float, share_work: float, share_family: float) -> Reason:
-    if u < share_work:
-        return Reason.WORK
-    if u < share_work + share_family:
-        return Reason.JOIN_FAMILY
-    return Reason.ESCAPE_VIOLENCE
+def _reason(u: np.ndarray, share_work: float, share_family: float) -> np.ndarray:
+    return np.where(u < share_work, Reason.WORK,
+                    np.where(u < share_work + share_family, Reason.JOIN_FAMILY, Reason.ESCAPE_VIOLENCE))

@@ -51,11 +51,8 @@ class Screening:
         child.needs_detected = child.has_hidden_need and (
             child.chances[Chance.DETECTION] < self.detection_with_officer)
         case_days = -self.interview_days_mean * math.log1p(-child.chances[Chance.INTERVIEW_DAYS])
-        self.model.schedule(now + case_days, self._case_closed, visit)
+        self.model.schedule(now + case_days, self.officers.release, visit)  # the case is closed
         child.after_screening(child, now)
-
-    def _case_closed(self, visit: Visit, now: float) -> None:
-        self.officers.release(visit, now)
 
     def _stop_waiting(self, visit: Visit, now: float) -> None:
         if visit.waiting:

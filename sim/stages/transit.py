@@ -6,8 +6,8 @@ rates are set so that, over a whole journey, a child is apprehended with probabi
 `share_apprehended_in_transit` and, without Beta Group presence, harmed with probability
 `share_harmed_in_transit`. Each Beta Group office (F17) lowers the rate of harm by
 `harm_reduction_per_beta_office`. A harmed child becomes an exploitation victim, a hidden need that
-screening may detect. The child's fate is read from their personal draws at entry, so the journey
-costs one event, not one step a day.
+screening may detect. Every child's fate is read from their personal draws at entry, a day's
+children at once: a journey costs no event, and only apprehended children become agents.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sim.child import Chance, Child, Exit, Stage
+import numpy as np
+
+from sim.child import Chance, Exit, Stage
 
 if TYPE_CHECKING:
     from sim.model import AmparoModel
+    from sim.stages.origin import Departures
 
 
 def hazard_for_share(share: float, mean_days: float) -> float:
@@ -31,12 +34,12 @@ def hazard_for_share(share: float, mean_days: float) -> float:
     return share / ((1.0 - share) * mean_days)
 
 
-def _exponential(rate: float, u: float) -> float:
+def _exponential(rate: float, u: np.ndarray) -> np.ndarray:
     if rate == 0:
-        return math.inf
+        return np.full(u.shape, math.inf)
     if rate == math.inf:
-        return 0.0
-    return -math.log1p(-u) / rate
+        return np.zeros(u.shape)
+    return -np.log1p(-u) / rate
 
 
 class Transit:
@@ -50,20 +53,22 @@ class Transit:
         protection = max(0.0, 1.0 - p.harm_reduction_per_beta_office * p.beta_group_offices)
         self.harm_rate = hazard_for_share(p.share_harmed_in_transit, p.transit_days_mean) * protection
 
-    def enter(self, child: Child, now: float) -> None:
-        u = child.chances
-        journey = -self.mean_days * math.log1p(-u[Chance.TRANSIT_DAYS])
-        apprehension = _exponential(self.apprehension_rate, u[Chance.APPREHENSION])
-        harm = _exponential(self.harm_rate, u[Chance.HARM])
-        ends_after = min(journey, apprehension)
-        if harm < ends_after:
-            child.harmed_in_transit = True
-            child.trafficking_victim = True
-        self.model.enter_stage(child, Stage.TRANSIT, now)
-        if apprehension < journey:
-            self.model.schedule(now + apprehension, self.model.southern_border.receive, child)
-        else:
-            self.model.schedule(now + journey, self._reach_united_states, child)
-
-    def _reach_united_states(self, child: Child, now: float) -> None:
-        self.model.exit(child, Exit.REACHED_UNITED_STATES, now)
+    def enter(self, children: Departures) -> None:
+        """A day's Central American children enter Mexico. Those who will be apprehended meet the
+        southern border as agents; the others are counted until they reach the United States."""
+        u = children.chances
+        journey = -self.mean_days * np.log1p(-u[:, Chance.TRANSIT_DAYS])
+        apprehension = _exponential(self.apprehension_rate, u[:, Chance.APPREHENSION])
+        harm = _exponential(self.harm_rate, u[:, Chance.HARM])
+        harmed = harm < np.minimum(journey, apprehension)
+        children.harmed_in_transit = harmed
+        children.trafficking_victim = children.trafficking_victim | harmed
+        apprehended = apprehension < journey
+        children.reaches_border_at = children.departed_at + np.where(apprehended, apprehension, journey)
+        model = self.model
+        model.depart(children, Stage.TRANSIT)
+        model.meet_system(children.subset(apprehended), model.southern_border.receive)
+        crossing = children.subset(~apprehended)
+        model.move_in_bulk(crossing.child_id, Stage.TRANSIT, Stage.EXITED, crossing.reaches_border_at)
+        model.record_in_bulk(crossing, Exit.REACHED_UNITED_STATES, apprehended_at=None,
+                             exited_at=crossing.reaches_border_at)
