@@ -213,3 +213,53 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
         had_to_wait = mine & (np.isnan(started) | (started > requested))
         out[f"overflow_{name}"] = per_year(had_to_wait)
     return out
+
+
+#: Shares of children served within a stated number of days, for protection standards
+#: (`sim.standards`): name -> what is timed. Not in `ALL_OUTCOMES` because the number of days is
+#: set by each standard, not by the model.
+TIMED_OUTCOMES: dict[str, str] = {
+    "share_officer_interview_within_days": "unaccompanied children (north) and apprehended children "
+                                           "(south) interviewed by a child protection officer within "
+                                           "the stated days of arrival (handover or apprehension)",
+    "share_shelter_place_within_days": "requests for a shelter bed granted within the stated days",
+    "share_reunified_within_days": "unaccompanied northern children not on the protection route who "
+                                   "were reunified with their family within the stated days of handover",
+}
+
+
+def timed_outcome(name: str, tables: dict[str, Table], parameters: Parameters, years: float,
+                  days: float) -> float:
+    """One of `TIMED_OUTCOMES` over the measured period, for a limit of `days`.
+
+    Only children (or requests) that arrived at least `days` before the end of the run count, so
+    every one of them was watched for the whole allowed time; one still waiting at the end has
+    missed it. NaN when nobody arrived in that window.
+    """
+    start = float(parameters.warmup_days)
+    end = start + round(years * DAYS_PER_YEAR)
+    children, visits = tables["children"], tables["visits"]
+    if name == "share_shelter_place_within_days":
+        asked = ((visits["resource"] == RESOURCE_CODE["shelters"]) & (visits["requested_at"] >= start)
+                 & (visits["requested_at"] < end - days))
+        on_time = visits["started_at"][asked] - visits["requested_at"][asked] <= days  # NaN: False
+        return _share(np.count_nonzero(on_time), np.count_nonzero(asked))
+    arrived = children["apprehended_at"]
+    watched = (arrived >= start) & (arrived < end - days)
+    north, alone = children["route"] == Route.NORTH, children["accompanied"] == 0
+    if name == "share_reunified_within_days":
+        concerned = watched & north & alone & (children["exit"] != Exit.PROTECTION)
+        on_time = ((children["exit"] == Exit.REUNIFIED)
+                   & (children["exited_at"] - arrived <= days))
+        return _share(np.count_nonzero(concerned & on_time), np.count_nonzero(concerned))
+    if name == "share_officer_interview_within_days":
+        concerned = watched & ((north & alone) | (children["route"] == Route.SOUTH))
+        officer = (np.isin(visits["resource"], [RESOURCE_CODE["officers_north"], RESOURCE_CODE["officers_south"]])
+                   & ~np.isnan(visits["started_at"]))
+        first_interview = np.full(children["child_id"].size, np.inf)
+        order = np.argsort(children["child_id"])
+        row = order[np.searchsorted(children["child_id"], visits["child_id"][officer], sorter=order)]
+        np.minimum.at(first_interview, row, visits["started_at"][officer])
+        on_time = first_interview - arrived <= days
+        return _share(np.count_nonzero(concerned & on_time), np.count_nonzero(concerned))
+    raise KeyError(f"{name!r} is not a timed outcome; allowed: {', '.join(TIMED_OUTCOMES)}")
