@@ -254,8 +254,8 @@ def timed_outcome(name: str, tables: dict[str, Table], parameters: Parameters, y
         return _share(np.count_nonzero(concerned & on_time), np.count_nonzero(concerned))
     if name == "share_officer_interview_within_days":
         concerned = watched & ((north & alone) | (children["route"] == Route.SOUTH))
-        officer = (np.isin(visits["resource"], [RESOURCE_CODE["officers_north"], RESOURCE_CODE["officers_south"]])
-                   & ~np.isnan(visits["started_at"]))
+        officer_codes = [RESOURCE_CODE["officers_north"], RESOURCE_CODE["officers_south"]]
+        officer = np.isin(visits["resource"], officer_codes) & ~np.isnan(visits["started_at"])
         first_interview = np.full(children["child_id"].size, np.inf)
         order = np.argsort(children["child_id"])
         row = order[np.searchsorted(children["child_id"], visits["child_id"][officer], sorter=order)]
