@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import cli
 from sim.parameters import Parameters
 from sim.scenario import ScenarioError
-from sim.sizing import LEVERS, Evaluation, find_minimum, frontier, model_evaluator
+from sim.sizing import LEVERS, Evaluation, find_minimum, frontier, model_evaluator, standard_outcome
 from sim.standards import Standard, load_standards
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,6 +123,17 @@ def test_minimum_officers_for_a_mean_wait_matches_erlang_c():
     search = find_minimum(evaluate, 1, 30, 20, confidence=0.6)
     assert search.answer == expected == 11
     assert not [v for v in search.violations if v.beyond_noise]
+
+
+def test_officer_interview_on_time_follows_the_care_unit_stay_when_officers_are_ample():
+    # with officers always free, the interview starts when care ends: an exponential stay of mean
+    # care_days_mean (0.5 days), so within d days for a share 1 - exp(-d / 0.5)
+    parameters = mm_c_parameters(40.0, 0.2).replace(child_protection_officers=1000)
+    for days in (0.5, 1.0):
+        standard = Standard("on_time", "on time", "test", "share_officer_interview_within_days", 0.9,
+                            at_least=True, days=days)
+        share = standard_outcome(standard, parameters, seed=3, years=0.25)
+        assert share == pytest.approx(1 - math.exp(-days / 0.5), abs=0.025), days
 
 
 # --- the command, as a planner types it ----------------------------------------------------------
