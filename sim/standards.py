@@ -10,7 +10,8 @@ A standards file (`scenarios/standards.toml`) has one table per standard:
     at_least = 0.95                                    # or at_most = ...
 
 A replication meets a standard when its outcome is within the limit. An outcome with no child to
-measure (NaN: nobody concerned) meets it: no child was failed. Any mistake in the file is one
+measure (NaN) does not: the run shows nothing about the standard, and a system jammed upstream can
+leave nobody to measure downstream. Any mistake in the file is one
 `ScenarioError` naming the file, the key and what is allowed.
 """
 
@@ -39,14 +40,14 @@ class Standard:
     days: float | None = None
 
     def meets(self, value: float) -> bool:
-        """Whether a replication whose outcome is `value` meets the standard (NaN: nobody concerned)."""
+        """Whether a replication whose outcome is `value` meets the standard (NaN: it does not)."""
         if math.isnan(value):
-            return True
+            return False
         return value >= self.limit if self.at_least else value <= self.limit
 
     @property
     def condition(self) -> str:
-        """The condition in words, e.g. "share_shelter_place_within_days (1 day) >= 0.95"."""
+        """The condition in words, e.g. "share_shelter_place_within_days (2 days) >= 0.95"."""
         timed = f" ({self.days:g} day{'s' if self.days != 1 else ''})" if self.days is not None else ""
         return f"{self.outcome}{timed} {'>=' if self.at_least else '<='} {self.limit:g}"
 

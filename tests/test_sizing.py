@@ -138,7 +138,7 @@ def test_officer_interview_on_time_follows_the_care_unit_stay_when_officers_are_
 
 # --- the command, as a planner types it ----------------------------------------------------------
 
-def tiny_scenario(folder: Path, officers: int = 6) -> Path:
+def tiny_scenario(folder: Path, officers: int = 20) -> Path:
     path = folder / "tiny.toml"
     path.write_text(f'''title = "tiny"
 description = "A twentieth of the arrivals, a short warm-up: fast tests."
@@ -190,8 +190,8 @@ def test_a_non_monotone_lever_and_standard_are_reported_in_output_table_and_char
 
 def test_the_answer_is_reproducible_per_seed_whatever_the_workers(tmp_path):
     scenario = str(tiny_scenario(tmp_path))
-    common = [scenario, "--lever", "shelter_beds=0:60", "--standard", "shelter_place_within_a_day", "-r", "3",
-              "--years", "0.05", "--seed", "17"]
+    common = [scenario, "--lever", "shelter_beds=0:60", "--standard", "shelter_place_within_two_days",
+              "-r", "3", "--years", "0.05", "--seed", "17"]
     assert size(*common, "-w", "1", "--out", str(tmp_path / "one")).exit_code == 0
     assert size(*common, "-w", "2", "--out", str(tmp_path / "two")).exit_code == 0
     for name in ("evaluations.csv", "by_replication.csv", "summary.md"):
@@ -206,8 +206,8 @@ def test_the_answer_is_reproducible_per_seed_whatever_the_workers(tmp_path):
 def test_two_levers_draw_a_frontier(tmp_path):
     out = tmp_path / "frontier"
     result = size(str(tiny_scenario(tmp_path)), "--lever", "officers=2:10", "--lever", "shelter_beds=0:40",
-                  "--standard", "shelter_place_within_a_day", "--points", "2", "-r", "2", "--years", "0.04",
-                  "-w", "1", "--out", str(out))
+                  "--standard", "shelter_place_within_two_days", "--points", "2", "-r", "2",
+                  "--years", "0.04", "-w", "1", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "Frontier" in result.output
     frontier_rows = (out / "frontier.csv").read_text().splitlines()
@@ -243,9 +243,9 @@ def test_a_bad_standards_file_is_one_clear_error(tmp_path, body, named):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--lever", "nurses", "--standard", "shelter_place_within_a_day"], "unknown lever 'nurses'"),
-    (["--lever", "officers=50:10", "--standard", "shelter_place_within_a_day"], "LOW < HIGH"),
-    (["--lever", "officers=a:b", "--standard", "shelter_place_within_a_day"], "LOW:HIGH"),
+    (["--lever", "nurses", "--standard", "shelter_place_within_two_days"], "unknown lever 'nurses'"),
+    (["--lever", "officers=50:10", "--standard", "shelter_place_within_two_days"], "LOW < HIGH"),
+    (["--lever", "officers=a:b", "--standard", "shelter_place_within_two_days"], "LOW:HIGH"),
     (["--lever", "officers", "--standard", "no_such"], "allowed: no_detention_or_adults"),
 ])
 def test_bad_command_lines_are_one_clear_error(tmp_path, args, message):
@@ -258,7 +258,7 @@ def test_bad_command_lines_are_one_clear_error(tmp_path, args, message):
 def test_the_shipped_standards_load_and_state_their_sources():
     standards = load_standards(ROOT / "scenarios" / "standards.toml")
     assert {"no_detention_or_adults", "detention_within_legal_maximum", "officer_interview_within_two_days",
-            "shelter_place_within_a_day", "reunification_within_five_days"} <= set(standards)
+            "shelter_place_within_two_days", "reunification_within_five_days"} <= set(standards)
     for standard in standards.values():
         assert any(token in standard.source for token in ("F0", "F1", "F2", "assumption:")), standard.name
 
