@@ -358,7 +358,8 @@ def _parse_lever(spec: str, parameters) -> tuple:
               help="Capacity to size: officers, shelter_beds, beds_per_shelter, care_unit_places or "
                    "alternative_care_places, with an optional search range (default 0 to 4x the "
                    "scenario's value). Give it twice for the frontier of two levers.")
-@click.option("--standard", "standard_name", required=True, help="Name of a standard in the standards file.")
+@click.option("--standard", "standard_name", required=True, metavar="NAME",
+              help="Name of a standard in the standards file.")
 @click.option("--standards", "standards_file", type=click.Path(path_type=Path, dir_okay=False),
               default=DEFAULT_SCENARIO_FOLDER / "standards.toml", show_default="scenarios/standards.toml",
               help="The standards file.")
@@ -366,8 +367,10 @@ def _parse_lever(spec: str, parameters) -> tuple:
               help="Share of replications in which the standard must hold.")
 @click.option("--replications", "-r", default=10, show_default=True, type=click.IntRange(1, 10000),
               help="Replications at each lever value (the same seeds at every value).")
-@click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**63 - 1))
-@click.option("--years", default=1.0, show_default=True, type=click.FloatRange(1 / 365, 100))
+@click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**63 - 1),
+              help="Base seed; replication i uses the same seed at every lever value.")
+@click.option("--years", default=1.0, show_default=True, type=click.FloatRange(1 / 365, 100),
+              help="Simulated years measured after the warm-up.")
 @click.option("--points", default=5, show_default=True, type=click.IntRange(2, 50),
               help="With two levers: values of the first lever, evenly spread over its range.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
