@@ -71,8 +71,10 @@ def draw_standard_against_lever(folder: Path, manifest: dict, out: Path) -> Char
     bottom.axhline(standard["limit"], color=CAPACITY_COLOUR, linestyle=CAPACITY_LINE_STYLE,
                    label=f"limit ({'at least' if standard['direction'] == 'at_least' else 'at most'} "
                          f"{standard['limit']:g})")
-    days = f" within {standard['days']:g} days" if standard.get("days") is not None else ""
-    bottom.set_ylabel(f"{standard['outcome']}{days}".replace("_", " "), fontsize=7)
+    name = standard["outcome"]
+    if standard.get("days") is not None:
+        name = name.replace("within_days", f"within_{standard['days']:g}_days")
+    bottom.set_ylabel(name.replace("_", " "), fontsize=7)
     bottom.set_xlabel(f"{lever['label']} ({lever['unit']})")
     handles = []
     for ax in (top, bottom):
@@ -91,7 +93,8 @@ def draw_standard_against_lever(folder: Path, manifest: dict, out: Path) -> Char
                               label="monotonicity violation"))
     top.legend(handles=top.get_legend_handles_labels()[0] + handles, loc="lower right")
     bottom.legend(loc="best")
-    top.set_title(f"{standard['title']}: how many {lever['label']}? ({manifest['scenario']['title']})")
+    top.set_title(f"{standard['title']}: how many {lever['label']}? ({manifest['scenario']['title']}, "
+                  f"{manifest['confidence']:.0%} confidence)")
     stamp(fig, stamp_text(manifest))
     answer = (f"The answer, {x[chosen][0]:g} {lever['unit']}, is the smallest value whose share reaches the "
               f"required confidence (green line)." if chosen.any()
