@@ -93,7 +93,7 @@ def draw_standard_against_lever(folder: Path, manifest: dict, out: Path) -> Char
                               label="monotonicity violation"))
     top.legend(handles=top.get_legend_handles_labels()[0] + handles, loc="lower right")
     bottom.legend(loc="best")
-    top.set_title(f"{standard['title']}: how many {lever['label']}? ({manifest['scenario']['title']}, "
+    top.set_title(f"{standard['title']}: how many {lever['label']}?\n({manifest['scenario']['title']}, "
                   f"{manifest['confidence']:.0%} confidence)")
     stamp(fig, stamp_text(manifest))
     answer = (f"The answer, {x[chosen][0]:g} {lever['unit']}, is the smallest value whose share reaches the "
