@@ -92,6 +92,7 @@ def draw_standard_against_lever(folder: Path, manifest: dict, out: Path) -> Char
         handles.append(Line2D([], [], marker="X", linestyle="", color=VIOLATION_COLOUR, markersize=9,
                               label="monotonicity violation"))
     top.legend(handles=top.get_legend_handles_labels()[0] + handles, loc="lower right")
+    zoomed = chosen.any() and _zoom(top, x, share, share_errors, x[chosen][0], manifest["confidence"])
     bottom.legend(loc="best")
     top.set_title(f"{standard['title']}: how many {lever['label']}?\n({manifest['scenario']['title']}, "
                   f"{manifest['confidence']:.0%} confidence)")
@@ -104,11 +105,31 @@ def draw_standard_against_lever(folder: Path, manifest: dict, out: Path) -> Char
         f"replications (common random numbers) of {manifest['years']:g} year(s) each. Top: the share of "
         f"replications in which the standard ({standard['condition']}) held. Bottom: the standard's "
         f"outcome. {answer} The dotted line is the scenario's own value; a red cross marks a value where "
-        f"the share is lower than at a smaller value (a monotonicity violation).",
+        f"the share is lower than at a smaller value (a monotonicity violation)."
+        + (" The inset enlarges the top panel around the answer." if zoomed else ""),
         "Top whiskers: exact (Clopper-Pearson) 95% interval of the true share; bottom whiskers: 95% "
         "confidence interval of the mean across replications (Student's t).",
         "Numbers from evaluations.csv (per replication: by_replication.csv).")
     return ChartFile("sizing", save(fig, out, "sizing"), text)
+
+
+def _zoom(ax, x: np.ndarray, share: np.ndarray, errors: np.ndarray, answer: float, confidence: float) -> bool:
+    """An inset of the top panel around the answer, when the searched range is much wider than the
+    last bisection steps (so the transition would otherwise be a few pixels wide)."""
+    half_width = max(4.0, 0.1 * answer)
+    near = np.abs(x - answer) <= half_width
+    if np.ptp(x) < 8 * half_width or near.sum() < 2:
+        return False
+    inset = ax.inset_axes([0.3, 0.15, 0.3, 0.5])
+    inset.errorbar(x[near], share[near], yerr=errors[:, near], color=POINT_COLOUR, marker="o", linestyle="-",
+                   capsize=2, markersize=4)
+    inset.axhline(confidence, color=CAPACITY_COLOUR, linestyle=CAPACITY_LINE_STYLE)
+    inset.axvline(answer, color=CHOSEN_COLOUR, linewidth=2, alpha=0.8)
+    inset.set_xlim(answer - half_width, answer + half_width)
+    inset.set_ylim(-0.05, 1.05)
+    inset.tick_params(labelsize=6)
+    inset.set_title("around the answer", fontsize=7)
+    return True
 
 
 def draw_frontier(folder: Path, manifest: dict, out: Path) -> ChartFile:
