@@ -94,6 +94,11 @@ def summary_lines(request: SizingRequest, searches: Sequence[Search],
                      f"{lever.current(request.parameters)}).")
         if search.answer == low:
             lines.append(f"The standard already holds at the bottom of the range ({low}).")
+    values = sorted(search.evaluations)
+    means = [mean_and_interval(search.evaluations[v].outcomes)[0] for v in (values[0], values[-1])]
+    lines.append(f"The outcome ({standard.outcome}) averages {means[0]:.4g} at {values[0]} and "
+                 f"{means[1]:.4g} at {values[-1]} {lever.unit}; if it hardly moves, the bottleneck is "
+                 "elsewhere.")
     lines.append(f"Evaluated {len(search.evaluations)} values ({', '.join(map(str, search.order))}), "
                  f"{len(search.evaluations) * request.replications} replications in all.")
     lines.append("Other confidence levels (from the values evaluated):")

@@ -91,7 +91,7 @@ def draw_standard_against_lever(folder: Path, manifest: dict, out: Path) -> Char
     if violated.any():
         handles.append(Line2D([], [], marker="X", linestyle="", color=VIOLATION_COLOUR, markersize=9,
                               label="monotonicity violation"))
-    top.legend(handles=top.get_legend_handles_labels()[0] + handles, loc="lower right")
+    top.legend(handles=top.get_legend_handles_labels()[0] + handles, loc="best")
     zoomed = chosen.any() and _zoom(top, x, share, share_errors, x[chosen][0], manifest["confidence"])
     bottom.legend(loc="best")
     top.set_title(f"{standard['title']}: how many {lever['label']}?\n({manifest['scenario']['title']}, "
