@@ -141,8 +141,10 @@ def draw_frontier(folder: Path, manifest: dict, out: Path) -> ChartFile:
     found = ~np.isnan(y)
     fig, ax = figure(6.5, 4.5, layout="constrained")
     top = second["high"]
-    ax.fill_between(x, np.where(found, y, top), top, color=CHOSEN_COLOUR, alpha=BAND_ALPHA, step=None,
-                    label="combinations meeting the standard")
+    # shaded only around first-lever values that were searched and met: nothing is drawn between a
+    # value that met the standard and one that did not
+    ax.fill_between(x, np.where(found, y, top), top, where=found, step="mid", color=CHOSEN_COLOUR,
+                    alpha=BAND_ALPHA, label="combinations meeting the standard")
     ax.plot(x[found], y[found], color=CHOSEN_COLOUR, marker="o", linestyle="-",
             label="frontier (fewest needed)")
     if (~found).any():
@@ -152,7 +154,7 @@ def draw_frontier(folder: Path, manifest: dict, out: Path) -> ChartFile:
             color=CAPACITY_COLOUR, linestyle="", label="scenario")
     ax.set_xlabel(f"{first['label']} ({first['unit']})")
     ax.set_ylabel(f"{second['label']} ({second['unit']})")
-    ax.legend(loc="upper right")
+    ax.legend(loc="best")
     ax.set_title(f"{manifest['standard']['title']} with {manifest['confidence']:.0%} confidence: "
                  f"{first['label']} and {second['label']}", fontsize=9)
     stamp(fig, stamp_text(manifest))
