@@ -216,3 +216,67 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
         had_to_wait = mine & (np.isnan(started) | (started > requested))
         out[f"overflow_{name}"] = per_year(had_to_wait)
     return out
+
+
+#: Shares of children served within a stated number of days, for protection standards
+#: (`sim.standards`): name -> what is timed. Not in `ALL_OUTCOMES` because the number of days is
+#: set by each standard, not by the model.
+TIMED_OUTCOMES: dict[str, str] = {
+    "share_officer_interview_within_days": "unaccompanied children (north) and apprehended children "
+                                           "(south) interviewed by a child protection officer within "
+                                           "the stated days of arrival (handover or apprehension)",
+    "share_shelter_place_within_days": "unaccompanied northern children who needed a shelter bed (all but "
+                                       "those picked up by family at the border) who had one within the "
+                                       "stated days of handover",
+    "share_reunified_within_days": "unaccompanied northern children not on the protection route who "
+                                   "were reunified with their family within the stated days of handover",
+}
+
+
+def _first_start(children: Table, visits: Table, codes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Per child (in the children table's order): when they first got a place of one of the resources
+    `codes` (inf: never), and whether they ever asked for one."""
+    mine = np.isin(visits["resource"], codes)
+    order = np.argsort(children["child_id"])
+    rows = order[np.searchsorted(children["child_id"], visits["child_id"][mine], sorter=order)]
+    first = np.full(children["child_id"].size, np.inf)
+    started = visits["started_at"][mine]
+    np.minimum.at(first, rows, np.where(np.isnan(started), np.inf, started))
+    asked = np.zeros(children["child_id"].size, dtype=bool)
+    asked[rows] = True
+    return first, asked
+
+
+def timed_outcome(name: str, tables: dict[str, Table], parameters: Parameters, years: float,
+                  days: float) -> float:
+    """One of `TIMED_OUTCOMES` over the measured period, for a limit of `days`.
+
+    Only children who arrived at least `days` before the end of the run count, so every one of them
+    was watched for the whole allowed time. A child held up anywhere on the way (waiting with adults
+    for a care-unit place, for an officer, for a bed) counts as late: so a system jammed upstream
+    never looks on time. NaN when nobody arrived in that window.
+    """
+    start = float(parameters.warmup_days)
+    end = start + round(years * DAYS_PER_YEAR)
+    children, visits = tables["children"], tables["visits"]
+    arrived = children["apprehended_at"]
+    watched = (arrived >= start) & (arrived < end - days)
+    north, alone = children["route"] == Route.NORTH, children["accompanied"] == 0
+    if name == "share_shelter_place_within_days":
+        first_bed, asked = _first_start(children, visits, [RESOURCE_CODE["shelters"]])
+        picked_up_at_border = (children["exit"] == Exit.REUNIFIED) & ~asked
+        concerned = watched & north & alone & ~picked_up_at_border
+        on_time = first_bed - arrived <= days
+        return _share(np.count_nonzero(concerned & on_time), np.count_nonzero(concerned))
+    if name == "share_reunified_within_days":
+        concerned = watched & north & alone & (children["exit"] != Exit.PROTECTION)
+        on_time = ((children["exit"] == Exit.REUNIFIED)
+                   & (children["exited_at"] - arrived <= days))
+        return _share(np.count_nonzero(concerned & on_time), np.count_nonzero(concerned))
+    if name == "share_officer_interview_within_days":
+        concerned = watched & ((north & alone) | (children["route"] == Route.SOUTH))
+        first_interview, _ = _first_start(children, visits, [RESOURCE_CODE["officers_north"],
+                                                             RESOURCE_CODE["officers_south"]])
+        return _share(np.count_nonzero(concerned & (first_interview - arrived <= days)),
+                      np.count_nonzero(concerned))
+    raise KeyError(f"{name!r} is not a timed outcome; allowed: {', '.join(TIMED_OUTCOMES)}")
