@@ -123,30 +123,80 @@ def _stock_problems(children: Table, daily: Table, capacities: dict[str, int], n
     return problems
 
 
-def _journey_problems(children: Table, visits: Table, stages: Table | None) -> list[str]:
-    """Each child's record, visits and stage entries tell one journey in time order."""
-    problems = []
+def _journey_problems(children: Table, visits: Table, stages: Table | None,
+                     block: int = 65_536) -> list[str]:
+    """Each child's record, visits and stage entries tell one journey in time order.
+
+    Visits and stage entries are checked block by block of rows, each looked up in the children
+    table by id, so a long run's tables need no full-size sorts or temporaries.
+    """
+    problems: list[str] = []
+
+    def found(problem: str) -> None:
+        if problem not in problems:
+            problems.append(problem)
+
     if np.any((children["exit"] == Exit.NONE) != np.isnan(children["exited_at"])):
-        problems.append("a child has an exit time but no way of exiting, or the reverse")
-    ids = children["child_id"]
-    order = np.argsort(ids, kind="stable")
-    position = np.searchsorted(ids, visits["child_id"], sorter=order)
-    known = position < ids.size
-    known[known] = ids[order[position[known]]] == visits["child_id"][known]
-    if not np.all(known):
-        problems.append("a visit belongs to a child without a record")
-    owner = order[position[known]]
-    requested, ended = visits["requested_at"][known], visits["ended_at"][known]
-    if np.any(requested < children["departed_at"][owner] - TOLERANCE):
-        problems.append("a child asked for a place before departing")
-    places = np.isin(visits["resource"][known], [RESOURCE_NAMES.index(name) for name in PLACES])
-    exited = children["exited_at"][owner]
-    gone = places & ~np.isnan(exited)
-    if np.any(np.isnan(ended[gone])) or np.any(ended[gone] > exited[gone] + TOLERANCE):
-        problems.append("a child still held a place after exiting")
-    if stages is not None and stages["child_id"].size:
-        by_child = np.argsort(stages["child_id"], kind="stable")  # keeps each child's entries in order
-        same_child = np.diff(stages["child_id"][by_child]) == 0
-        if np.any(same_child & (np.diff(stages["entered_at"][by_child]) < -TOLERANCE)):
-            problems.append("a child entered a stage before the one it came from")
+        found("a child has an exit time but no way of exiting, or the reverse")
+    row_of = _row_lookup(children["child_id"])
+    departed, exited_at = children["departed_at"], children["exited_at"]
+    place_codes = [RESOURCE_NAMES.index(name) for name in PLACES]
+    for start in range(0, visits["child_id"].size, block):
+        rows = slice(start, start + block)
+        owner = row_of(visits["child_id"][rows])
+        known = owner >= 0
+        if not np.all(known):
+            found("a visit belongs to a child without a record")
+        owner = owner[known]
+        requested, ended = visits["requested_at"][rows][known], visits["ended_at"][rows][known]
+        if np.any(requested < departed[owner] - TOLERANCE):
+            found("a child asked for a place before departing")
+        exited = exited_at[owner]
+        gone = np.isin(visits["resource"][rows][known], place_codes) & ~np.isnan(exited)
+        if np.any(np.isnan(ended[gone])) or np.any(ended[gone] > exited[gone] + TOLERANCE):
+            found("a child still held a place after exiting")
+    if stages is not None:
+        latest = np.full(children["child_id"].size, -np.inf)  # each child's latest entry so far
+        for start in range(0, stages["child_id"].size, block):
+            rows = slice(start, start + block)
+            child = row_of(stages["child_id"][rows])
+            entered = stages["entered_at"][rows][child >= 0]
+            child = child[child >= 0]
+            order = np.argsort(child, kind="stable")  # keeps each child's entries in order
+            child, entered = child[order], entered[order]
+            same_child = child[1:] == child[:-1]
+            first = np.concatenate([[True], ~same_child])
+            last = np.concatenate([~same_child, [True]])
+            if (np.any(same_child & (np.diff(entered) < -TOLERANCE))
+                    or np.any(entered[first] < latest[child[first]] - TOLERANCE)):
+                found("a child entered a stage before the one it came from")
+            latest[child[last]] = entered[last]
     return problems
+
+
+def _row_lookup(ids: np.ndarray):
+    """A function from child ids to their rows in the children table (-1: no such child): a dense
+    table when the ids are compact, as the model makes them, else a search in the sorted ids."""
+    if ids.size == 0:
+        return lambda query: np.full(query.size, -1, dtype=np.int64)
+    low, high = int(ids.min()), int(ids.max())
+    if high - low < 4 * ids.size + 1_000_000:
+        table = np.full(high - low + 1, -1, dtype=np.int64)
+        table[ids.astype(np.int64) - low] = np.arange(ids.size)
+
+        def dense(query: np.ndarray) -> np.ndarray:
+            index = query.astype(np.int64) - low
+            inside = (index >= 0) & (index < table.size)
+            rows = np.full(query.size, -1, dtype=np.int64)
+            rows[inside] = table[index[inside]]
+            return rows
+
+        return dense
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+
+    def search(query: np.ndarray) -> np.ndarray:
+        position = np.minimum(np.searchsorted(sorted_ids, query), ids.size - 1)
+        return np.where(sorted_ids[position] == query, order[position], -1)
+
+    return search
