@@ -50,6 +50,18 @@ def _check_writable(folder: Path) -> None:
         _fail(f"{folder}: cannot write results here ({error.strerror}); choose another --out")
 
 
+def _new_result_folder(out: Path | None, default_name: str, overwrite: bool, stamped: bool = True) -> Path:
+    """The folder a new result goes to (--out, else outputs/DEFAULT_NAME-DATE-TIME), checked before any
+    work: an existing result is kept unless --overwrite, and the place must be writable."""
+    if out is None:
+        suffix = f"-{datetime.now():%Y%m%d-%H%M%S}" if stamped else ""
+        out = DEFAULT_OUTPUT_FOLDER / f"{default_name}{suffix}"
+    if out.exists() and not overwrite:
+        _fail(f"{out}: a result already exists here; choose another --out or add --overwrite")
+    _check_writable(out.parent)
+    return out
+
+
 def _workers(requested: int | None, tasks: int) -> int:
     return max(1, min(requested or os.cpu_count() or 1, tasks))
 
@@ -153,12 +165,7 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
         workers: int | None, records: int, overwrite: bool, scheduler: str | None) -> None:
     """Run SCENARIO (a .toml file) and write its folder of tables and charts."""
     loaded = _load(scenario)
-    if out is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = DEFAULT_OUTPUT_FOLDER / f"{scenario.stem}-{stamp}"
-    if out.exists() and not overwrite:
-        _fail(f"{out}: a result already exists here; choose another --out or add --overwrite")
-    _check_writable(out.parent)
+    out = _new_result_folder(out, scenario.stem, overwrite)
 
     from sim.experiment import run_replications
     from sim.run_folder import OutputError, write_run_folder
@@ -215,11 +222,7 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
         if name in names[:later]:
             _fail(f"{scenario_files[names.index(name)]} and {scenario_files[later]}: two scenario files have "
                   f"the same name {name!r}; results are labelled by file name, so rename one")
-    if out is None:
-        out = DEFAULT_OUTPUT_FOLDER / f"compare-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    if out.exists() and not overwrite:
-        _fail(f"{out}: a result already exists here; choose another --out or add --overwrite")
-    _check_writable(out.parent)
+    out = _new_result_folder(out, "compare", overwrite)
 
     from sim.compare import KEY_OUTCOMES, comparison_rows, run_scenarios
     from sim.run_folder import OutputError, write_comparison_folder
@@ -533,10 +536,7 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
     from sim.scenario import ScenarioError
 
     loaded = _load(base_file)
-    out = out or DEFAULT_OUTPUT_FOLDER / "sensitivity"
-    if out.exists() and not overwrite:
-        _fail(f"{out}: a result already exists here; choose another --out or add --overwrite")
-    _check_writable(out.parent)
+    out = _new_result_folder(out, "sensitivity", overwrite, stamped=False)
 
     from calibration.targets import HERE, load_free_parameters
 
@@ -674,11 +674,7 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
     levers = [_parse_lever(spec, loaded.parameters) for spec in lever_specs]
     if len(levers) == 2 and levers[0][0].name == levers[1][0].name:
         _fail("--lever: the two levers must differ")
-    if out is None:
-        out = DEFAULT_OUTPUT_FOLDER / f"size-{scenario.stem}-{standard_name}-{datetime.now():%Y%m%d-%H%M%S}"
-    if out.exists() and not overwrite:
-        _fail(f"{out}: a result already exists here; choose another --out or add --overwrite")
-    _check_writable(out.parent)
+    out = _new_result_folder(out, f"size-{scenario.stem}-{standard_name}", overwrite)
 
     from sim.run_folder import OutputError
     from sim.sizing import find_minimum, frontier, model_evaluator
