@@ -121,7 +121,8 @@ def _parameter_values(path: Path, content: dict[str, Any]) -> dict[str, Any]:
                                                f"put it under [{home}], not [{section}]")
             try:
                 problem = check_value(name, value)
-                values[name] = coerce(name, value)
+                if not problem:  # a bad value (NaN for a count, say) is reported, never converted
+                    values[name] = coerce(name, value)
             except OverflowError:  # an integer too large to become a float
                 problem = f"must be {describe_allowed(fields[name])}, got a number too large to hold"
             if problem:

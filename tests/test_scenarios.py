@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.experiment import run_replication
@@ -112,6 +112,7 @@ VALUES = st.one_of(st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_
 @settings(max_examples=150, deadline=None)
 @given(section=st.sampled_from(["levers", "uncertainties", "settings"]),
        entries=st.dictionaries(st.sampled_from(NAMES), VALUES, max_size=4))
+@example(section="levers", entries={"alternative_care_places": math.nan})  # once a ValueError
 def test_random_scenarios_either_load_or_fail_cleanly(tmp_path_factory, section, entries):
     folder = tmp_path_factory.mktemp("fuzz")
     body = "".join(f"{name} = {_toml_value(value)}\n" for name, value in entries.items())
