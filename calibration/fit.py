@@ -21,9 +21,7 @@ finished simulation is appended to `runs.jsonl` (flushed and synced) as it arriv
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
@@ -35,6 +33,7 @@ import numpy as np
 from calibration.targets import FreeParameter, Target
 from sim.execution import map_as_finished
 from sim.parameters import Parameters
+from sim.run_journal import open_journal, read_journal
 
 
 @dataclass(frozen=True)
@@ -90,19 +89,6 @@ def _evaluate(task: tuple[str, Parameters, int, float]) -> tuple[str, int, dict[
     return key, seed, run_replication(parameters, seed, years, keep_tables=False).outcomes
 
 
-def read_runs(runs_file: Path) -> dict[str, dict]:
-    """Finished simulations by key; a last line cut short by a kill is ignored (it is rerun)."""
-    finished = {}
-    if runs_file.exists():
-        for line in runs_file.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            finished[record["key"]] = record
-    return finished
-
-
 def run_streamed(tasks: Sequence[tuple[str, Parameters, int, dict[str, float]]], years: float,
                  runs_file: Path, executor: Executor | None = None,
                  on_done: Callable[[int], None] | None = None) -> dict[str, dict]:
@@ -111,31 +97,21 @@ def run_streamed(tasks: Sequence[tuple[str, Parameters, int, dict[str, float]]],
     Runs go to `executor` in groups (`sim.execution.map_as_finished`) and are written as they finish,
     in whatever order.
     """
-    finished = read_runs(runs_file)
+    finished = read_journal(runs_file, lambda record: record["key"])
     wanted = {key for key, _, _, _ in tasks}
     if on_done is not None:
         on_done(len(wanted & set(finished)))
-    todo = [task for task in tasks if task[0] not in finished]
+    to_run = [task for task in tasks if task[0] not in finished]
     inputs = {key: values for key, _, _, values in tasks}
-    if todo:
-        _truncate_partial_line(runs_file)
-        with open(runs_file, "a", encoding="utf-8") as handle:
-            for key, seed, outcomes in _results([(k, p, s, years) for k, p, s, _ in todo], executor):
+    if to_run:
+        with open_journal(runs_file) as append:
+            for key, seed, outcomes in _results([(k, p, s, years) for k, p, s, _ in to_run], executor):
                 record = {"key": key, "seed": seed, "inputs": inputs[key], "outcomes": outcomes}
-                handle.write(json.dumps(record, allow_nan=True) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+                append(record)
                 finished[key] = record
                 if on_done is not None:
                     on_done(1)
     return {key: finished[key] for key in wanted}
-
-
-def _truncate_partial_line(runs_file: Path) -> None:
-    if runs_file.exists():
-        content = runs_file.read_bytes()
-        if content and not content.endswith(b"\n"):
-            runs_file.write_bytes(content[: content.rfind(b"\n") + 1])
 
 
 def _results(tasks: list, executor: Executor | None) -> Iterable[tuple[str, int, dict[str, float]]]:

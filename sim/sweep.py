@@ -14,9 +14,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import itertools
-import json
 import math
-import os
 import tomllib
 import warnings
 from collections.abc import Callable, Iterable
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.parameters import ParameterError, Parameters, check_value, coerce, field_by_name
+from sim.run_journal import open_journal, read_journal
 from sim.scenario import SECTIONS, ScenarioError, load_scenario
 
 DESIGNS = ("grid", "latin_hypercube", "sobol")
@@ -236,16 +235,8 @@ def _evaluate(task: tuple[int, int, int, Parameters, float]) -> tuple[int, int, 
 
 
 def read_finished(runs_file: Path) -> dict[tuple[int, int], dict]:
-    """Runs already on disk; a line cut short by a crash, or damaged, is ignored (its run is rerun)."""
-    finished = {}
-    if runs_file.exists():
-        for line in runs_file.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-                finished[(int(record["point"]), int(record["replication"]))] = record
-            except (ValueError, TypeError, KeyError):  # not a whole record: that run is rerun
-                continue
-    return finished
+    """Runs already on disk by (point, replication); a damaged line's run is rerun."""
+    return read_journal(runs_file, lambda record: (int(record["point"]), int(record["replication"])))
 
 
 def run_sweep(spec: SweepSpec, folder: Path, executor: Executor | None = None,
@@ -269,25 +260,15 @@ def run_sweep(spec: SweepSpec, folder: Path, executor: Executor | None = None,
                               else spec.base.replace(**point))
             seed = replication_seed(spec.seed, replication)
             tasks.append((index, replication, seed, parameters, spec.years))
-    _truncate_partial_line(runs_file)
-    with open(runs_file, "a", encoding="utf-8") as handle:
+    with open_journal(runs_file) as append:
         for point, replication, seed, outcomes in _results(tasks, executor):
             record = {"point": point, "replication": replication, "seed": seed,
                       "inputs": points[point], "outcomes": outcomes}
-            handle.write(json.dumps(record, allow_nan=True) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+            append(record)
             finished[(point, replication)] = record
             if on_done is not None:
                 on_done(1, 0)
     return [finished[key] for key in sorted(finished)]
-
-
-def _truncate_partial_line(runs_file: Path) -> None:
-    if runs_file.exists():
-        content = runs_file.read_bytes()
-        if content and not content.endswith(b"\n"):
-            runs_file.write_bytes(content[: content.rfind(b"\n") + 1])
 
 
 def _results(tasks: list, executor: Executor | None) -> Iterable[tuple[int, int, int, dict[str, float]]]:
