@@ -32,12 +32,12 @@ design = "latin_hypercube"
 points = {POINTS}
 replications = {REPLICATIONS}
 seed = 11
-years = 0.02
+years = 0.5
 [levers]
 child_protection_officers = {{ low = 10, high = 200 }}
 alternative_care_places = [20, 60]
 [uncertainties]
-arrival_multiplier = {{ low = 0.05, high = 0.15 }}
+arrival_multiplier = {{ low = 0.2, high = 0.4 }}
 [settings]
 warmup_days = [20]
 ''', encoding="utf-8")
