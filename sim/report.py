@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import json
 import math
 import os
 import re
@@ -26,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sim.charts.tables import ChartDataError, read_manifest
 
 FIGURES_FILE = Path(__file__).resolve().parents[1] / "docs" / "figures.csv"
 FIGURE_ID = re.compile(r"\bF\d{2}\b")
@@ -92,11 +93,9 @@ def read_result(folder: Path) -> ResultSection:
     if not folder.is_dir():
         raise ReportError(f"{folder}: no such folder")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportError(f"{folder}: not a result folder (no manifest.json)") from None
-    except (OSError, json.JSONDecodeError) as error:
-        raise ReportError(f"{path}: cannot be read ({error})") from None
+        manifest = read_manifest(folder)
+    except ChartDataError as error:
+        raise ReportError(str(error)) from None
     if not isinstance(manifest, dict) or manifest.get("complete") is not True:
         raise ReportError(f"{path}: the result is incomplete (\"complete\" is not true); finish or rerun it")
     kind = str(manifest.get("kind", "result"))

@@ -31,6 +31,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ChartDataError(f"{folder}: not a result folder (no manifest.json)") from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise ChartDataError(f"{path}: cannot be read ({error})") from None
 
 
 def as_floats(values: Sequence[str]) -> np.ndarray:
