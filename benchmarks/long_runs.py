@@ -16,12 +16,9 @@ import argparse
 import json
 import os
 import platform
-import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from fresh_process import run_in_fresh_process
 
 #: Simulated years after which the resident memory is read.
 CHECKPOINTS = (1, 2, 5, 10, 20, 50)
@@ -64,12 +61,7 @@ print(json.dumps({"rss_mb_after_year": readings, "children": model.n_created,
 def measure(years: float, multiplier: float) -> dict:
     """Run one long replication in a fresh process and return its memory readings."""
     checkpoints = [c for c in CHECKPOINTS if c <= years]
-    command = [sys.executable, "-c", LONG_RUN, str(years), str(multiplier), json.dumps(checkpoints)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
-    if done.returncode != 0:
-        raise SystemExit(f"the run of {years:g} years at {multiplier:g}x arrivals failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_in_fresh_process(LONG_RUN, str(years), str(multiplier), json.dumps(checkpoints))
 
 
 def main() -> None:

@@ -21,6 +21,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fresh_process import run_in_fresh_process
+
 ROOT = Path(__file__).resolve().parents[1]
 YARDSTICKS = ROOT.parent / "shared" / "yardsticks"
 
@@ -109,12 +111,6 @@ print(json.dumps({"heavy": sorted(m for m in ("mesa", "scipy", "matplotlib") if 
 """
 
 
-def _python(code: str, *args: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def _yardstick(variant: str, reps: int) -> float:
     script = YARDSTICKS / "yardstick.py"
     done = subprocess.run([sys.executable, str(script), variant, "--reps", str(reps)], capture_output=True,
@@ -145,14 +141,14 @@ def main() -> None:
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     mesa = _yardstick("mesa", reps)
     numpy = _yardstick("numpy", reps)
-    amparo = _python(ONE_YEAR, str(reps))["median_s"]
-    paired = _python(PAIRED, str(reps), str(YARDSTICKS))
-    one_year = _python(PEAK_MEMORY, "1")["peak_rss_mb"]
-    five_years = None if args.quick else _python(PEAK_MEMORY, "5")["peak_rss_mb"]
+    amparo = run_in_fresh_process(ONE_YEAR, str(reps))["median_s"]
+    paired = run_in_fresh_process(PAIRED, str(reps), str(YARDSTICKS))
+    one_year = run_in_fresh_process(PEAK_MEMORY, "1")["peak_rss_mb"]
+    five_years = None if args.quick else run_in_fresh_process(PEAK_MEMORY, "5")["peak_rss_mb"]
     runs = 4 if args.quick else 8
-    serial = _python(THROUGHPUT, "1", str(runs))["years_per_minute"]
-    parallel = _python(THROUGHPUT, "2", str(runs))["years_per_minute"]
-    heavy = _python(IMPORTS)["heavy"]
+    serial = run_in_fresh_process(THROUGHPUT, "1", str(runs))["years_per_minute"]
+    parallel = run_in_fresh_process(THROUGHPUT, "2", str(runs))["years_per_minute"]
+    heavy = run_in_fresh_process(IMPORTS)["heavy"]
 
     rows = [
         ("Mesa yardstick, one year (median s)", f"{mesa:.3f}", ""),
