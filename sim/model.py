@@ -57,6 +57,8 @@ VISIT_COLUMNS = ("child_id", "resource", "requested_at", "started_at", "ended_at
 STAGE_COLUMNS = ("child_id", "stage", "entered_at")
 #: How often the stage rows of children counted in bulk are moved into the stage records.
 MOVES_RECORDED_EVERY_DAYS = 30
+#: Days of departures drawn at a time (see `Origin.depart`).
+DEPARTURE_DAYS_PER_BATCH = 16
 
 
 class AmparoModel(mesa.Model):
@@ -96,7 +98,13 @@ class AmparoModel(mesa.Model):
         self._final_tables: dict[str, Table] | None = None
         self._moves_to_record: list[list[np.ndarray]] = []  # stage rows of bulk moves, see move_in_bulk
         self._bulk_changes = np.zeros((self.end_day, len(Stage) + 1), dtype=np.int64)
-        self._departures_today = [0, 0, 0]  # Mexican, Mexican returned by the US, Central American
+        # departures drawn ahead, by day: Mexican, Mexican returned by the US, Central American
+        self._departures = np.zeros((self.end_day, 3), dtype=np.int64)
+        self._created = np.zeros(self.end_day, dtype=np.int64)  # children departing, by day
+        self._drawn_until = 0  # departures of the days before this one are drawn
+        self._next_child_id = 0
+        self._departing: list[list[np.ndarray]] = []  # departure rows not yet recorded (see depart)
+        self._departing_day = np.empty(0, dtype=np.int64)
         self._handovers_today = [0, 0]  # accompanied, unaccompanied
 
         # resources (capacities from the parameters)
@@ -136,7 +144,11 @@ class AmparoModel(mesa.Model):
            measured years.
         """
         day = self.day
-        self.origin.depart(day)
+        if day >= self._drawn_until:
+            self._drawn_until = min(day + DEPARTURE_DAYS_PER_BATCH, self.end_day)
+            self.origin.depart(day, self._drawn_until)
+            self._sort_departures()
+        self._record_departures(day)
         self._process_events_until(day + 1.0)
         self._apply_bulk_changes(day)
         if self.day % MOVES_RECORDED_EVERY_DAYS == 0:
@@ -147,7 +159,6 @@ class AmparoModel(mesa.Model):
         self.now = float(self.day)
         if day >= self.warmup_days:
             self._record_day(day)
-        self._departures_today = [0, 0, 0]
         self._handovers_today = [0, 0]
         if self.day == self.warmup_days:
             self._start_measuring()
@@ -208,22 +219,49 @@ class AmparoModel(mesa.Model):
             counts[stage] += changes[stage]
         self.n_exited += changes[Stage.EXITED]
         self._handovers_today[0] += changes[Stage.EXITED + 1]
+        self.n_created += int(self._created[day])
 
     def _start_measuring(self) -> None:
         for resource in self.resources:
             resource.start_measuring(float(self.warmup_days))
 
     # --- what stages call --------------------------------------------------------------------
-    def new_child_ids(self, n: int) -> np.ndarray:
-        """Ids for `n` departing children (the ids of every table; agents keep theirs)."""
-        first = self.n_created
-        self.n_created += n
+    def new_child_ids(self, n: int, day: int) -> np.ndarray:
+        """Ids for `n` children departing on `day` (the ids of every table; agents keep theirs).
+        They count as created at the end of that day."""
+        first = self._next_child_id
+        self._next_child_id += n
+        self._created[day] += n
         return np.arange(first, first + n, dtype=np.int64)
 
     def depart(self, children: Departures, stage: Stage) -> None:
-        """A day's batch of `children` leave home into `stage` (abroad or in transit)."""
-        self.n_in_stage[stage] += len(children)
-        self.stages.extend([children.child_id, np.full(len(children), int(stage)), children.departed_at])
+        """A batch of `children` leave home into `stage` (abroad or in transit), each at their
+        `departed_at` (counted, like every move in bulk, at the end of that day)."""
+        np.add.at(self._bulk_changes[:, stage], children.departed_at.astype(np.int64), 1)
+        self._departing.append([children.child_id, np.full(len(children), int(stage)), children.departed_at])
+
+    def _sort_departures(self) -> None:
+        """Put the departure rows of the batch just drawn in the order children leave: day by day,
+        a day's northern children first (each day's rows are written as the day starts, before
+        anything else happens to its children)."""
+        if not self._departing:
+            return
+        child_id, stage, departed_at = (np.concatenate(column)
+                                        for column in zip(*self._departing, strict=True))
+        day = departed_at.astype(np.int64)
+        order = np.lexsort((departed_at, stage, day))  # ABROAD (north) sorts before TRANSIT (south)
+        self._departing = [[child_id[order], stage[order], departed_at[order]]]
+        self._departing_day = day[order]
+
+    def _record_departures(self, day: int) -> None:
+        if not self._departing:
+            return
+        end = int(np.searchsorted(self._departing_day, day, side="right"))
+        if end:
+            rows = self._departing[0]
+            self.stages.extend([column[:end] for column in rows])
+            self._departing = [[column[end:] for column in rows]]
+            self._departing_day = self._departing_day[end:]
 
     def meet_system(self, children: Departures, receive: Callable[[Child, float], None]) -> None:
         """Each of `children` becomes a Mesa agent when they reach the border (`reaches_border_at`),
@@ -304,11 +342,10 @@ class AmparoModel(mesa.Model):
         child.place_visit = child.transfer_visit = None  # no child <-> visit cycle outlives the child
         child.remove()
 
-    def count_departures(self, mexican: int, mexican_returned: int, central_american: int) -> None:
-        today = self._departures_today
-        today[0] += mexican
-        today[1] += mexican_returned
-        today[2] += central_american
+    def count_departures(self, first_day: int, departures: np.ndarray) -> None:
+        """Departures of the days from `first_day` on, one row a day: Mexican, Mexican returned by
+        the United States, Central American."""
+        self._departures[first_day:first_day + len(departures)] = departures
 
     def count_handover(self, child: Child) -> None:
         self._handovers_today[0 if child.accompanied else 1] += 1
@@ -320,7 +357,7 @@ class AmparoModel(mesa.Model):
         for resource in self.resources:
             row.append(resource.in_use)
             row.append(resource.n_waiting)
-        row.extend(self._departures_today)
+        row.extend(self._departures[day].tolist())
         row.extend(self._handovers_today)
         self.daily_records.append(tuple(row))
 
@@ -338,10 +375,13 @@ class AmparoModel(mesa.Model):
             return self._final_tables
         final = not self.running
         still_here = [_child_row(agent) for agent in self.agents_by_type.get(Child, [])]
-        not_yet_agents = [_row_before_meeting(subject[1]) for _, _, action, subject in self._pending_events()
-                          if action == self._become_agent]
-        children = self.children.table(still_here + not_yet_agents, final)
         now = self.now
+        not_yet_agents = [_row_before_meeting(subject[1]) for _, _, action, subject in self._pending_events()
+                          if action == self._become_agent and subject[1][3] < now]
+        children = self.children.table(still_here + not_yet_agents, final)
+        departed = children["departed_at"] < now  # rows are written when departures are drawn
+        if not departed.all():
+            children = {name: column[departed] for name, column in children.items()}
         in_future = children["exited_at"] >= now  # rows written in bulk at departure
         children["exit"][in_future] = Exit.NONE
         children["exited_at"][in_future] = np.nan

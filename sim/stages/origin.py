@@ -84,36 +84,38 @@ class Origin:
         ca = np.array([p.share_guatemala, p.share_honduras, p.share_el_salvador])
         self.central_american_cumulative = np.cumsum(ca)
 
-    def depart(self, day: int) -> None:
-        """Draw today's departing children and send each on their way."""
+    def depart(self, first_day: int, end_day: int) -> None:
+        """Draw the departing children of days `first_day` to `end_day - 1` and send each on their
+        way. The days' draws are made day by day, from each day's own streams, and the children
+        are then described and sent on as one batch: the work per batch is numpy calls on whole
+        columns, whose fixed cost would dominate if paid every day."""
         model = self.model
         streams = model.streams
-        counts = streams.for_day("departures", day)
-        n_mexican = int(counts.poisson(self.mexican_per_day))
-        n_returned = int(counts.binomial(n_mexican, self.share_returned)) if n_mexican else 0
-        n_central_american = int(counts.poisson(self.central_american_per_day))
-        model.count_departures(n_mexican, n_returned, n_central_american)
-        if n_returned:
-            children = self._draw(Route.NORTH, n_returned, streams.for_day("children north", day), day)
+        north: list[tuple] = []
+        south: list[tuple] = []
+        departures = np.zeros((end_day - first_day, 3), dtype=np.int64)
+        for row, day in enumerate(range(first_day, end_day)):
+            counts = streams.for_day("departures", day)
+            n_mexican = int(counts.poisson(self.mexican_per_day))
+            n_returned = int(counts.binomial(n_mexican, self.share_returned)) if n_mexican else 0
+            n_central_american = int(counts.poisson(self.central_american_per_day))
+            departures[row] = n_mexican, n_returned, n_central_american
+            # child ids in departure order: a day's northern children, then its southern ones
+            if n_returned:
+                north.append(_draw_day(n_returned, streams.for_day("children north", day), day,
+                                       model.new_child_ids(n_returned, day)))
+            if n_central_american:
+                south.append(_draw_day(n_central_american, streams.for_day("children south", day), day,
+                                       model.new_child_ids(n_central_american, day)))
+        model.count_departures(first_day, departures)
+        if north:
+            children = _batch(Route.NORTH, north)
             self._describe_mexican(children)
             model.northern_border.expect(children)
-        if n_central_american:
-            children = self._draw(Route.SOUTH, n_central_american, streams.for_day("children south", day),
-                                  day)
+        if south:
+            children = _batch(Route.SOUTH, south)
             self._describe_central_american(children)
             model.transit.enter(children)
-
-    def _draw(self, route: Route, n: int, generator: np.random.Generator, day: int) -> Departures:
-        departed_at = day + np.sort(generator.random(n))
-        chances = generator.random((n, N_CHANCES))
-        normals = generator.standard_normal((n, N_NORMALS))
-        no = np.zeros(n, dtype=bool)
-        return Departures(route, self.model.new_child_ids(n), departed_at, chances, normals,
-                          accompanied=no, age=np.zeros(n, dtype=np.int64), girl=no,
-                          origin=np.zeros(n, dtype=np.int64), far_from_border=no,
-                          reason=np.zeros(n, dtype=np.int64), trafficking_victim=no,
-                          in_need_of_protection=no, harmed_in_transit=no.copy(),
-                          reaches_border_at=departed_at)
 
     def _describe_mexican(self, children: Departures) -> None:
         p, u = self.p, children.chances
@@ -145,6 +147,23 @@ class Origin:
         need = p.share_in_need_of_protection_among_violence
         children.in_need_of_protection = ((children.reason == Reason.ESCAPE_VIOLENCE)
                                           & (u[:, Chance.PROTECTION_NEED] < need))
+
+
+def _draw_day(n: int, generator: np.random.Generator, day: int, child_id: np.ndarray) -> tuple:
+    """One day's draws for `n` children of one route: departure times, chances and normals."""
+    departed_at = day + np.sort(generator.random(n))
+    return child_id, departed_at, generator.random((n, N_CHANCES)), generator.standard_normal((n, N_NORMALS))
+
+
+def _batch(route: Route, days: list[tuple]) -> Departures:
+    """Several days' draws of one route as one batch of children, not yet described."""
+    child_id, departed_at, chances, normals = (np.concatenate(column) for column in zip(*days, strict=True))
+    n = child_id.size
+    no = np.zeros(n, dtype=bool)
+    return Departures(route, child_id, departed_at, chances, normals, accompanied=no,
+                      age=np.zeros(n, dtype=np.int64), girl=no, origin=np.zeros(n, dtype=np.int64),
+                      far_from_border=no, reason=np.zeros(n, dtype=np.int64), trafficking_victim=no,
+                      in_need_of_protection=no, harmed_in_transit=no.copy(), reaches_border_at=departed_at)
 
 
 def _set_age_and_sex(children: Departures, share_under_12: np.ndarray | float,
