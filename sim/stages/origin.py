@@ -2,9 +2,9 @@
 
 Departures are a Poisson process per day for Mexico and for Central America. Mexican children who
 will not be handed back by the United States never meet Mexico's protection system and are only
-counted. Every other departing child gets a record; a day's departures are drawn and described as
-one numpy batch (who they are, when they reach a border, what happens in transit), and a child
-becomes a Mesa agent only when they meet the protection system (see `sim.model`).
+counted. Every other departing child gets a record; the departures of several days are drawn and
+described as one numpy batch (who they are, when they reach a border, what happens in transit),
+and a child becomes a Mesa agent only when they meet the protection system (see `sim.model`).
 
 Each day's draws come from generators seeded by (run seed, stream, day), so a scenario that changes
 how many children leave on one day changes nothing about any other day, and the first k children
