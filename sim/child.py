@@ -96,11 +96,18 @@ N_CHANCES = len(Chance)
 N_NORMALS = len(Normal)
 
 
+#: Positions in a child's `who`: the fixed part of their record, in the order of the children
+#: table's first columns (see `sim.model.CHILD_COLUMNS`).
+WHO_CHILD_ID, WHO_AGE, WHO_ACCOMPANIED = 0, 3, 5
+
+
 class Child(Agent):
     """A migrating child. State changes are made by the stage that holds the child.
 
-    What screening and placement change starts as a class attribute: a new child stores only
-    what differs.
+    `who` is the child's fixed description, as recorded (id, route, origin, age, sex, ...); `plan`
+    holds what their personal draws decide, turned into days and outcomes when they departed (see
+    `sim.journey_plans`). What screening and placement change starts as a class attribute: a new
+    child stores only what differs.
     """
 
     # what screening found
@@ -113,34 +120,25 @@ class Child(Agent):
     apprehended_at = float("nan")
     exit = Exit.NONE
     exited_at = float("nan")
-    # places currently held, and visit bookkeeping (see sim.resources)
+    # places currently held (see sim.resources)
     place_visit = None  # the place the child holds now (care unit, bed, station, ...)
     transfer_visit = None  # a request to move on while keeping the current place
-    after_screening = None  # what happens once screening is done
 
-    def __init__(self, model: AmparoModel, child_id: int, route: Route, stage: Stage, departed_at: float,
-                 accompanied: bool, age: int, girl: bool, origin: int, far_from_border: bool, reason: int,
-                 trafficking_victim: bool, in_need_of_protection: bool, harmed_in_transit: bool,
-                 chances: list[float], normals: list[float]) -> None:
+    def __init__(self, model: AmparoModel, who: tuple, stage: Stage, departed_at: float,
+                 plan: tuple) -> None:
         super().__init__(model)
         # the child's id in every table: given at departure, before the child became an agent
-        self.unique_id = child_id
-        self.route = route
+        self.unique_id = who[WHO_CHILD_ID]
+        self.who = who
+        self.accompanied = who[WHO_ACCOMPANIED]
+        self.age = who[WHO_AGE]
         self.stage = stage
         self.departed_at = departed_at
-        self.stage_entered_at = departed_at
-        self.accompanied = accompanied
-        self.age = age
-        self.girl = girl
-        self.origin = origin
-        self.far_from_border = far_from_border
-        self.reason = reason
-        self.trafficking_victim = trafficking_victim
-        self.in_need_of_protection = in_need_of_protection
-        self.harmed_in_transit = harmed_in_transit
-        self.chances = chances
-        self.normals = normals
+        (self.care_days, self.case_days, self.detected_by_officer, self.detected_by_agent,
+         self.family_pickup, self.family_contact_days, self.return_travel_days,
+         self.return_arrangement_days, self.protection_days) = plan
 
-    @property
-    def has_hidden_need(self) -> bool:
-        return self.trafficking_victim or self.in_need_of_protection
+    def record(self) -> tuple:
+        """The child's row in the children table, as things stand."""
+        return self.who + (self.screened_by_officer, self.needs_detected, self.held_with_adults,
+                           self.detained, self.departed_at, self.apprehended_at, self.exit, self.exited_at)

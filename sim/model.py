@@ -27,15 +27,22 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from sim.child import Child, Exit, Route, Stage
+from sim.child import Child, Exit, Stage
+from sim.journey_plans import journey_plans
 from sim.parameters import DAYS_PER_YEAR, Parameters
 from sim.random_streams import RandomStreams
 from sim.records import CHUNK_ROWS, Records, Table, column_type, rows_as_matrix
-from sim.resources import AlternativeCare, CareUnit, ChildProtectionOfficer, MigrationStation, Shelter
+from sim.resources import (
+    AlternativeCare,
+    CareUnit,
+    ChildProtectionOfficer,
+    MigrationStation,
+    Resource,
+    Shelter,
+)
 from sim.stages.northern_border import NorthernBorder
 from sim.stages.origin import Origin
 from sim.stages.return_home import ReturnHome
-from sim.stages.screening import Screening
 from sim.stages.southern_border import SouthernBorder
 from sim.stages.transit import Transit
 
@@ -97,6 +104,7 @@ class AmparoModel(mesa.Model):
         # one column per stage, then exits, then accompanied handovers
         self._final_tables: dict[str, Table] | None = None
         self._moves_to_record: list[list[np.ndarray]] = []  # stage rows of bulk moves, see move_in_bulk
+        self._exits_by_day: dict[int, list[tuple]] = {}  # stage rows of exits to come, see exit_later
         self._bulk_changes = np.zeros((self.end_day, len(Stage) + 1), dtype=np.int64)
         # departures drawn ahead, by day: Mexican, Mexican returned by the US, Central American
         self._departures = np.zeros((self.end_day, 3), dtype=np.int64)
@@ -120,13 +128,10 @@ class AmparoModel(mesa.Model):
         # stages, in the order a child meets them
         self.origin = Origin(self)
         self.transit = Transit(self)
-        self.northern_border = NorthernBorder(self, self.care_units, self.shelters,
-                                              Screening(self, self.officers_north))
+        self.northern_border = NorthernBorder(self, self.care_units, self.shelters, self.officers_north)
         self.southern_border = SouthernBorder(self, self.migration_stations, self.alternative_care,
-                                              Screening(self, self.officers_south))
+                                              self.officers_south)
         self.return_home = ReturnHome(self)
-        if self.warmup_days == 0:
-            self._start_measuring()
 
     # --- the schedule ------------------------------------------------------------------------
     def step(self) -> None:
@@ -151,6 +156,9 @@ class AmparoModel(mesa.Model):
         self._record_departures(day)
         self._process_events_until(day + 1.0)
         self._apply_bulk_changes(day)
+        exits = self._exits_by_day.pop(day, None)
+        if exits:
+            self.stage_records.extend(exits)
         if self.day % MOVES_RECORDED_EVERY_DAYS == 0:
             self.stages.extend(self._moves_due(self.now))
         for records in (self.visits, self.stages, self.children):
@@ -160,12 +168,8 @@ class AmparoModel(mesa.Model):
         if day >= self.warmup_days:
             self._record_day(day)
         self._handovers_today = [0, 0]
-        if self.day == self.warmup_days:
-            self._start_measuring()
         if self.day >= self.end_day:
             self.running = False
-            for resource in self.resources:
-                resource.finish_measuring(self.now)
 
     def run(self) -> None:
         """Run the warm-up and the measured years.
@@ -221,10 +225,6 @@ class AmparoModel(mesa.Model):
         self._handovers_today[0] += changes[Stage.EXITED + 1]
         self.n_created += int(self._created[day])
 
-    def _start_measuring(self) -> None:
-        for resource in self.resources:
-            resource.start_measuring(float(self.warmup_days))
-
     # --- what stages call --------------------------------------------------------------------
     def new_child_ids(self, n: int, day: int) -> np.ndarray:
         """Ids for `n` children departing on `day` (the ids of every table; agents keep theirs).
@@ -263,24 +263,42 @@ class AmparoModel(mesa.Model):
             self._departing = [[column[end:] for column in rows]]
             self._departing_day = self._departing_day[end:]
 
-    def meet_system(self, children: Departures, receive: Callable[[Child, float], None]) -> None:
-        """Each of `children` becomes a Mesa agent when they reach the border (`reaches_border_at`),
-        and is then passed to `receive(child, time)`."""
-        route = children.route
-        stage = Stage.ABROAD if route is Route.NORTH else Stage.TRANSIT
-        schedule, become = self.schedule, self._become_agent
-        people = zip(children.child_id.tolist(), itertools.repeat(route), itertools.repeat(stage),
-                     children.departed_at.tolist(), children.accompanied.tolist(), children.age.tolist(),
-                     children.girl.tolist(), children.origin.tolist(), children.far_from_border.tolist(),
-                     children.reason.tolist(), children.trafficking_victim.tolist(),
-                     children.in_need_of_protection.tolist(), children.harmed_in_transit.tolist(),
-                     children.chances.tolist(), children.normals.tolist())
-        for time, who in zip(children.reaches_border_at.tolist(), people, strict=True):
-            schedule(time, become, (receive, who))
+    def meet_system(self, children: Departures, stage: Stage,
+                    receive: Callable[[Child, float], None]) -> None:
+        """Each of `children` (now in `stage`) becomes a Mesa agent when they reach the border
+        (`reaches_border_at`), and is then passed to `receive(child, time)`."""
+        n = len(children)
+        if not n:
+            return
+        who = zip(children.child_id.tolist(), [int(children.route)] * n, children.origin.tolist(),
+                  children.age.tolist(), children.girl.tolist(), children.accompanied.tolist(),
+                  children.reason.tolist(), children.far_from_border.tolist(),
+                  children.trafficking_victim.tolist(), children.in_need_of_protection.tolist(),
+                  children.harmed_in_transit.tolist(), strict=True)
+        plans = zip(*journey_plans(children, self.parameters), strict=True)
+        # arrivals go straight into the calendar, day by day, in time order
+        order = np.argsort(children.reaches_border_at, kind="stable")
+        times = children.reaches_border_at[order]
+        arrivals = [(receive, person, stage, departed_at, plan) for person, departed_at, plan
+                    in zip(who, children.departed_at.tolist(), plans, strict=True)]
+        first = next(self._sequence)
+        self._sequence = itertools.count(first + n)
+        become = self._become_agent
+        events = [(time, first + i, become, arrivals[k])
+                  for i, (time, k) in enumerate(zip(times.tolist(), order.tolist(), strict=True))]
+        days = times.astype(np.int64)
+        bounds = np.flatnonzero(np.diff(days)) + 1
+        for start, end in zip([0, *bounds.tolist()], [*bounds.tolist(), n], strict=True):
+            day = int(days[start])
+            if day <= self.day:
+                for event in events[start:end]:
+                    heapq.heappush(self._events, event)
+            else:
+                self._later.setdefault(day, []).extend(events[start:end])
 
     def _become_agent(self, arrival: tuple, now: float) -> None:
-        receive, who = arrival
-        receive(Child(self, *who), now)
+        receive, who, stage, departed_at, plan = arrival
+        receive(Child(self, who, stage, departed_at, plan), now)
 
     def move_in_bulk(self, child_id: np.ndarray, leaving: Stage, entering: Stage, times: np.ndarray) -> None:
         """Children counted in bulk move from stage `leaving` into `entering` (or exit) at `times`.
@@ -327,7 +345,6 @@ class AmparoModel(mesa.Model):
         counts[child.stage] -= 1
         counts[stage] += 1
         child.stage = stage
-        child.stage_entered_at = now
         self.stage_records.append((child.unique_id, stage, now))
 
     def exit(self, child: Child, how: Exit, now: float) -> None:
@@ -338,8 +355,28 @@ class AmparoModel(mesa.Model):
         child.exit = how
         child.exited_at = now
         self.stage_records.append((child.unique_id, Stage.EXITED, now))
-        self.child_records.append(_child_row(child))
+        self.child_records.append(child.record())
         child.place_visit = child.transfer_visit = None  # no child <-> visit cycle outlives the child
+        child.remove()
+
+    def exit_later(self, child: Child, how: Exit, at: float) -> None:
+        """`child`'s journey will end at `at` whatever happens meanwhile (they hold no place and
+        wait for nothing): they leave the Mesa model now, and their exit counts, like a move in
+        bulk, at the end of the day it happens (the tables show it only once it has happened)."""
+        child.exit = how
+        child.exited_at = at
+        self.child_records.append(child.record())
+        day = int(at)
+        if day < self.end_day:
+            changes = self._bulk_changes[day]
+            changes[child.stage] -= 1
+            changes[Stage.EXITED] += 1
+        later = self._exits_by_day.get(day)
+        if later is None:
+            self._exits_by_day[day] = [(child.unique_id, Stage.EXITED, at)]
+        else:
+            later.append((child.unique_id, Stage.EXITED, at))
+        child.place_visit = child.transfer_visit = None
         child.remove()
 
     def count_departures(self, first_day: int, departures: np.ndarray) -> None:
@@ -374,10 +411,11 @@ class AmparoModel(mesa.Model):
         if self._final_tables is not None:
             return self._final_tables
         final = not self.running
-        still_here = [_child_row(agent) for agent in self.agents_by_type.get(Child, [])]
+        agents = list(self.agents_by_type.get(Child, []))
+        still_here = [child.record() for child in agents]
         now = self.now
-        not_yet_agents = [_row_before_meeting(subject[1]) for _, _, action, subject in self._pending_events()
-                          if action == self._become_agent and subject[1][3] < now]
+        not_yet_agents = [_row_before_meeting(subject) for _, _, action, subject in self._pending_events()
+                          if action == self._become_agent and subject[3] < now]
         children = self.children.table(still_here + not_yet_agents, final)
         departed = children["departed_at"] < now  # rows are written when departures are drawn
         if not departed.all():
@@ -386,7 +424,11 @@ class AmparoModel(mesa.Model):
         children["exit"][in_future] = Exit.NONE
         children["exited_at"][in_future] = np.nan
         children["apprehended_at"][children["apprehended_at"] >= now] = np.nan
-        open_visits = [row for resource in self.resources for row in resource.open_visit_rows()]
+        # visits still open: places held by children, officers' open cases, children in line
+        open_visits = [child.place_visit.row() for child in agents if child.place_visit is not None]
+        open_visits += [subject.row() for _, _, action, subject in self._pending_events()
+                        if getattr(action, "__func__", None) is Resource.release]
+        open_visits += [row for resource in self.resources for row in resource.waiting_visit_rows()]
         visits = self.visits.table(open_visits, final)
         stages = self.stages.table([], final, extra_columns=self._moves_due(now))
         daily_matrix = rows_as_matrix(self.daily_records, daily_columns())
@@ -417,22 +459,10 @@ def daily_columns() -> tuple[str, ...]:
     return tuple(columns)
 
 
-def _child_row(child: Child) -> tuple:
-    # enum members are ints: they go into the float matrix as they are
-    return (child.unique_id, child.route, child.origin, child.age, child.girl, child.accompanied,
-            child.reason, child.far_from_border, child.trafficking_victim,
-            child.in_need_of_protection, child.harmed_in_transit, child.screened_by_officer,
-            child.needs_detected, child.held_with_adults, child.detained, child.departed_at,
-            child.apprehended_at, child.exit, child.exited_at)
-
-
-def _row_before_meeting(who: list) -> tuple:
+def _row_before_meeting(arrival: tuple) -> tuple:
     """The row of a child still abroad or in transit who will meet the system (see `meet_system`)."""
-    (child_id, route, _, departed_at, accompanied, age, girl, origin, far_from_border, reason,
-     trafficking_victim, in_need_of_protection, harmed_in_transit, _, _) = who
-    return (child_id, route, origin, age, girl, accompanied, reason, far_from_border, trafficking_victim,
-            in_need_of_protection, harmed_in_transit, False, False, False, False, departed_at, NAN,
-            Exit.NONE, NAN)
+    _, who, _, departed_at, _ = arrival
+    return who + (False, False, False, False, departed_at, NAN, Exit.NONE, NAN)
 
 
 __all__ = ["AmparoModel", "CHILD_COLUMNS", "RESOURCE_NAMES", "Records", "Table", "daily_columns",

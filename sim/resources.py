@@ -13,7 +13,7 @@ Rules for a full resource (written once, here, and in docs/model.md):
   (`cancel`), for example when no officer is free within the allowed wait.
 
 Every request produces one `Visit` record (requested, started, ended), from which waiting times,
-occupancy and overflows are all derived.
+occupancy and overflows are all derived (after the run: the resources keep no running statistics).
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ NAN = float("nan")
 class Visit:
     """One child's request for one place: the flat record every outcome is derived from."""
 
-    __slots__ = ("child", "resource", "requested_at", "started_at", "ended_at", "on_granted",
-                 "cancelled")
+    __slots__ = ("child", "resource", "requested_at", "started_at", "on_granted", "waiting", "cancelled")
 
     def __init__(self, child: Any, resource: Resource, requested_at: float,
                  on_granted: Callable[[Visit, float], None]) -> None:
@@ -37,17 +36,22 @@ class Visit:
         self.resource = resource
         self.requested_at = requested_at
         self.started_at = NAN
-        self.ended_at = NAN
         self.on_granted = on_granted
+        self.waiting = False  # in the line, neither served nor gone
         self.cancelled = False
 
-    @property
-    def waiting(self) -> bool:
-        return self.started_at != self.started_at and not self.cancelled  # started_at is NaN
+    def row(self, ended_at: float = NAN) -> tuple:
+        """The visit's record (`ended_at` NaN: still open)."""
+        return (self.child.unique_id, self.resource.code, self.requested_at, self.started_at, ended_at)
 
 
 class Resource:
-    """A pool of `capacity` identical places (beds, officers, places in a unit)."""
+    """A pool of `capacity` identical places (beds, officers, places in a unit).
+
+    The resource knows only how many places are in use and who waits, in order: the places held
+    are known by the children holding them (and, for officers, by the event that closes the case),
+    and every statistic is derived from the visit records after the run.
+    """
 
     #: What the resource is, for tables and charts.
     label = "resource"
@@ -64,91 +68,40 @@ class Resource:
         self.capacity = capacity
         self.in_use = 0
         self.line: deque[Visit] = deque()
-        self.held: dict[Visit, None] = {}  # insertion-ordered, so records come out in a fixed order
         self.n_waiting = 0
         self._records = records
-        # running statistics over the measured period
-        self._last_change = 0.0
-        self._measuring = False
-        self.place_days = 0.0  # integral of places in use over measured time
-        self.waiting_days = 0.0  # integral of children waiting over measured time
-        self.peak_in_use = 0
-        self.peak_waiting = 0
-        self.n_requests = 0
-        self.n_had_to_wait = 0
 
-    # --- statistics ------------------------------------------------------------------------
-    def _advance(self, now: float) -> None:
-        if self._measuring:
-            elapsed = now - self._last_change
-            self.place_days += self.in_use * elapsed
-            self.waiting_days += self.n_waiting * elapsed
-        self._last_change = now
-
-    def start_measuring(self, now: float) -> None:
-        """Reset the statistics: from `now` on, everything counts."""
-        self._last_change = now
-        self._measuring = True
-        self.place_days = self.waiting_days = 0.0
-        self.peak_in_use = self.in_use
-        self.peak_waiting = self.n_waiting
-        self.n_requests = self.n_had_to_wait = 0
-
-    # --- requests --------------------------------------------------------------------------
     def request(self, child: Any, now: float, on_granted: Callable[[Visit, float], None]) -> Visit:
         """Ask for a place; `on_granted(visit, time)` is called when the child gets it.
 
         Called at once if a place is free and nobody is waiting, otherwise when the child's turn
-        comes. Returns the visit, which the caller later passes to `release` or `cancel`.
+        comes (`visit.waiting` meanwhile). Returns the visit, which the caller later passes to
+        `release` or `cancel`.
         """
         visit = Visit(child, self, now, on_granted)
-        self.n_requests += 1
         if self.in_use < self.capacity and not self.n_waiting:
-            self._start(visit, now)
+            self.in_use += 1
+            visit.started_at = now
+            on_granted(visit, now)
         else:
-            self._advance(now)
+            visit.waiting = True
             self.line.append(visit)
             self.n_waiting += 1
-            self.n_had_to_wait += 1
-            if self.n_waiting > self.peak_waiting:
-                self.peak_waiting = self.n_waiting
         return visit
-
-    def _start(self, visit: Visit, now: float) -> None:
-        if self._measuring:  # self._advance(now), inlined: this is the hottest path of a run
-            elapsed = now - self._last_change
-            self.place_days += self.in_use * elapsed
-            self.waiting_days += self.n_waiting * elapsed
-        self._last_change = now
-        self.in_use += 1
-        self.held[visit] = None
-        if self.in_use > self.peak_in_use:
-            self.peak_in_use = self.in_use
-        visit.started_at = now
-        visit.on_granted(visit, now)
 
     def release(self, visit: Visit, now: float) -> None:
         """The child of `visit` gives the place back; the next in line gets it."""
-        if self._measuring:  # self._advance(now), inlined
-            elapsed = now - self._last_change
-            self.place_days += self.in_use * elapsed
-            self.waiting_days += self.n_waiting * elapsed
-        self._last_change = now
         self.in_use -= 1
-        del self.held[visit]
-        visit.ended_at = now
-        self._records.append((visit.child.unique_id, self.code, visit.requested_at,
-                              visit.started_at, now))
-        if self.line:
+        self._records.append((visit.child.unique_id, self.code, visit.requested_at, visit.started_at, now))
+        if self.n_waiting:
             self._serve_line(now)
 
     def cancel(self, visit: Visit, now: float) -> None:
         """The child of a waiting `visit` leaves the line without being served."""
         if not visit.waiting:
             return
-        self._advance(now)
+        visit.waiting = False
         visit.cancelled = True
-        visit.ended_at = now
         self.n_waiting -= 1
         self._records.append((visit.child.unique_id, self.code, visit.requested_at, NAN, now))
         self._serve_line(now)
@@ -159,18 +112,17 @@ class Resource:
             visit = line.popleft()
             if visit.cancelled:
                 continue
+            visit.waiting = False
             self.n_waiting -= 1
-            self._start(visit, now)
+            self.in_use += 1
+            visit.started_at = now
+            visit.on_granted(visit, now)
         while line and line[0].cancelled:  # drop cancelled visits at the head
             line.popleft()
 
-    def open_visit_rows(self) -> list[tuple]:
-        """Rows for visits still open (held or waiting; ended is NaN), without changing state."""
-        open_visits = list(self.held) + [v for v in self.line if not v.cancelled]
-        return [(v.child.unique_id, self.code, v.requested_at, v.started_at, NAN) for v in open_visits]
-
-    def finish_measuring(self, now: float) -> None:
-        self._advance(now)
+    def waiting_visit_rows(self) -> list[tuple]:
+        """Records of the visits still waiting in line (ended NaN), without changing state."""
+        return [visit.row() for visit in self.line if visit.waiting]
 
 
 class ChildProtectionOfficer(Resource):

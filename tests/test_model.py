@@ -33,8 +33,8 @@ def test_every_child_is_in_exactly_one_place_every_day():
         in_stages = sum(model.n_in_stage[stage] for stage in Stage if stage is not Stage.EXITED)
         assert all(count >= 0 for count in model.n_in_stage)
         assert in_stages + model.n_exited == model.n_created
-        # children are Mesa agents exactly while they are in the protection system's stages
-        outside = (Stage.ABROAD, Stage.TRANSIT, Stage.HANDOVER, Stage.EXITED)
+        # children are Mesa agents exactly while in the protection system's custody (not on the way home)
+        outside = (Stage.ABROAD, Stage.TRANSIT, Stage.HANDOVER, Stage.RETURN_TRAVEL, Stage.EXITED)
         in_system = sum(model.n_in_stage[stage] for stage in Stage if stage not in outside)
         assert len(model.agents) == in_system
     tables = model.tables()

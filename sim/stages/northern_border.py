@@ -11,6 +11,9 @@ through, in order:
    care), pick-up by family at the border, or a transitory shelter (F05) until the family is
    contacted (faster with a free phone line, F07), then the journey home (`return_home`).
 
+How long each stay lasts and whether the family picks the child up come from the child's personal
+draws, worked out when they departed (`sim.journey_plans`).
+
 A child moving from the care unit to a full shelter keeps the care-unit place until a bed frees.
 """
 
@@ -18,39 +21,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.child import Chance, Child, Exit, Normal, Stage
-from sim.durations import exponential_days, lognormal_days
-from sim.resources import CareUnit, Shelter, Visit
+from sim.child import Child, Exit, Stage
+from sim.resources import CareUnit, ChildProtectionOfficer, Shelter, Visit
 from sim.stages.screening import Screening
 
 if TYPE_CHECKING:
     from sim.model import AmparoModel
     from sim.stages.origin import Departures
 
-#: Mexico's 32 states; phone lines (F07) cover `phone_line_states` of them.
-N_STATES = 32
-
 
 class NorthernBorder:
     def __init__(self, model: AmparoModel, care_units: CareUnit, shelters: Shelter,
-                 screening: Screening) -> None:
-        p = model.parameters
+                 officers: ChildProtectionOfficer) -> None:
         self.model = model
         self.care_units = care_units
         self.shelters = shelters
-        self.screening = screening
-        self.p = p
-        self.phone_line_share = p.phone_line_states / N_STATES
+        self.screening = Screening(model, officers, self._after_screening)
+        self.p = model.parameters
 
     def expect(self, children: Departures) -> None:
-        """A day's Mexican children who will be handed back by the United States leave home.
+        """A batch of Mexican children who will be handed back by the United States leave home.
 
         Unaccompanied children meet the border as agents. Accompanied children are handed over with
         their family and go home within hours, holding no place: they are counted in bulk.
         """
         model = self.model
         model.depart(children, Stage.ABROAD)
-        model.meet_system(children.subset(~children.accompanied), self.receive)
+        model.meet_system(children.subset(~children.accompanied), Stage.ABROAD, self.receive)
         family = children.subset(children.accompanied)
         handed_over_at = family.reaches_border_at
         gone_home_at = handed_over_at + self.p.accompanied_processing_days
@@ -72,17 +69,13 @@ class NorthernBorder:
     def _admit_to_care_unit(self, visit: Visit, now: float) -> None:
         child = visit.child
         child.place_visit = visit
-        days = exponential_days(self.p.care_days_mean, child.chances[Chance.CARE_DAYS])
-        self.model.schedule(now + days, self._finish_care, child)
-
-    def _finish_care(self, child: Child, now: float) -> None:
-        self.screening.screen(child, now, self._after_screening)
+        self.model.schedule(now + child.care_days, self.screening.screen, child)
 
     def _after_screening(self, child: Child, now: float) -> None:
         if child.needs_detected:
             self.model.enter_stage(child, Stage.PROTECTION_ROUTE, now)
             self._ask_for_bed(child, now, self._admit_for_protection)
-        elif child.chances[Chance.FAMILY_PICKUP] < self.p.share_family_pickup_at_border:
+        elif child.family_pickup:
             self.care_units.release(child.place_visit, now)
             self.model.exit(child, Exit.REUNIFIED, now)
         else:
@@ -103,10 +96,7 @@ class NorthernBorder:
 
     def _admit_to_shelter(self, visit: Visit, now: float) -> None:
         child = self._move_into_shelter(visit, now)
-        days = lognormal_days(self.p.family_contact_days_mean, child.normals[Normal.FAMILY_CONTACT])
-        if child.chances[Chance.PHONE_LINE] < self.phone_line_share:
-            days *= self.p.phone_line_contact_factor
-        self.model.schedule(now + days, self._family_contacted, child)
+        self.model.schedule(now + child.family_contact_days, self._family_contacted, child)
 
     def _family_contacted(self, child: Child, now: float) -> None:
         self.shelters.release(child.place_visit, now)
@@ -115,8 +105,7 @@ class NorthernBorder:
 
     def _admit_for_protection(self, visit: Visit, now: float) -> None:
         child = self._move_into_shelter(visit, now)
-        days = lognormal_days(self.p.protection_route_days_mean, child.normals[Normal.PROTECTION_DAYS])
-        self.model.schedule(now + days, self._finish_protection, child)
+        self.model.schedule(now + child.protection_days, self._finish_protection, child)
 
     def _finish_protection(self, child: Child, now: float) -> None:
         self.shelters.release(child.place_visit, now)

@@ -2,7 +2,10 @@
 
 Children from the six border states are home within `return_travel_days_near`; others travel
 overland for `return_travel_days_far`, or fly in `return_travel_days_by_flight` when free flights
-(F08) are on. Arrival home is reunification, the end of the journey.
+(F08) are on (the child's days are worked out at departure, `sim.journey_plans`). Arrival home is
+reunification, the end of the journey. The journey holds no place and nothing can change it, so
+the child leaves the protection system's custody (and the Mesa model) as they set off, and their
+arrival is recorded for the day it happens (`AmparoModel.exit_later`).
 """
 
 from __future__ import annotations
@@ -17,15 +20,8 @@ if TYPE_CHECKING:
 
 class ReturnHome:
     def __init__(self, model: AmparoModel) -> None:
-        p = model.parameters
         self.model = model
-        self.near_days = p.return_travel_days_near
-        self.far_days = p.return_travel_days_by_flight if p.free_flights else p.return_travel_days_far
 
     def travel(self, child: Child, now: float) -> None:
         self.model.enter_stage(child, Stage.RETURN_TRAVEL, now)
-        days = self.far_days if child.far_from_border else self.near_days
-        self.model.schedule(now + days, self._arrive_home, child)
-
-    def _arrive_home(self, child: Child, now: float) -> None:
-        self.model.exit(child, Exit.REUNIFIED, now)
+        self.model.exit_later(child, Exit.REUNIFIED, now + child.return_travel_days)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sim.child import Chance, Child
+from sim.child import Child
 from sim.resources import ChildProtectionOfficer, Visit
 
 if TYPE_CHECKING:
@@ -24,20 +24,16 @@ Continuation = Callable[[Child, float], None]
 
 
 class Screening:
-    """The interview step shared by the northern and the southern border."""
+    """The interview step of one border; `then(child, time)` is what follows it there."""
 
-    def __init__(self, model: AmparoModel, officers: ChildProtectionOfficer) -> None:
-        p = model.parameters
+    def __init__(self, model: AmparoModel, officers: ChildProtectionOfficer, then: Continuation) -> None:
         self.model = model
         self.officers = officers
-        self.max_wait_days = p.officer_max_wait_days
-        self.interview_days_mean = p.interview_days_mean
-        self.detection_with_officer = p.detection_with_officer
-        self.detection_without_officer = p.detection_without_officer
+        self.then = then
+        self.max_wait_days = model.parameters.officer_max_wait_days
 
-    def screen(self, child: Child, now: float, then: Continuation) -> None:
-        """Screen `child`, then call `then(child, time)` once screening is done."""
-        child.after_screening = then
+    def screen(self, child: Child, now: float) -> None:
+        """Screen `child`; what follows screening happens once it is done."""
         if self.officers.capacity == 0:
             self._screen_by_regular_agent(child, now)
             return
@@ -48,11 +44,9 @@ class Screening:
     def _officer_takes_case(self, visit: Visit, now: float) -> None:
         child = visit.child
         child.screened_by_officer = True
-        child.needs_detected = child.has_hidden_need and (
-            child.chances[Chance.DETECTION] < self.detection_with_officer)
-        case_days = -self.interview_days_mean * math.log1p(-child.chances[Chance.INTERVIEW_DAYS])
-        self.model.schedule(now + case_days, self.officers.release, visit)  # the case is closed
-        child.after_screening(child, now)
+        child.needs_detected = child.detected_by_officer
+        self.model.schedule(now + child.case_days, self.officers.release, visit)  # the case is closed
+        self.then(child, now)
 
     def _stop_waiting(self, visit: Visit, now: float) -> None:
         if visit.waiting:
@@ -60,6 +54,5 @@ class Screening:
             self._screen_by_regular_agent(visit.child, now)
 
     def _screen_by_regular_agent(self, child: Child, now: float) -> None:
-        child.needs_detected = child.has_hidden_need and (
-            child.chances[Chance.DETECTION] < self.detection_without_officer)
-        child.after_screening(child, now)
+        child.needs_detected = child.detected_by_agent
+        self.then(child, now)

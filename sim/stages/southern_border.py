@@ -26,9 +26,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sim.child import Child, Exit, Normal, Stage
-from sim.durations import lognormal_days
-from sim.resources import AlternativeCare, MigrationStation, Resource, Visit
+from sim.child import Child, Exit, Stage
+from sim.resources import AlternativeCare, ChildProtectionOfficer, MigrationStation, Resource, Visit
 from sim.stages.screening import Screening
 
 if TYPE_CHECKING:
@@ -37,16 +36,19 @@ if TYPE_CHECKING:
 
 class SouthernBorder:
     def __init__(self, model: AmparoModel, stations: MigrationStation,
-                 alternative_care: AlternativeCare, screening: Screening) -> None:
+                 alternative_care: AlternativeCare, officers: ChildProtectionOfficer) -> None:
         self.model = model
         self.stations = stations
         self.alternative_care = alternative_care
-        self.screening = screening
+        self.screening = Screening(model, officers, self._after_screening)
         self.p = model.parameters
+        p = self.p
+        # whether a child may be detained, by [accompanied]
+        self._may_be_detained = (p.detain_unaccompanied, p.detain_accompanied)
 
     # --- placement ---------------------------------------------------------------------------
     def may_be_detained(self, child: Child) -> bool:
-        return self.p.detain_accompanied if child.accompanied else self.p.detain_unaccompanied
+        return self._may_be_detained[child.accompanied]
 
     def prefers_alternative_care(self, child: Child) -> bool:
         p = self.p
@@ -76,7 +78,7 @@ class SouthernBorder:
         child.place_visit = visit
         if visit.resource is self.stations:
             self._start_detention(visit, now)
-        self.screening.screen(child, now, self._after_screening)
+        self.screening.screen(child, now)
 
     def _start_detention(self, visit: Visit, now: float) -> None:
         visit.child.detained = True
@@ -93,13 +95,10 @@ class SouthernBorder:
                 self._move_to_alternative_care(child, now)
         else:
             self.model.enter_stage(child, Stage.RETURN_ARRANGEMENT, now)
-            days = lognormal_days(self.p.return_arrangement_days_mean,
-                                  child.normals[Normal.RETURN_ARRANGEMENT])
-            self.model.schedule(now + days, self._return_to_country, child)
+            self.model.schedule(now + child.return_arrangement_days, self._return_to_country, child)
 
     def _start_protection(self, child: Child, now: float) -> None:
-        days = lognormal_days(self.p.protection_route_days_mean, child.normals[Normal.PROTECTION_DAYS])
-        self.model.schedule(now + days, self._finish_protection, child)
+        self.model.schedule(now + child.protection_days, self._finish_protection, child)
 
     def _move_to_alternative_care(self, child: Child, now: float) -> None:
         visit = self.alternative_care.request(child, now, self._moved_to_alternative_care)

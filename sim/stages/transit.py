@@ -67,7 +67,7 @@ class Transit:
         children.reaches_border_at = children.departed_at + np.where(apprehended, apprehension, journey)
         model = self.model
         model.depart(children, Stage.TRANSIT)
-        model.meet_system(children.subset(apprehended), model.southern_border.receive)
+        model.meet_system(children.subset(apprehended), Stage.TRANSIT, model.southern_border.receive)
         crossing = children.subset(~apprehended)
         model.move_in_bulk(crossing.child_id, Stage.TRANSIT, Stage.EXITED, crossing.reaches_border_at)
         model.record_in_bulk(crossing, Exit.REACHED_UNITED_STATES, apprehended_at=None,

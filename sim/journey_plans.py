@@ -1,0 +1,63 @@
+"""What each child's personal draws decide, worked out for a whole batch of children at once.
+
+A child's chances (`sim.child.Chance`, `Normal`) are drawn when they depart. Everything they decide
+that does not depend on what other children do (how long care, a case, family contact or a return
+takes; whether an officer or a regular agent would detect a hidden need; whether the family picks
+the child up at the border) is turned into days and outcomes here, as numpy columns, for the
+children who will become agents. The stages then only look these up: a child costs no logarithm
+and no draw while the model runs. The formulas are those of `sim.durations` and the stages'
+rules, so the same child gets the same days as when they were worked out one at a time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.child import Chance, Normal
+from sim.durations import STAY_SIGMA
+
+if TYPE_CHECKING:
+    from sim.parameters import Parameters
+    from sim.stages.origin import Departures
+
+#: Mexico's 32 states; phone lines (F07) cover `phone_line_states` of them.
+N_STATES = 32
+
+#: The plan's entries, in the order `sim.child.Child` unpacks them.
+PLAN_COLUMNS = ("care_days", "case_days", "detected_by_officer", "detected_by_agent", "family_pickup",
+                "family_contact_days", "return_travel_days", "return_arrangement_days", "protection_days")
+
+
+def exponential_days(mean: float, u: np.ndarray) -> np.ndarray:
+    """Exponential durations with mean `mean` from uniform draws `u` in [0, 1)."""
+    return -mean * np.log1p(-u)
+
+
+def lognormal_days(mean: float, z: np.ndarray, sigma: float = STAY_SIGMA) -> np.ndarray:
+    """Lognormal durations with mean `mean` from standard normal draws `z`."""
+    return mean * np.exp(sigma * z - 0.5 * sigma * sigma)
+
+
+def journey_plans(children: Departures, p: Parameters) -> list[list]:
+    """The plan of each of `children`, as one list per entry of `PLAN_COLUMNS`."""
+    u, z = children.chances, children.normals
+    n = len(children)
+    hidden_need = children.trafficking_victim | children.in_need_of_protection
+    detection = u[:, Chance.DETECTION]
+    phone_line = u[:, Chance.PHONE_LINE] < p.phone_line_states / N_STATES
+    contact = lognormal_days(p.family_contact_days_mean, z[:, Normal.FAMILY_CONTACT])
+    far_days = p.return_travel_days_by_flight if p.free_flights else p.return_travel_days_far
+    columns = (
+        exponential_days(p.care_days_mean, u[:, Chance.CARE_DAYS]),
+        exponential_days(p.interview_days_mean, u[:, Chance.INTERVIEW_DAYS]),
+        hidden_need & (detection < p.detection_with_officer),
+        hidden_need & (detection < p.detection_without_officer),
+        u[:, Chance.FAMILY_PICKUP] < p.share_family_pickup_at_border,
+        np.where(phone_line, contact * p.phone_line_contact_factor, contact),
+        np.where(children.far_from_border, far_days, np.full(n, p.return_travel_days_near)),
+        lognormal_days(p.return_arrangement_days_mean, z[:, Normal.RETURN_ARRANGEMENT]),
+        lognormal_days(p.protection_route_days_mean, z[:, Normal.PROTECTION_DAYS]),
+    )
+    return [np.asarray(column).tolist() for column in columns]
