@@ -40,6 +40,7 @@ from sim.resources import (
     Resource,
     Shelter,
 )
+from sim.row_buffer import RowBuffer
 from sim.stages.northern_border import NorthernBorder
 from sim.stages.origin import Origin
 from sim.stages.return_home import ReturnHome
@@ -93,9 +94,10 @@ class AmparoModel(mesa.Model):
         self.visits = Records(VISIT_COLUMNS, expected * 2)
         self.stages = Records(STAGE_COLUMNS, expected * 4)
         self.children = Records(CHILD_COLUMNS, expected)
-        self.visit_records = self.visits.rows
-        self.stage_records = self.stages.rows
-        self.child_records = self.children.rows
+        # rows written one at a time (agents' stage entries, visits and exits) gather here first
+        self.visit_rows = RowBuffer(self.visits)
+        self.stage_rows = RowBuffer(self.stages)
+        self.child_rows = RowBuffer(self.children)
         self.daily_records: list[tuple] = []
         self.n_in_stage = [0] * len(Stage)
         self.n_created = 0
@@ -104,7 +106,7 @@ class AmparoModel(mesa.Model):
         # one column per stage, then exits, then accompanied handovers
         self._final_tables: dict[str, Table] | None = None
         self._moves_to_record: list[list[np.ndarray]] = []  # stage rows of bulk moves, see move_in_bulk
-        self._exits_by_day: dict[int, list[tuple]] = {}  # stage rows of exits to come, see exit_later
+        self._exits_by_day: dict[int, list[tuple]] = {}  # exits to come, by day: see exit_later
         self._bulk_changes = np.zeros((self.end_day, len(Stage) + 1), dtype=np.int64)
         # departures drawn ahead, by day: Mexican, Mexican returned by the US, Central American
         self._departures = np.zeros((self.end_day, 3), dtype=np.int64)
@@ -116,7 +118,7 @@ class AmparoModel(mesa.Model):
         self._handovers_today = [0, 0]  # accompanied, unaccompanied
 
         # resources (capacities from the parameters)
-        records = self.visit_records
+        records = self.visit_rows.add
         capacity = resource_capacities(p)
         kinds = (ChildProtectionOfficer, ChildProtectionOfficer, CareUnit, Shelter, MigrationStation,
                  AlternativeCare)
@@ -158,11 +160,12 @@ class AmparoModel(mesa.Model):
         self._apply_bulk_changes(day)
         exits = self._exits_by_day.pop(day, None)
         if exits:
-            self.stage_records.extend(exits)
+            self._record_exits(exits)
         if self.day % MOVES_RECORDED_EVERY_DAYS == 0:
             self.stages.extend(self._moves_due(self.now))
-        for records in (self.visits, self.stages, self.children):
-            records.compact_if_full()
+        for rows in (self.visit_rows, self.stage_rows, self.child_rows):
+            rows.flush_if_full()
+            rows.records.compact_if_full()
         self.day = day + 1
         self.now = float(self.day)
         if day >= self.warmup_days:
@@ -345,7 +348,7 @@ class AmparoModel(mesa.Model):
         counts[child.stage] -= 1
         counts[stage] += 1
         child.stage = stage
-        self.stage_records.append((child.unique_id, stage, now))
+        self.stage_rows.add((child.unique_id, stage, now))
 
     def exit(self, child: Child, how: Exit, now: float) -> None:
         """`child`'s journey ends: record them and remove them from the Mesa model."""
@@ -354,8 +357,8 @@ class AmparoModel(mesa.Model):
         child.stage = Stage.EXITED
         child.exit = how
         child.exited_at = now
-        self.stage_records.append((child.unique_id, Stage.EXITED, now))
-        self.child_records.append(child.record())
+        self.stage_rows.add((child.unique_id, Stage.EXITED, now))
+        self.child_rows.add(child.record())
         child.place_visit = child.transfer_visit = None  # no child <-> visit cycle outlives the child
         child.remove()
 
@@ -365,19 +368,24 @@ class AmparoModel(mesa.Model):
         bulk, at the end of the day it happens (the tables show it only once it has happened)."""
         child.exit = how
         child.exited_at = at
-        self.child_records.append(child.record())
+        self.child_rows.add(child.record())
         day = int(at)
-        if day < self.end_day:
-            changes = self._bulk_changes[day]
-            changes[child.stage] -= 1
-            changes[Stage.EXITED] += 1
         later = self._exits_by_day.get(day)
         if later is None:
-            self._exits_by_day[day] = [(child.unique_id, Stage.EXITED, at)]
+            self._exits_by_day[day] = [(child.unique_id, at, child.stage)]
         else:
-            later.append((child.unique_id, Stage.EXITED, at))
+            later.append((child.unique_id, at, child.stage))
         child.place_visit = child.transfer_visit = None
         child.remove()
+
+    def _record_exits(self, exits: list[tuple]) -> None:
+        """Exits announced by `exit_later` for the day that has just ended happen."""
+        counts = self.n_in_stage
+        add = self.stage_rows.add
+        for child_id, at, leaving in exits:
+            counts[leaving] -= 1
+            add((child_id, Stage.EXITED, at))
+        self.n_exited += len(exits)
 
     def count_departures(self, first_day: int, departures: np.ndarray) -> None:
         """Departures of the days from `first_day` on, one row a day: Mexican, Mexican returned by
@@ -410,6 +418,8 @@ class AmparoModel(mesa.Model):
         """
         if self._final_tables is not None:
             return self._final_tables
+        for rows in (self.visit_rows, self.stage_rows, self.child_rows):
+            rows.flush()
         final = not self.running
         agents = list(self.agents_by_type.get(Child, []))
         still_here = [child.record() for child in agents]

@@ -60,7 +60,7 @@ class Resource:
     #: Whether waiting for this resource is itself a protection failure (an overflow).
     waiting_is_protection_failure = False
 
-    def __init__(self, name: str, code: int, capacity: int, records: list[tuple]) -> None:
+    def __init__(self, name: str, code: int, capacity: int, record: Callable[[tuple], None]) -> None:
         if capacity < 0:
             raise ValueError(f"{name}: capacity must be zero or more, got {capacity}")
         self.name = name
@@ -69,7 +69,7 @@ class Resource:
         self.in_use = 0
         self.line: deque[Visit] = deque()
         self.n_waiting = 0
-        self._records = records
+        self._record = record  # writes one visit row
 
     def request(self, child: Any, now: float, on_granted: Callable[[Visit, float], None]) -> Visit:
         """Ask for a place; `on_granted(visit, time)` is called when the child gets it.
@@ -92,7 +92,7 @@ class Resource:
     def release(self, visit: Visit, now: float) -> None:
         """The child of `visit` gives the place back; the next in line gets it."""
         self.in_use -= 1
-        self._records.append((visit.child.unique_id, self.code, visit.requested_at, visit.started_at, now))
+        self._record((visit.child.unique_id, self.code, visit.requested_at, visit.started_at, now))
         if self.n_waiting:
             self._serve_line(now)
 
@@ -103,7 +103,7 @@ class Resource:
         visit.waiting = False
         visit.cancelled = True
         self.n_waiting -= 1
-        self._records.append((visit.child.unique_id, self.code, visit.requested_at, NAN, now))
+        self._record((visit.child.unique_id, self.code, visit.requested_at, NAN, now))
         self._serve_line(now)
 
     def _serve_line(self, now: float) -> None:
