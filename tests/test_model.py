@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.child import Exit, Stage
+from sim.child import Child, Exit, Stage
 from sim.experiment import run_replication, run_replications
 from sim.invariants import InvariantViolation, check_invariants, peak_concurrent
 from sim.model import RESOURCE_NAMES, AmparoModel, resource_capacities
@@ -204,3 +204,26 @@ def test_a_run_leaves_no_reference_cycles(changes):
     assert gc.isenabled()
     assert model.n_exited > 100
     assert gc.collect() == 0
+
+
+def test_children_in_custody_are_registered_as_mesa_agents():
+    # the model registers agents in Mesa's own agent sets (without Mesa's signals, see
+    # AmparoModel.register_agent): every child in custody is there, under their table id, and
+    # nobody else is
+    model = AmparoModel(SMALL.replace(shelters=1, beds_per_shelter=5), seed=3, years=0.1)
+    for _ in range(40):
+        model.step()
+    agents = list(model.agents)
+    assert agents and set(agents) == set(model.agents_by_type[Child])
+    stages = model.tables()["stages"]
+    latest = {}
+    for child, stage in zip(stages["child_id"].tolist(), stages["stage"].tolist(), strict=True):
+        latest[child] = stage
+    custody = (Stage.CARE_UNIT, Stage.SHELTER, Stage.PLACEMENT, Stage.RETURN_ARRANGEMENT,
+               Stage.PROTECTION_ROUTE)
+    in_custody = sorted(child for child, stage in latest.items() if stage in custody)
+    assert sorted(child.unique_id for child in agents) == in_custody
+    assert any(stage == Stage.RETURN_TRAVEL for stage in latest.values())  # those are not agents
+    leaving = agents[0]
+    leaving.remove()
+    assert leaving not in model.agents and leaving not in model.agents_by_type[Child]
