@@ -85,6 +85,9 @@ def _resource_outcomes() -> tuple[Outcome, ...]:
             Outcome(f"occupancy_{name}", "share", f"mean share of {name} capacity in use"),
             Outcome(f"mean_n_waiting_{name}", "children", f"mean children waiting for {name}"),
             Outcome(f"overflow_{name}", "children/year", f"requests for {name} that had to wait"),
+            Outcome(f"unserved_{name}", "children/year", f"requests for {name} given up after the longest "
+                                                         "wait allowed (officers: screened by a regular "
+                                                         "agent; places: went on from holding)"),
         ]
     return tuple(rows)
 
@@ -215,6 +218,7 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
         out[f"mean_n_waiting_{name}"] = float(waiting.mean()) if waiting.size else 0.0
         had_to_wait = mine & (np.isnan(started) | (started > requested))
         out[f"overflow_{name}"] = per_year(had_to_wait)
+        out[f"unserved_{name}"] = per_year(mine & np.isnan(started) & within(ended))
     return out
 
 

@@ -310,6 +310,12 @@ class Parameters:
         90.0, unit="days", kind="lever", low=0, high=math.inf,
         source="det04: 2007 INM norm, 90 days at most (F19 gives 6 months in Lithuania)",
     )
+    max_days_waiting_in_holding: float = parameter(
+        7.0, unit="days", kind="lever", low=0, high=math.inf,
+        source="cap05: provisional stays may hold people 48 hours (type A) or 7 days (type B) at "
+               "most; a child waiting that long in holding for a care-unit, station, "
+               "alternative-care or shelter place goes on without it (inf: waits without limit)",
+    )
     return_arrangement_days_mean: float = parameter(
         7.0, unit="days", kind="uncertainty", low=0.01, high=365,
         source="det02, det03: return takes hours to two weeks, often days; mean 7 days, "

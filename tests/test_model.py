@@ -227,3 +227,45 @@ def test_children_in_custody_are_registered_as_mesa_agents():
     leaving = agents[0]
     leaving.remove()
     assert leaving not in model.agents and leaving not in model.agents_by_type[Child]
+
+
+@pytest.mark.parametrize("limit", [3.0, math.inf])
+def test_no_child_waits_in_holding_longer_than_the_limit(limit: float):
+    # places far too few for the arrivals: with a limit, every wait in holding ends within it and
+    # the child goes on without the place; without one, lines only grow
+    parameters = SMALL.replace(arrival_multiplier=1.0, care_units=1, places_per_care_unit=3, shelters=1,
+                               beds_per_shelter=5, migration_station_places=5, alternative_care_places=2,
+                               max_days_waiting_in_holding=limit)
+    result = run_replication(parameters, seed=4, years=0.25)  # invariants are checked
+    visits, end = result.tables["visits"], 30 + round(0.25 * 365)
+    for name in ("care_units", "migration_stations"):  # waits for these are always in holding
+        mine = visits["resource"] == RESOURCE_NAMES.index(name)
+        requested, started, ended = (visits[column][mine]
+                                     for column in ("requested_at", "started_at", "ended_at"))
+        left = np.isnan(started) & ~np.isnan(ended)
+        still_waiting = np.isnan(started) & np.isnan(ended)
+        waited = np.where(np.isnan(started), np.where(left, ended, end), started) - requested
+        if limit < math.inf:
+            assert waited.max() <= limit + 1e-9
+            assert np.all(np.isclose(ended[left] - requested[left], limit))
+            assert result.outcomes[f"unserved_{name}"] > 0
+            assert still_waiting.sum() < 300  # about three days of arrivals at most
+        else:
+            assert not left.any() and waited.max() > 30
+            assert still_waiting.sum() > 1000
+    children = result.tables["children"]
+    assert np.count_nonzero(children["exit"] != Exit.NONE) > 0
+
+
+def test_a_surge_keeps_bounded_lines_and_agents():
+    # the 5x surge that made lines grow without bound: after a measured quarter and after a
+    # measured half year, about as many children wait and are agents
+    model = AmparoModel(Parameters(arrival_multiplier=5.0, warmup_days=30), seed=2, years=0.5)
+    counts = []
+    while model.running:
+        model.step()
+        if model.day - model.warmup_days in (91, 182):
+            counts.append((len(model.agents), sum(resource.n_waiting for resource in model.resources)))
+    (agents_quarter, waiting_quarter), (agents_half, waiting_half) = counts
+    assert waiting_quarter > 1000  # the pressure is real
+    assert agents_half < 1.2 * agents_quarter and waiting_half < 1.2 * waiting_quarter

@@ -5,7 +5,8 @@ Accompanied children are handed over with their family and go home within hours,
 through, in order:
 
 1. a special care unit (F04): medical care, food, rest, a call home. With no free place the child
-   waits in the migration unit's holding area, with adults: a protection failure;
+   waits in the migration unit's holding area, with adults: a protection failure; if no place
+   comes within the holding limit, they are screened from holding (see `holding`);
 2. screening by a child protection officer (see `screening`), still in the care unit;
 3. then one of: the protection route (a detected victim stays in a shelter bed for specialised
    care), pick-up by family at the border, or a transitory shelter (F05) until the family is
@@ -14,7 +15,9 @@ through, in order:
 How long each stay lasts and whether the family picks the child up come from the child's personal
 draws, worked out when they departed (`sim.journey_plans`).
 
-A child moving from the care unit to a full shelter keeps the care-unit place until a bed frees.
+A child moving from the care unit to a full shelter keeps the care-unit place until a bed frees; a
+child in holding (no care-unit place) waits there for a bed, within the holding limit, then goes on
+without one: family contact, or the protection route, from holding.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from sim.child import Child, Exit, Stage
 from sim.resources import CareUnit, ChildProtectionOfficer, Shelter, Visit
+from sim.stages.holding import Holding
 from sim.stages.screening import Screening
 
 if TYPE_CHECKING:
@@ -37,6 +41,7 @@ class NorthernBorder:
         self.care_units = care_units
         self.shelters = shelters
         self.screening = Screening(model, officers, self._after_screening)
+        self.holding = Holding(model)
         self.p = model.parameters
 
     def expect(self, children: Departures) -> None:
@@ -63,8 +68,8 @@ class NorthernBorder:
         self.model.count_handover(child)
         self.model.enter_stage(child, Stage.CARE_UNIT, now)
         visit = self.care_units.request(child, now, self._admit_to_care_unit)
-        if visit.waiting:
-            child.held_with_adults = True
+        if visit.waiting:  # screened from holding if no place comes in time
+            self.holding.wait(visit, now, self.screening.screen)
 
     def _admit_to_care_unit(self, visit: Visit, now: float) -> None:
         child = visit.child
@@ -74,40 +79,54 @@ class NorthernBorder:
     def _after_screening(self, child: Child, now: float) -> None:
         if child.needs_detected:
             self.model.enter_stage(child, Stage.PROTECTION_ROUTE, now)
-            self._ask_for_bed(child, now, self._admit_for_protection)
+            self._ask_for_bed(child, now, self._admit_for_protection, self._start_protection)
         elif child.family_pickup:
-            self.care_units.release(child.place_visit, now)
+            self._leave_care_unit(child, now)
             self.model.exit(child, Exit.REUNIFIED, now)
         else:
             self.model.enter_stage(child, Stage.SHELTER, now)
-            self._ask_for_bed(child, now, self._admit_to_shelter)
+            self._ask_for_bed(child, now, self._admit_to_shelter, self._contact_family)
 
-    def _ask_for_bed(self, child: Child, now: float, on_granted) -> None:
+    def _ask_for_bed(self, child: Child, now: float, on_granted, without_bed) -> None:
         visit = self.shelters.request(child, now, on_granted)
         if visit.waiting:
-            child.transfer_visit = visit  # blocked: keeps the care-unit place meanwhile
+            if child.place_visit is not None:
+                child.transfer_visit = visit  # blocked: keeps the care-unit place meanwhile
+            else:  # in holding (no care-unit place came in time); goes on without a bed
+                self.holding.wait(visit, now, without_bed)
+
+    def _leave_care_unit(self, child: Child, now: float) -> None:
+        if child.place_visit is not None:
+            self.care_units.release(child.place_visit, now)
 
     def _move_into_shelter(self, visit: Visit, now: float) -> Child:
         child = visit.child
-        self.care_units.release(child.place_visit, now)
+        self._leave_care_unit(child, now)
         child.place_visit = visit
         child.transfer_visit = None
         return child
 
     def _admit_to_shelter(self, visit: Visit, now: float) -> None:
-        child = self._move_into_shelter(visit, now)
+        self._contact_family(self._move_into_shelter(visit, now), now)
+
+    def _contact_family(self, child: Child, now: float) -> None:
         self.model.schedule(now + child.family_contact_days, self._family_contacted, child)
 
     def _family_contacted(self, child: Child, now: float) -> None:
-        self.shelters.release(child.place_visit, now)
-        child.place_visit = None
+        self._leave_shelter(child, now)
         self.model.return_home.travel(child, now)
 
     def _admit_for_protection(self, visit: Visit, now: float) -> None:
-        child = self._move_into_shelter(visit, now)
+        self._start_protection(self._move_into_shelter(visit, now), now)
+
+    def _start_protection(self, child: Child, now: float) -> None:
         self.model.schedule(now + child.protection_days, self._finish_protection, child)
 
     def _finish_protection(self, child: Child, now: float) -> None:
-        self.shelters.release(child.place_visit, now)
-        child.place_visit = None
+        self._leave_shelter(child, now)
         self.model.exit(child, Exit.PROTECTION, now)
+
+    def _leave_shelter(self, child: Child, now: float) -> None:
+        if child.place_visit is not None:
+            self.shelters.release(child.place_visit, now)
+            child.place_visit = None

@@ -9,7 +9,8 @@ Placement (written rules; F21, F22, F24 for the norms, los07/los08 for 2008 prac
 * A child who prefers alternative care but finds it full goes to a station if their group may be
   detained; otherwise they wait for an alternative place in provisional holding with adults.
 * A child who finds the station full waits in provisional holding with adults.
-  Waiting in holding is a protection failure (`held_with_adults`).
+  Waiting in holding is a protection failure (`held_with_adults`); a child with no place within
+  the holding limit is screened, and goes on, from holding (see `holding`).
 
 Once placed, the child is screened (see `screening`). A detected victim or child in need of
 international protection takes the protection route (F12, F25) in alternative care, moving out of
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from sim.child import Child, Exit, Stage
 from sim.resources import AlternativeCare, ChildProtectionOfficer, MigrationStation, Resource, Visit
+from sim.stages.holding import Holding
 from sim.stages.screening import Screening
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ class SouthernBorder:
         self.stations = stations
         self.alternative_care = alternative_care
         self.screening = Screening(model, officers, self._after_screening)
+        self.holding = Holding(model)
         self.p = model.parameters
         p = self.p
         # whether a child may be detained, by [accompanied]
@@ -70,8 +73,8 @@ class SouthernBorder:
         else:
             resource = self.stations
         visit = resource.request(child, now, self._place)
-        if visit.waiting:
-            child.held_with_adults = True
+        if visit.waiting:  # screened from holding if no place comes in time
+            self.holding.wait(visit, now, self.screening.screen)
 
     def _place(self, visit: Visit, now: float) -> None:
         child = visit.child
@@ -89,7 +92,7 @@ class SouthernBorder:
     def _after_screening(self, child: Child, now: float) -> None:
         if child.needs_detected:
             self.model.enter_stage(child, Stage.PROTECTION_ROUTE, now)
-            if child.place_visit.resource is self.alternative_care:
+            if child.place_visit is not None and child.place_visit.resource is self.alternative_care:
                 self._start_protection(child, now)
             else:
                 self._move_to_alternative_care(child, now)
@@ -103,11 +106,15 @@ class SouthernBorder:
     def _move_to_alternative_care(self, child: Child, now: float) -> None:
         visit = self.alternative_care.request(child, now, self._moved_to_alternative_care)
         if visit.waiting:
-            child.transfer_visit = visit  # blocked: stays in the station meanwhile
+            if child.place_visit is not None:
+                child.transfer_visit = visit  # blocked: stays in the station meanwhile
+            else:  # in holding (no place came in time): the protection route goes on without one
+                self.holding.wait(visit, now, self._start_protection)
 
     def _moved_to_alternative_care(self, visit: Visit, now: float) -> None:
         child = visit.child
-        self.stations.release(child.place_visit, now)
+        if child.place_visit is not None:
+            self.stations.release(child.place_visit, now)
         child.place_visit = visit
         child.transfer_visit = None
         if child.stage is Stage.PROTECTION_ROUTE:
@@ -124,8 +131,9 @@ class SouthernBorder:
             self.alternative_care.cancel(child.transfer_visit, now)
             child.transfer_visit = None
         place = child.place_visit
-        place.resource.release(place, now)
-        child.place_visit = None
+        if place is not None:
+            place.resource.release(place, now)
+            child.place_visit = None
 
     def _return_to_country(self, child: Child, now: float) -> None:
         self._leave_place(child, now)
