@@ -1,13 +1,15 @@
 """The child: a Mesa agent while in Mexico's protection system.
 
-A child is drawn at departure (as one entry of a day's batch, see `sim.stages.origin`) and becomes
-a Mesa agent when they meet the protection system: handed back at the northern border
-unaccompanied, or apprehended in transit. The agent leaves the model the moment the child exits.
+A child is drawn at departure (as one entry of a batch, see `sim.stages.origin`) and becomes a Mesa
+agent when they meet the protection system: handed back at the northern border unaccompanied, or
+apprehended in transit. The agent leaves the model the moment the child leaves the system's
+custody: when they exit, or when they set off home after family contact (`sim.stages.return_home`).
 
 A child carries who they are (age, sex, origin, reason for leaving, whether accompanied), what
 screening may or may not detect (hidden needs), where they are now and what has happened to them.
-All of a child's personal chances are drawn in one batch when they depart (see `Chance`): the same
-child meets the same luck in every scenario, which is what common random numbers need.
+All of a child's personal chances are drawn in one batch when they depart (see `Chance`), and what
+they decide is worked out then (`sim.journey_plans`): the same child meets the same luck in every
+scenario, which is what common random numbers need.
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@ that does not depend on what other children do (how long care, a case, family co
 takes; whether an officer or a regular agent would detect a hidden need; whether the family picks
 the child up at the border) is turned into days and outcomes here, as numpy columns, for the
 children who will become agents. The stages then only look these up: a child costs no logarithm
-and no draw while the model runs. The formulas are those of `sim.durations` and the stages'
-rules, so the same child gets the same days as when they were worked out one at a time.
+and no draw while the model runs (stay lengths from `sim.durations`, the rules from the stages').
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.child import Chance, Normal
-from sim.durations import STAY_SIGMA
+from sim.durations import exponential_days, lognormal_days
 
 if TYPE_CHECKING:
     from sim.parameters import Parameters
@@ -28,16 +27,6 @@ N_STATES = 32
 #: The plan's entries, in the order `sim.child.Child` unpacks them.
 PLAN_COLUMNS = ("care_days", "case_days", "detected_by_officer", "detected_by_agent", "family_pickup",
                 "family_contact_days", "return_travel_days", "return_arrangement_days", "protection_days")
-
-
-def exponential_days(mean: float, u: np.ndarray) -> np.ndarray:
-    """Exponential durations with mean `mean` from uniform draws `u` in [0, 1)."""
-    return -mean * np.log1p(-u)
-
-
-def lognormal_days(mean: float, z: np.ndarray, sigma: float = STAY_SIGMA) -> np.ndarray:
-    """Lognormal durations with mean `mean` from standard normal draws `z`."""
-    return mean * np.exp(sigma * z - 0.5 * sigma * sigma)
 
 
 def journey_plans(children: Departures, p: Parameters) -> list[list]:

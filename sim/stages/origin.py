@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.child import N_CHANCES, N_NORMALS, Chance, Reason, Route
+from sim.durations import exponential_days
 from sim.parameters import DAYS_PER_YEAR, MEXICAN_STATES, NORTHERN_BORDER_STATES
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class Origin:
         children.reason = _reason(u[:, Chance.REASON], p.share_leaving_for_work_mexico,
                                   p.share_leaving_to_join_family_mexico)
         children.trafficking_victim = u[:, Chance.VICTIM] < p.share_trafficking_victims_at_departure
-        days_abroad = -self.days_abroad_mean * np.log1p(-u[:, Chance.DAYS_ABROAD])
+        days_abroad = exponential_days(self.days_abroad_mean, u[:, Chance.DAYS_ABROAD])
         children.reaches_border_at = children.departed_at + days_abroad
 
     def _describe_central_american(self, children: Departures) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.child import Chance, Exit, Stage
+from sim.durations import exponential_days
 
 if TYPE_CHECKING:
     from sim.model import AmparoModel
@@ -57,7 +58,7 @@ class Transit:
         """A day's Central American children enter Mexico. Those who will be apprehended meet the
         southern border as agents; the others are counted until they reach the United States."""
         u = children.chances
-        journey = -self.mean_days * np.log1p(-u[:, Chance.TRANSIT_DAYS])
+        journey = exponential_days(self.mean_days, u[:, Chance.TRANSIT_DAYS])
         apprehension = _exponential(self.apprehension_rate, u[:, Chance.APPREHENSION])
         harm = _exponential(self.harm_rate, u[:, Chance.HARM])
         harmed = harm < np.minimum(journey, apprehension)
