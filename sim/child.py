@@ -98,9 +98,13 @@ N_CHANCES = len(Chance)
 N_NORMALS = len(Normal)
 
 
-#: Positions in a child's `who`: the fixed part of their record, in the order of the children
-#: table's first columns (see `sim.model.CHILD_COLUMNS`).
-WHO_CHILD_ID, WHO_AGE, WHO_ACCOMPANIED = 0, 3, 5
+#: A child's `who`: the fixed part of their record, in the order of the children table's first
+#: columns (see `sim.model.CHILD_COLUMNS`).
+WHO_COLUMNS = ("child_id", "route", "origin", "age", "girl", "accompanied", "reason", "far_from_border",
+               "trafficking_victim", "in_need_of_protection", "harmed_in_transit")
+WHO_TYPES = (int, int, int, int, bool, bool, int, bool, bool, bool, bool)
+WHO_CHILD_ID, WHO_AGE, WHO_ACCOMPANIED = (WHO_COLUMNS.index(name)
+                                          for name in ("child_id", "age", "accompanied"))
 
 
 class Child(Agent):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.child import Chance, Normal
+from sim.child import WHO_COLUMNS, Chance, Normal
 from sim.durations import exponential_days, lognormal_days
 
 if TYPE_CHECKING:
@@ -27,10 +27,23 @@ N_STATES = 32
 #: The plan's entries, in the order `sim.child.Child` unpacks them.
 PLAN_COLUMNS = ("care_days", "case_days", "detected_by_officer", "detected_by_agent", "family_pickup",
                 "family_contact_days", "return_travel_days", "return_arrangement_days", "protection_days")
+PLAN_TYPES = (float, float, bool, bool, bool, float, float, float, float)
 
 
-def journey_plans(children: Departures, p: Parameters) -> list[list]:
-    """The plan of each of `children`, as one list per entry of `PLAN_COLUMNS`."""
+def arriving(children: Departures, p: Parameters) -> dict[str, np.ndarray]:
+    """The columns the border needs of `children` who will meet the system: who they are
+    (`sim.child.WHO_COLUMNS`), when they left (`departed_at`) and reach the border (`arrives_at`),
+    and their plan (`PLAN_COLUMNS`)."""
+    columns = {name: getattr(children, name) for name in WHO_COLUMNS if name != "route"}
+    columns["route"] = np.full(len(children), int(children.route))
+    columns["departed_at"] = children.departed_at
+    columns["arrives_at"] = children.reaches_border_at
+    columns.update(zip(PLAN_COLUMNS, journey_plans(children, p), strict=True))
+    return columns
+
+
+def journey_plans(children: Departures, p: Parameters) -> list[np.ndarray]:
+    """The plan of each of `children`, as one array per entry of `PLAN_COLUMNS`."""
     u, z = children.chances, children.normals
     n = len(children)
     hidden_need = children.trafficking_victim | children.in_need_of_protection
@@ -49,4 +62,4 @@ def journey_plans(children: Departures, p: Parameters) -> list[list]:
         lognormal_days(p.return_arrangement_days_mean, z[:, Normal.RETURN_ARRANGEMENT]),
         lognormal_days(p.protection_route_days_mean, z[:, Normal.PROTECTION_DAYS]),
     )
-    return [np.asarray(column).tolist() for column in columns]
+    return list(columns)

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from sim.child import Child, Exit, Stage
-from sim.journey_plans import journey_plans
+from sim.child import WHO_COLUMNS, WHO_TYPES, Child, Exit, Stage
+from sim.journey_plans import PLAN_COLUMNS, PLAN_TYPES
 from sim.parameters import DAYS_PER_YEAR, Parameters
 from sim.random_streams import RandomStreams
 from sim.records import CHUNK_ROWS, Records, Table, column_type, rows_as_matrix
@@ -156,6 +156,8 @@ class AmparoModel(mesa.Model):
             self.origin.depart(day, self._drawn_until)
             self._sort_departures()
         self._record_departures(day)
+        if self.northern_border.in_bulk.active:
+            self.northern_border.in_bulk.run_day(day)
         self._process_events_until(day + 1.0)
         self._apply_bulk_changes(day)
         exits = self._exits_by_day.pop(day, None)
@@ -289,24 +291,24 @@ class AmparoModel(mesa.Model):
             self._departing = [[column[end:] for column in rows]]
             self._departing_day = self._departing_day[end:]
 
-    def meet_system(self, children: Departures, stage: Stage,
+    def meet_system(self, children: dict[str, np.ndarray], stage: Stage,
                     receive: Callable[[Child, float], None]) -> None:
-        """Each of `children` (now in `stage`) becomes a Mesa agent when they reach the border
-        (`reaches_border_at`), and is then passed to `receive(child, time)`."""
-        n = len(children)
+        """Each of `children` (now in `stage`; columns as `sim.journey_plans.arriving` gives them)
+        becomes a Mesa agent when they reach the border (`arrives_at`), and is then passed to
+        `receive(child, time)`."""
+        times = children["arrives_at"]
+        n = times.size
         if not n:
             return
-        who = zip(children.child_id.tolist(), [int(children.route)] * n, children.origin.tolist(),
-                  children.age.tolist(), children.girl.tolist(), children.accompanied.tolist(),
-                  children.reason.tolist(), children.far_from_border.tolist(),
-                  children.trafficking_victim.tolist(), children.in_need_of_protection.tolist(),
-                  children.harmed_in_transit.tolist(), strict=True)
-        plans = zip(*journey_plans(children, self.parameters), strict=True)
+        who = zip(*(_as_list(children[name], kind)
+                    for name, kind in zip(WHO_COLUMNS, WHO_TYPES, strict=True)), strict=True)
+        plans = zip(*(_as_list(children[name], kind)
+                      for name, kind in zip(PLAN_COLUMNS, PLAN_TYPES, strict=True)), strict=True)
         # arrivals go straight into the calendar, day by day, in time order
-        order = np.argsort(children.reaches_border_at, kind="stable")
-        times = children.reaches_border_at[order]
+        order = np.argsort(times, kind="stable")
+        times = times[order]
         arrivals = [(receive, person, stage, departed_at, plan) for person, departed_at, plan
-                    in zip(who, children.departed_at.tolist(), plans, strict=True)]
+                    in zip(who, children["departed_at"].tolist(), plans, strict=True)]
         first = next(self._sequence)
         self._sequence = itertools.count(first + n)
         become = self._become_agent
@@ -325,6 +327,29 @@ class AmparoModel(mesa.Model):
     def _become_agent(self, arrival: tuple, now: float) -> None:
         receive, who, stage, departed_at, plan = arrival
         receive(Child(self, who, stage, departed_at, plan), now)
+
+    def move_today(self, child_id: np.ndarray, leaving: Stage, entering: Stage, times: np.ndarray) -> None:
+        """Children counted in bulk move from `leaving` into `entering` (or exit) at `times`, all
+        within the day being run: counted at once (only the day's end is ever read)."""
+        n = child_id.size
+        if not n:
+            return
+        counts = self.n_in_stage
+        counts[leaving] -= n
+        if entering is Stage.EXITED:
+            self.n_exited += n
+        else:
+            counts[entering] += n
+        self._moves_to_record.append([child_id, np.full(n, int(entering)), times])
+
+    def record_moves_made(self) -> None:
+        """Write now every stage row, held or buffered, of what has happened so far (rows written
+        later, child by child, then follow them in the stage table)."""
+        self.stage_rows.flush()
+        self.stages.extend(self._moves_due(self.now))
+
+    def count_handovers_today(self, unaccompanied: int) -> None:
+        self._handovers_today[1] += unaccompanied
 
     def move_in_bulk(self, child_id: np.ndarray, leaving: Stage, entering: Stage, times: np.ndarray) -> None:
         """Children counted in bulk move from stage `leaving` into `entering` (or exit) at `times`.
@@ -449,6 +474,9 @@ class AmparoModel(mesa.Model):
         now = self.now
         not_yet_agents = [_row_before_meeting(subject) for _, _, action, subject in self._pending_events()
                           if action == self._become_agent and subject[3] < now]
+        in_bulk = self.northern_border.in_bulk
+        still_here += in_bulk.rows_still_here(now)
+        not_yet_agents += in_bulk.rows_on_the_way(now)
         children = self.children.table(still_here + not_yet_agents, final)
         departed = children["departed_at"] < now  # rows are written when departures are drawn
         if not departed.all():
@@ -462,6 +490,7 @@ class AmparoModel(mesa.Model):
         open_visits += [subject.row() for _, _, action, subject in self._pending_events()
                         if getattr(action, "__func__", None) is Resource.release]
         open_visits += [row for resource in self.resources for row in resource.waiting_visit_rows()]
+        open_visits += in_bulk.open_visit_rows(now)
         visits = self.visits.table(open_visits, final)
         stages = self.stages.table([], final, extra_columns=self._moves_due(now))
         daily_matrix = rows_as_matrix(self.daily_records, daily_columns())
@@ -490,6 +519,13 @@ def daily_columns() -> tuple[str, ...]:
                 "new_departures_central_america", "new_handovers_accompanied",
                 "new_handovers_unaccompanied"]
     return tuple(columns)
+
+
+def _as_list(column: np.ndarray, kind: type) -> list:
+    """A column as a list of `kind` values (what agents carry)."""
+    if kind is float:
+        return column.tolist()
+    return column.astype(np.int64 if kind is int else bool).tolist()
 
 
 def _row_before_meeting(arrival: tuple) -> tuple:

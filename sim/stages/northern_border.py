@@ -25,8 +25,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.child import Child, Exit, Stage
+from sim.journey_plans import arriving
 from sim.resources import CareUnit, ChildProtectionOfficer, Shelter, Visit
 from sim.stages.holding import Holding
+from sim.stages.northern_border_in_bulk import NorthernBorderInBulk
 from sim.stages.screening import Screening
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ class NorthernBorder:
         self.screening = Screening(model, officers, self._after_screening)
         self.holding = Holding(model)
         self.p = model.parameters
+        # while no line forms here, unaccompanied children are handled in bulk, not as agents
+        self.in_bulk = NorthernBorderInBulk(model, self)
 
     def expect(self, children: Departures) -> None:
         """A batch of Mexican children who will be handed back by the United States leave home.
@@ -52,7 +56,11 @@ class NorthernBorder:
         """
         model = self.model
         model.depart(children, Stage.ABROAD)
-        model.meet_system(children.subset(~children.accompanied), Stage.ABROAD, self.receive)
+        alone = arriving(children.subset(~children.accompanied), self.p)
+        if self.in_bulk.active:
+            self.in_bulk.expect(alone)
+        else:
+            model.meet_system(alone, Stage.ABROAD, self.receive)
         family = children.subset(children.accompanied)
         handed_over_at = family.reaches_border_at
         gone_home_at = handed_over_at + self.p.accompanied_processing_days
@@ -110,9 +118,9 @@ class NorthernBorder:
         self._contact_family(self._move_into_shelter(visit, now), now)
 
     def _contact_family(self, child: Child, now: float) -> None:
-        self.model.schedule(now + child.family_contact_days, self._family_contacted, child)
+        self.model.schedule(now + child.family_contact_days, self.family_contacted, child)
 
-    def _family_contacted(self, child: Child, now: float) -> None:
+    def family_contacted(self, child: Child, now: float) -> None:
         self._leave_shelter(child, now)
         self.model.return_home.travel(child, now)
 
@@ -120,9 +128,9 @@ class NorthernBorder:
         self._start_protection(self._move_into_shelter(visit, now), now)
 
     def _start_protection(self, child: Child, now: float) -> None:
-        self.model.schedule(now + child.protection_days, self._finish_protection, child)
+        self.model.schedule(now + child.protection_days, self.finish_protection, child)
 
-    def _finish_protection(self, child: Child, now: float) -> None:
+    def finish_protection(self, child: Child, now: float) -> None:
         self._leave_shelter(child, now)
         self.model.exit(child, Exit.PROTECTION, now)
 

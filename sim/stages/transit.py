@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.child import Chance, Exit, Stage
 from sim.durations import exponential_days
+from sim.journey_plans import arriving
 
 if TYPE_CHECKING:
     from sim.model import AmparoModel
@@ -68,7 +69,8 @@ class Transit:
         children.reaches_border_at = children.departed_at + np.where(apprehended, apprehension, journey)
         model = self.model
         model.depart(children, Stage.TRANSIT)
-        model.meet_system(children.subset(apprehended), Stage.TRANSIT, model.southern_border.receive)
+        model.meet_system(arriving(children.subset(apprehended), model.parameters), Stage.TRANSIT,
+                          model.southern_border.receive)
         crossing = children.subset(~apprehended)
         model.move_in_bulk(crossing.child_id, Stage.TRANSIT, Stage.EXITED, crossing.reaches_border_at)
         model.record_in_bulk(crossing, Exit.REACHED_UNITED_STATES, apprehended_at=None,

@@ -1,0 +1,63 @@
+"""The northern border in bulk gives the tables the agents give, and hands over to them exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.invariants import check_invariants
+from sim.model import AmparoModel, resource_capacities
+from sim.outcomes import compute_outcomes
+from sim.parameters import Parameters
+
+SMALL = Parameters(arrival_multiplier=0.2, warmup_days=30)
+
+
+def _run(parameters: Parameters, in_bulk: bool, years: float = 0.3, stop_at: int | None = None):
+    model = AmparoModel(parameters, seed=7, years=years)
+    model.northern_border.in_bulk.active = in_bulk  # off: every child in the north is an agent
+    days_in_bulk = 0
+    while model.running and model.day != stop_at:
+        model.step()
+        days_in_bulk += model.northern_border.in_bulk.active
+    return model, days_in_bulk
+
+
+def _sorted(table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The table's rows in a fixed order (bulk and agents write rows in different orders)."""
+    columns = [np.asarray(column, dtype=float) for column in table.values()]
+    order = np.lexsort([np.nan_to_num(column, nan=-1.0) for column in reversed(columns)])
+    return {name: column[order] for name, column in zip(table, columns, strict=True)}
+
+
+def _assert_same_tables(first: AmparoModel, second: AmparoModel) -> None:
+    one, two = first.tables(), second.tables()
+    for name in ("children", "visits", "stages", "daily"):
+        a, b = _sorted(one[name]), _sorted(two[name])
+        for column in a:
+            np.testing.assert_allclose(a[column], b[column], rtol=0, atol=1e-9, err_msg=f"{name}.{column}")
+    assert (first.n_created, first.n_exited, first.n_in_stage) == (second.n_created, second.n_exited,
+                                                                   second.n_in_stage)
+
+
+@pytest.mark.parametrize("stop_at", [None, 75])  # a whole run, and the tables read in the middle
+def test_in_bulk_and_as_agents_give_the_same_tables_when_no_line_forms(stop_at):
+    in_bulk, days = _run(SMALL, True, stop_at=stop_at)
+    agents, _ = _run(SMALL, False, stop_at=stop_at)
+    assert days == in_bulk.day and in_bulk.northern_border.in_bulk.n_in_custody > 0
+    assert len(in_bulk.agents) < len(agents.agents)  # the north's children are not agents
+    _assert_same_tables(in_bulk, agents)
+
+
+def test_the_day_a_line_would_form_the_children_become_agents_and_nothing_else_changes():
+    # few beds: the first lines form in the north a few weeks in, while children are in every
+    # state (in care, in a bed, cases still open after a child has gone)
+    parameters = SMALL.replace(shelters=1, beds_per_shelter=25, max_days_waiting_in_holding=3.0)
+    in_bulk, days = _run(parameters, True)
+    agents, _ = _run(parameters, False)
+    assert 20 < days < in_bulk.day and not in_bulk.northern_border.in_bulk.active
+    _assert_same_tables(in_bulk, agents)
+    tables = in_bulk.tables()
+    check_invariants(tables, resource_capacities(parameters), in_bulk.n_created,
+                     in_bulk.n_created - in_bulk.n_exited, parameters.warmup_days)
+    assert compute_outcomes(tables, parameters, 0.3)["overflow_shelters"] > 0
