@@ -328,19 +328,19 @@ class AmparoModel(mesa.Model):
         receive, who, stage, departed_at, plan = arrival
         receive(Child(self, who, stage, departed_at, plan), now)
 
-    def move_today(self, child_id: np.ndarray, leaving: Stage, entering: Stage, times: np.ndarray) -> None:
-        """Children counted in bulk move from `leaving` into `entering` (or exit) at `times`, all
-        within the day being run: counted at once (only the day's end is ever read)."""
-        n = child_id.size
-        if not n:
-            return
-        counts = self.n_in_stage
-        counts[leaving] -= n
-        if entering is Stage.EXITED:
-            self.n_exited += n
-        else:
-            counts[entering] += n
-        self._moves_to_record.append([child_id, np.full(n, int(entering)), times])
+    def record_moves(self, child_id: np.ndarray, entering: np.ndarray, times: np.ndarray) -> None:
+        """Stage rows of children counted in bulk (their counts are kept by whoever moves them):
+        held until they have happened, like those of `move_in_bulk`."""
+        if child_id.size:
+            self._moves_to_record.append([child_id, entering, times])
+
+    def count_exits_later(self, times: np.ndarray, leaving: Stage) -> None:
+        """Children counted in bulk will leave `leaving` and exit at `times` (counted at the end of
+        the day each exit happens)."""
+        day = times.astype(np.int64)
+        day = day[day < self.end_day]
+        np.subtract.at(self._bulk_changes[:, leaving], day, 1)
+        np.add.at(self._bulk_changes[:, Stage.EXITED], day, 1)
 
     def record_moves_made(self) -> None:
         """Write now every stage row, held or buffered, of what has happened so far (rows written
@@ -466,6 +466,8 @@ class AmparoModel(mesa.Model):
         """
         if self._final_tables is not None:
             return self._final_tables
+        in_bulk = self.northern_border.in_bulk
+        in_bulk.write_records()
         for rows in (self.visit_rows, self.stage_rows, self.child_rows):
             rows.flush()
         final = not self.running
@@ -474,7 +476,6 @@ class AmparoModel(mesa.Model):
         now = self.now
         not_yet_agents = [_row_before_meeting(subject) for _, _, action, subject in self._pending_events()
                           if action == self._become_agent and subject[3] < now]
-        in_bulk = self.northern_border.in_bulk
         still_here += in_bulk.rows_still_here(now)
         not_yet_agents += in_bulk.rows_on_the_way(now)
         children = self.children.table(still_here + not_yet_agents, final)
@@ -490,9 +491,9 @@ class AmparoModel(mesa.Model):
         open_visits += [subject.row() for _, _, action, subject in self._pending_events()
                         if getattr(action, "__func__", None) is Resource.release]
         open_visits += [row for resource in self.resources for row in resource.waiting_visit_rows()]
-        open_visits += in_bulk.open_visit_rows(now)
+        open_visits += in_bulk.visit_rows_so_far(now)
         visits = self.visits.table(open_visits, final)
-        stages = self.stages.table([], final, extra_columns=self._moves_due(now))
+        stages = self.stages.table(in_bulk.stage_rows_so_far(now), final, extra_columns=self._moves_due(now))
         daily_matrix = rows_as_matrix(self.daily_records, daily_columns())
         daily = {name: daily_matrix[:, i].astype(np.int64) for i, name in enumerate(daily_columns())}
         tables = {"children": children, "visits": visits, "stages": stages, "daily": daily}

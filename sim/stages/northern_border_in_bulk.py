@@ -43,6 +43,8 @@ WHO = slice(0, len(WHO_COLUMNS))
 PICKUP, SHELTER, PROTECTION = 0, 1, 2
 #: Columns of officers' open cases.
 CASE_CHILD, CASE_STARTED, CASE_ENDS = 0, 1, 2
+#: How often the rows of children who have left custody are written.
+WRITE_EVERY_DAYS = 30
 
 
 class CaseFile:
@@ -65,6 +67,8 @@ class NorthernBorderInBulk:
         self._on_the_way = np.empty((0, len(COLUMNS)))  # left home, not handed over; by arrival time
         self._in_custody = np.empty((0, len(COLUMNS)))  # handed over, not yet gone
         self._cases = np.empty((0, 3))  # officers' open cases
+        self._gone: list[np.ndarray] = []  # children gone from custody, rows not yet written
+        self._closed: list[np.ndarray] = []  # officers' cases closed, rows not yet written
 
     @property
     def n_in_custody(self) -> int:
@@ -101,8 +105,9 @@ class NorthernBorderInBulk:
 
     # --- one day ---------------------------------------------------------------------------------
     def run_day(self, day: int) -> None:
-        """Record the day's events in bulk, or, if a request of the day would find its resource
-        full, hand every child in the north to the agents (`_become_agents`)."""
+        """Count the day's events in bulk, or, if a request of the day would find its resource
+        full, hand every child in the north to the agents (`_become_agents`). The rows of children
+        who have left custody are written later, many days at once (`write_records`)."""
         start, end = float(day), float(day + 1)
         arriving = int(np.searchsorted(self._on_the_way[:, ARRIVES_AT], end))
         arrivals = self._on_the_way[:arriving]
@@ -122,56 +127,81 @@ class NorthernBorderInBulk:
                           np.concatenate([cases[closing, CASE_ENDS], here[new_closing, CASE_ENDS_AT]]))
                 and _fits(shelters, screened_at[screened & in_bed], leaves_at[leaves & in_bed]))
         if not fits:
-            self._become_agents(float(day))
+            self._become_agents(start)
             return
         self._on_the_way = self._on_the_way[arriving:]
-        self._record(arrivals, here, screened, leaves, closing, new_closing)
-        self._in_custody = here[~leaves]
+        self._count(arriving, path[screened], path[leaves], here[leaves & (path == SHELTER), EXITS_AT])
+        if leaves.any():
+            self._gone.append(here[leaves])
+            self._in_custody = here[~leaves]
+        else:
+            self._in_custody = here
         kept = new_cases & ~new_closing
-        opened = np.column_stack([here[kept, CHILD_ID], screened_at[kept], here[kept, CASE_ENDS_AT]])
-        self._cases = np.concatenate([cases[~closing], opened])
+        if closing.any() or new_closing.any():
+            self._closed.append(cases[closing])
+            self._closed.append(here[new_closing][:, [CHILD_ID, SCREENED_AT, CASE_ENDS_AT]])
+            cases = cases[~closing]
+        if kept.any():
+            cases = np.concatenate([cases, here[kept][:, [CHILD_ID, SCREENED_AT, CASE_ENDS_AT]]])
+        self._cases = cases
         still = self._in_custody
         care.in_use = int(np.count_nonzero(still[:, SCREENED_AT] >= end))
-        officers.in_use = int(self._cases.shape[0])
+        officers.in_use = int(cases.shape[0])
         shelters.in_use = still.shape[0] - care.in_use
+        if day % WRITE_EVERY_DAYS == 0:
+            self.write_records()
 
-    def _record(self, arrivals: np.ndarray, here: np.ndarray, screened: np.ndarray, leaves: np.ndarray,
-                closing: np.ndarray, new_closing: np.ndarray) -> None:
-        """The day's events, in bulk: stage entries, visits ended, children leaving custody."""
+    def _count(self, n_arrived: int, screened: np.ndarray, gone: np.ndarray, home_at: np.ndarray) -> None:
+        """The day's moves between stages, counted: `screened` and `gone` are the paths of the
+        children screened and leaving custody today, `home_at` when those going home arrive."""
+        model = self.model
+        counts = model.n_in_stage
+        picked_up, to_shelter, to_protection = np.bincount(screened.astype(np.int64), minlength=3).tolist()
+        _, gone_home, protected = np.bincount(gone.astype(np.int64), minlength=3).tolist()
+        counts[Stage.ABROAD] -= n_arrived
+        counts[Stage.CARE_UNIT] += n_arrived - picked_up - to_shelter - to_protection
+        counts[Stage.SHELTER] += to_shelter - gone_home
+        counts[Stage.PROTECTION_ROUTE] += to_protection - protected
+        counts[Stage.RETURN_TRAVEL] += gone_home
+        model.n_exited += picked_up + protected
+        model.count_handovers_today(n_arrived)
+        if gone_home:
+            model.count_exits_later(home_at, Stage.RETURN_TRAVEL)
+
+    def write_records(self) -> None:
+        """Write the rows of the children who have left custody and of the officers' closed cases:
+        their stage entries, their visits and their children rows."""
         model, border = self.model, self.border
-        child_id, path, screened_at = here[:, CHILD_ID], here[:, PATH], here[:, SCREENED_AT]
-        model.count_handovers_today(arrivals.shape[0])
-        model.move_today(arrivals[:, CHILD_ID], Stage.ABROAD, Stage.CARE_UNIT, arrivals[:, ARRIVES_AT])
-        for kind, entering in ((PICKUP, Stage.EXITED), (SHELTER, Stage.SHELTER),
-                               (PROTECTION, Stage.PROTECTION_ROUTE)):
-            mine = screened & (path == kind)
-            model.move_today(child_id[mine], Stage.CARE_UNIT, entering, screened_at[mine])
-        # visits ended today: care places (given back at screening), officers' cases, beds
-        cases = self._cases
-        bed = leaves & (path != PICKUP)
-        arrived_at = here[screened, ARRIVES_AT]
-        visits = [(border.care_units.code, child_id[screened], arrived_at, arrived_at, screened_at[screened]),
-                  (border.screening.officers.code, cases[closing, CASE_CHILD], cases[closing, CASE_STARTED],
-                   cases[closing, CASE_STARTED], cases[closing, CASE_ENDS]),
-                  (border.screening.officers.code, child_id[new_closing], screened_at[new_closing],
-                   screened_at[new_closing], here[new_closing, CASE_ENDS_AT]),
-                  (border.shelters.code, child_id[bed], screened_at[bed], screened_at[bed],
-                   here[bed, LEAVES_AT])]
-        if any(visit[1].size for visit in visits):
-            model.visits.extend([np.concatenate([visit[1] for visit in visits]),
-                                 np.concatenate([np.full(visit[1].size, visit[0]) for visit in visits]),
-                                 *(np.concatenate([visit[i] for visit in visits]) for i in (2, 3, 4))])
-        # leaving custody today: home (their exit comes later), protection route ended, picked up
-        if leaves.any():
-            home = leaves & (path == SHELTER)
-            model.move_today(child_id[home], Stage.SHELTER, Stage.RETURN_TRAVEL, here[home, LEAVES_AT])
-            model.move_in_bulk(child_id[home], Stage.RETURN_TRAVEL, Stage.EXITED, here[home, EXITS_AT])
-            protected = leaves & (path == PROTECTION)
-            model.move_today(child_id[protected], Stage.PROTECTION_ROUTE, Stage.EXITED,
-                             here[protected, LEAVES_AT])
-            gone = here[leaves]
-            how = np.where(gone[:, PATH] == PROTECTION, int(Exit.PROTECTION), int(Exit.REUNIFIED))
+        if self._gone:
+            gone = np.concatenate(self._gone) if len(self._gone) > 1 else self._gone[0]
+            self._gone = []
+            child_id, path = gone[:, CHILD_ID], gone[:, PATH]
+            after_screening = np.choose(path.astype(np.int64), (int(Stage.EXITED), int(Stage.SHELTER),
+                                                                int(Stage.PROTECTION_ROUTE)))
+            home, protected, bed = path == SHELTER, path == PROTECTION, path != PICKUP
+            model.record_moves(child_id, np.full(child_id.size, int(Stage.CARE_UNIT)), gone[:, ARRIVES_AT])
+            model.record_moves(child_id, after_screening, gone[:, SCREENED_AT])
+            model.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.RETURN_TRAVEL)),
+                               gone[home, LEAVES_AT])
+            model.record_moves(child_id[protected], np.full(np.count_nonzero(protected), int(Stage.EXITED)),
+                               gone[protected, LEAVES_AT])
+            model.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.EXITED)),
+                               gone[home, EXITS_AT])
+            self._write_visits(border.care_units.code, child_id, gone[:, ARRIVES_AT], gone[:, SCREENED_AT])
+            self._write_visits(border.shelters.code, child_id[bed], gone[bed, SCREENED_AT],
+                               gone[bed, LEAVES_AT])
+            how = np.where(protected, int(Exit.PROTECTION), int(Exit.REUNIFIED))
             model.children.extend(self._child_columns(gone, gone[:, NEEDS_DETECTED], how, gone[:, EXITS_AT]))
+        if self._closed:
+            closed = np.concatenate(self._closed)
+            self._closed = []
+            self._write_visits(border.screening.officers.code, closed[:, CASE_CHILD], closed[:, CASE_STARTED],
+                               closed[:, CASE_ENDS])
+
+    def _write_visits(self, code: int, child_id: np.ndarray, started: np.ndarray, ended: np.ndarray) -> None:
+        """Visits given at once when asked for, from `started` to `ended`."""
+        if child_id.size:
+            self.model.visits.extend([child_id, np.full(child_id.size, code), started, started, ended])
 
     def _child_columns(self, children: np.ndarray, needs_detected: np.ndarray, how: np.ndarray | float,
                        exits_at: np.ndarray | float, handed_over: bool = True) -> list[np.ndarray]:
@@ -183,6 +213,20 @@ class NorthernBorderInBulk:
                 children[:, ARRIVES_AT] if handed_over else np.full(n, np.nan),
                 np.broadcast_to(how, n), np.broadcast_to(exits_at, n)]
 
+    def _rows_so_far(self, now: float) -> tuple[list[tuple], list[tuple]]:
+        """The stage entries and the ended visits, up to `now`, of the children still in custody
+        (their rows are written once they leave)."""
+        here, border = self._in_custody, self.border
+        in_bed = here[:, SCREENED_AT] < now
+        stages = [(child_id, int(Stage.CARE_UNIT), at)
+                  for child_id, at in here[:, [CHILD_ID, ARRIVES_AT]].tolist()]
+        stages += [(child_id, int(Stage.SHELTER) if path == SHELTER else int(Stage.PROTECTION_ROUTE), at)
+                   for child_id, path, at in here[in_bed][:, [CHILD_ID, PATH, SCREENED_AT]].tolist()]
+        visits = [(child_id, border.care_units.code, arrived, arrived, screened)
+                  for child_id, arrived, screened
+                  in here[in_bed][:, [CHILD_ID, ARRIVES_AT, SCREENED_AT]].tolist()]
+        return stages, visits
+
     # --- from bulk to agents ---------------------------------------------------------------------
     def _become_agents(self, now: float) -> None:
         """From `now` on, the northern border goes child by child: the children in its care become
@@ -190,18 +234,24 @@ class NorthernBorderInBulk:
         still work on stay open; the children on their way will arrive as agents."""
         model, border = self.model, self.border
         self.active = False
+        self.write_records()
+        stages, visits = self._rows_so_far(now)
+        model.stage_rows.flush()
+        for row in stages:
+            model.stage_rows.add(row)
+        for row in visits:
+            model.visit_rows.add(row)
         model.record_moves_made()  # a child's stage rows to come must follow these
         here = self._in_custody
         agents: dict[int, Child] = {}
         for row in here.tolist():
-            who = _who(row)
             screened_at = row[SCREENED_AT]
             if screened_at >= now:
                 stage, place, holds_since = Stage.CARE_UNIT, border.care_units, row[ARRIVES_AT]
             else:
                 stage = Stage.SHELTER if row[PATH] == SHELTER else Stage.PROTECTION_ROUTE
                 place, holds_since = border.shelters, screened_at
-            child = Child(model, who, stage, row[DEPARTED_AT], _plan(row))
+            child = Child(model, _who(row), stage, row[DEPARTED_AT], _plan(row))
             child.apprehended_at = row[ARRIVES_AT]
             child.place_visit = _held(child, place, holds_since)
             agents[child.unique_id] = child
@@ -239,12 +289,18 @@ class NorthernBorderInBulk:
                                       handed_over=False)
         return list(zip(*(column.tolist() for column in columns), strict=True))
 
-    def open_visit_rows(self, now: float) -> list[tuple]:
-        """Visits still open at `now`: care places, beds and officers' cases."""
+    def stage_rows_so_far(self, now: float) -> list[tuple]:
+        """Stage entries so far of the children still in custody."""
+        return self._rows_so_far(now)[0]
+
+    def visit_rows_so_far(self, now: float) -> list[tuple]:
+        """Visits so far of the children still in custody (care places given back, and places still
+        held) and officers' open cases."""
         here, cases, border = self._in_custody, self._cases, self.border
         in_care = here[:, SCREENED_AT] >= now
-        rows = [(child_id, border.care_units.code, at, at, np.nan)
-                for child_id, at in here[in_care][:, [CHILD_ID, ARRIVES_AT]].tolist()]
+        rows = self._rows_so_far(now)[1]
+        rows += [(child_id, border.care_units.code, at, at, np.nan)
+                 for child_id, at in here[in_care][:, [CHILD_ID, ARRIVES_AT]].tolist()]
         rows += [(child_id, border.shelters.code, at, at, np.nan)
                  for child_id, at in here[~in_care][:, [CHILD_ID, SCREENED_AT]].tolist()]
         rows += [(child_id, border.screening.officers.code, at, at, np.nan)
@@ -255,7 +311,7 @@ class NorthernBorderInBulk:
 def _fits(resource: Resource, requests: np.ndarray, releases: np.ndarray) -> bool:
     """Whether each of a day's `requests` (times) finds a free place, given the places in use at the
     day's start and the day's `releases` (times)."""
-    if not requests.size:
+    if resource.in_use + requests.size <= resource.capacity:  # even with no place given back
         return True
     requests = np.sort(requests)
     in_use = resource.in_use + np.arange(requests.size) - np.searchsorted(np.sort(releases), requests)
