@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim.invariants import check_invariants
 from sim.model import AmparoModel, resource_capacities
@@ -13,8 +17,9 @@ from sim.parameters import Parameters
 SMALL = Parameters(arrival_multiplier=0.2, warmup_days=30)
 
 
-def _run(parameters: Parameters, in_bulk: bool, years: float = 0.3, stop_at: int | None = None):
-    model = AmparoModel(parameters, seed=7, years=years)
+def _run(parameters: Parameters, in_bulk: bool, years: float = 0.3, stop_at: int | None = None,
+         seed: int = 7):
+    model = AmparoModel(parameters, seed=seed, years=years)
     model.northern_border.in_bulk.active = in_bulk  # off: every child in the north is an agent
     days_in_bulk = 0
     while model.running and model.day != stop_at:
@@ -61,3 +66,19 @@ def test_the_day_a_line_would_form_the_children_become_agents_and_nothing_else_c
     check_invariants(tables, resource_capacities(parameters), in_bulk.n_created,
                      in_bulk.n_created - in_bulk.n_exited, parameters.warmup_days)
     assert compute_outcomes(tables, parameters, 0.3)["overflow_shelters"] > 0
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(officers=st.integers(0, 60), care_places=st.integers(0, 30), beds=st.integers(0, 60),
+       family_pickup=st.floats(0, 1), max_wait=st.sampled_from([0.5, 3.0, math.inf]),
+       seed=st.integers(0, 2**31 - 1))
+def test_in_bulk_and_as_agents_agree_for_any_capacities(officers, care_places, beds, family_pickup,
+                                                         max_wait, seed):
+    # whatever the capacities (none at all included), whether and whenever a line forms
+    parameters = SMALL.replace(child_protection_officers=officers, care_units=1,
+                               places_per_care_unit=care_places, shelters=1, beds_per_shelter=beds,
+                               share_family_pickup_at_border=family_pickup, officer_max_wait_days=max_wait,
+                               max_days_waiting_in_holding=max_wait)
+    in_bulk, _ = _run(parameters, True, years=0.15, seed=seed)
+    agents, _ = _run(parameters, False, years=0.15, seed=seed)
+    _assert_same_tables(in_bulk, agents)
