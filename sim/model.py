@@ -349,6 +349,7 @@ class AmparoModel(mesa.Model):
         self.stages.extend(self._moves_due(self.now))
 
     def count_handovers_today(self, unaccompanied: int) -> None:
+        """Unaccompanied children handed over today (accompanied ones: `count_handovers_in_bulk`)."""
         self._handovers_today[1] += unaccompanied
 
     def move_in_bulk(self, child_id: np.ndarray, leaving: Stage, entering: Stage, times: np.ndarray) -> None:
@@ -439,9 +440,6 @@ class AmparoModel(mesa.Model):
         """Departures of the days from `first_day` on, one row a day: Mexican, Mexican returned by
         the United States, Central American."""
         self._departures[first_day:first_day + len(departures)] = departures
-
-    def count_handover(self, child: Child) -> None:
-        self._handovers_today[0 if child.accompanied else 1] += 1
 
     # --- records -----------------------------------------------------------------------------
     def _record_day(self, day: int) -> None:

@@ -73,7 +73,7 @@ class NorthernBorder:
     def receive(self, child: Child, now: float) -> None:
         """An unaccompanied child handed back by the United States arrives at the northern border."""
         child.apprehended_at = now
-        self.model.count_handover(child)
+        self.model.count_handovers_today(1)
         self.model.enter_stage(child, Stage.CARE_UNIT, now)
         visit = self.care_units.request(child, now, self._admit_to_care_unit)
         if visit.waiting:  # screened from holding if no place comes in time
