@@ -19,7 +19,9 @@ arranged and is returned via the southern border (F03).
 
 Detention review (F19, F20, F24): a child still detained `max_detention_days` after entering
 detention must leave for alternative care; they keep the station place until one frees, and the
-excess counts as a breach of the limit.
+excess counts as a breach of the limit. (A child on the protection route has already asked for
+alternative care, so the review changes nothing for them; it is scheduled only for a child who will
+still be detained when it is due.)
 """
 
 from __future__ import annotations
@@ -48,6 +50,13 @@ class SouthernBorder:
         p = self.p
         # whether a child may be detained, by [accompanied]
         self._may_be_detained = (p.detain_unaccompanied, p.detain_accompanied)
+        # Detention review: due `max_detention_days` after detention starts. Unless officers may keep
+        # a detained child waiting that long, screening comes first, and then it is known whether
+        # the child will still be detained when the review is due: only then is it scheduled.
+        officers = self.screening.officers
+        self._review_at_detention = (p.max_detention_days < math.inf and officers.capacity > 0
+                                     and p.officer_max_wait_days >= p.max_detention_days)
+        self._review_after_screening = p.max_detention_days < math.inf and not self._review_at_detention
 
     # --- placement ---------------------------------------------------------------------------
     def may_be_detained(self, child: Child) -> bool:
@@ -85,7 +94,7 @@ class SouthernBorder:
 
     def _start_detention(self, visit: Visit, now: float) -> None:
         visit.child.detained = True
-        if self.p.max_detention_days < math.inf:
+        if self._review_at_detention:
             self.model.schedule(now + self.p.max_detention_days, self._review_detention, visit)
 
     # --- after screening ---------------------------------------------------------------------
@@ -98,7 +107,13 @@ class SouthernBorder:
                 self._move_to_alternative_care(child, now)
         else:
             self.model.enter_stage(child, Stage.RETURN_ARRANGEMENT, now)
-            self.model.schedule(now + child.return_arrangement_days, self._return_to_country, child)
+            returns_at = now + child.return_arrangement_days
+            self.model.schedule(returns_at, self._return_to_country, child)
+            place = child.place_visit
+            if self._review_after_screening and place is not None and place.resource is self.stations:
+                review_at = place.started_at + self.p.max_detention_days
+                if review_at < returns_at:  # still detained when the review is due
+                    self.model.schedule(review_at, self._review_detention, place)
 
     def _start_protection(self, child: Child, now: float) -> None:
         self.model.schedule(now + child.protection_days, self._finish_protection, child)
