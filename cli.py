@@ -101,11 +101,15 @@ def _where(n_workers: int, scheduler: str | None) -> str:
 
 @contextlib.contextmanager
 def _simulation_guard(after_interrupt: str = "no result was written"):
-    """Turn a broken model invariant or Ctrl-C into one clear message and exit code."""
+    """Turn a broken model invariant, a full disk under a long run's records, or Ctrl-C into one
+    clear message and exit code."""
     from sim.invariants import InvariantViolation
+    from sim.record_spool import RecordSpoolError
 
     try:
         yield
+    except RecordSpoolError as error:
+        _fail(f"{error}; {after_interrupt}")
     except InvariantViolation as error:
         click.echo(f"Internal error: the model broke its own rules ({error}); {after_interrupt}. "
                    "Please report this with the input file and seed.", err=True)

@@ -10,14 +10,16 @@ The file is unnamed (`tempfile.TemporaryFile`: O_TMPFILE on Linux, unlinked at o
 POSIX), so nothing is ever left behind, whatever stops the run (an exception, Ctrl-C, SIGKILL); its
 disk space is freed when the last table of the run is dropped. It is made in Python's temporary
 folder (the TMPDIR environment variable), which should be on a disk: on a tmpfs the records would
-still be held in memory, only not counted as the process's own.
+still be held in memory, only not counted as the process's own. A failure to write there (a full
+disk) is a `RecordSpoolError` that says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,6 +29,10 @@ import numpy as np
 PAGE_BYTES = mmap.PAGESIZE
 #: Bytes copied at a time when the file is laid out anew for more rows.
 COPY_BLOCK_BYTES = 1 << 20
+
+
+class RecordSpoolError(RuntimeError):
+    """A run's records could not be kept on disk (the message names the folder and the cause)."""
 
 
 class SpooledColumns:
@@ -52,19 +58,31 @@ class SpooledColumns:
             self._offsets.append(size)
             size += -(-capacity * kind.itemsize // PAGE_BYTES) * PAGE_BYTES
         self._capacity, self._size = capacity, size
-        spool = tempfile.TemporaryFile(dir=self._folder)  # noqa: SIM115 (open until the run ends)
-        spool.truncate(size)
+        with self._saying_where():
+            spool = tempfile.TemporaryFile(dir=self._folder)  # noqa: SIM115 (open until the run ends)
+            spool.truncate(size)
         return spool
 
     def append(self, columns: Sequence[np.ndarray]) -> None:
         spool = self._open_file()
         end = self.n_rows + columns[0].size
-        if end > self._capacity:
-            spool = self._grow(max(end, self._capacity * 3 // 2))
-        for column, kind, offset in zip(columns, self._types, self._offsets, strict=True):
-            spool.seek(offset + self.n_rows * kind.itemsize)
-            spool.write(np.ascontiguousarray(column, dtype=kind).data)
+        with self._saying_where():
+            if end > self._capacity:
+                spool = self._grow(max(end, self._capacity * 3 // 2))
+            for column, kind, offset in zip(columns, self._types, self._offsets, strict=True):
+                spool.seek(offset + self.n_rows * kind.itemsize)
+                spool.write(np.ascontiguousarray(column, dtype=kind).data)
         self.n_rows = end
+
+    @contextlib.contextmanager
+    def _saying_where(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as error:
+            folder = self._folder or tempfile.gettempdir()
+            raise RecordSpoolError(f"{folder}: cannot keep a long run's records on disk here "
+                                   f"({error.strerror or error}); make room there, or set TMPDIR to a "
+                                   "folder on a disk with room") from error
 
     def _grow(self, capacity: int) -> BinaryIO:
         """Lay the file out anew with room for `capacity` rows, copying the rows stored so far."""
@@ -77,7 +95,8 @@ class SpooledColumns:
 
     def copy_with(self, recent: Sequence[np.ndarray]) -> list[np.ndarray]:
         spool = self._open_file()
-        spool.flush()
+        with self._saying_where():
+            spool.flush()
         columns = []
         for column, kind, offset in zip(recent, self._types, self._offsets, strict=True):
             joined = np.empty(self.n_rows + column.size, dtype=kind)
@@ -91,9 +110,10 @@ class SpooledColumns:
 
     def finish(self) -> list[np.ndarray]:
         spool = self._open_file()
-        spool.flush()
-        # the map keeps the file (and its disk space) alive as long as a column views it
-        pages = mmap.mmap(spool.fileno(), self._size)
+        with self._saying_where():
+            spool.flush()
+            # the map keeps the file (and its disk space) alive as long as a column views it
+            pages = mmap.mmap(spool.fileno(), self._size)
         self.close()
         return [np.frombuffer(pages, dtype=kind, count=self.n_rows, offset=offset)
                 for kind, offset in zip(self._types, self._offsets, strict=True)]

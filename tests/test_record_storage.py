@@ -8,6 +8,7 @@ error, and no records piling up in the process's memory.
 
 from __future__ import annotations
 
+import errno
 import gc
 import math
 import mmap
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+import cli
 import sim.experiment
 from sim.experiment import run_replication
 from sim.invariants import InvariantViolation
@@ -186,3 +189,40 @@ def test_records_grow_beyond_the_rows_expected_and_read_back_the_same(spool_fold
     assert_same_tables({"t": final_in_memory}, {"t": final_on_disk})
     assert middle_on_disk["entered_at"][-1] == 3.5
     assert final_on_disk["child_id"].dtype == np.int32 and final_on_disk["stage"].dtype == np.int8
+
+
+class FillingFile:
+    """A temporary file on a disk that fills up after `room` writes."""
+
+    def __init__(self, file, room: int) -> None:
+        self._file = file
+        self._room = room
+
+    def write(self, data) -> int:
+        self._room -= 1
+        if self._room < 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return self._file.write(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self._file, name)
+
+
+def test_a_full_disk_under_a_long_runs_records_is_one_message_and_writes_nothing(
+        tmp_path: Path, spool_folder: Path, monkeypatch: pytest.MonkeyPatch):
+    import sim.record_spool
+
+    monkeypatch.setattr(sim.experiment, "SPOOL_RECORDS_ABOVE_YEARS", 0.0)
+    made = tempfile.TemporaryFile
+    monkeypatch.setattr(sim.record_spool.tempfile, "TemporaryFile",
+                        lambda **options: FillingFile(made(**options), room=5))
+    out = tmp_path / "never"
+    scenario = Path(cli.__file__).parent / "scenarios" / "baseline_2008.toml"
+    result = CliRunner().invoke(cli.main, ["run", str(scenario), "-r", "1", "--years", "0.3", "-w", "1",
+                                           "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    message = result.output.strip().splitlines()[-1]
+    assert message.startswith(f"Error: {spool_folder}: cannot keep a long run's records on disk here "
+                              "(No space left on device)")
+    assert "TMPDIR" in message and "no result was written" in message
+    assert not out.exists()
