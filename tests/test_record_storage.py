@@ -226,3 +226,24 @@ def test_a_full_disk_under_a_long_runs_records_is_one_message_and_writes_nothing
                               "(No space left on device)")
     assert "TMPDIR" in message and "no result was written" in message
     assert not out.exists()
+
+
+def test_a_long_table_is_written_block_by_block_with_the_same_bytes(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch):
+    import sim.run_folder
+
+    rng = np.random.default_rng(5)
+    times = rng.random(1000) * 400
+    times[::7] = np.nan
+    times[3] = np.inf
+    names = np.array(["shelters", "care, units", 'say "hi"'] * 333 + ["x"], dtype=object)
+    columns = {"replication": np.repeat([0, 1], 500), "exited_at": times, "resource": names,
+               "child_id": rng.integers(0, 10**6, 1000).astype(np.int32)}
+    sim.run_folder.write_csv(tmp_path / "whole.csv", columns)
+    monkeypatch.setattr(sim.run_folder, "CSV_BLOCK_ROWS", 7)
+    sim.run_folder.write_csv(tmp_path / "blocks.csv", columns)
+    whole = (tmp_path / "whole.csv").read_bytes()
+    assert whole.count(b"\n") == 1001
+    assert (tmp_path / "blocks.csv").read_bytes() == whole
+    with pytest.raises(ValueError, match="different lengths"):
+        sim.run_folder.write_csv(tmp_path / "bad.csv", {"a": [1, 2], "b": [1]})
