@@ -182,7 +182,8 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
           click.progressbar(length=replications, label="Replications", show_eta=True,
                             file=sys.stderr) as bar):
         results = run_replications(loaded.parameters, replications, seed, years, executor,
-                                   keep_tables=True, on_done=lambda _: bar.update(1))
+                                   keep_tables=True, on_done=lambda _: bar.update(1),
+                                   records_replications=records)
     wall = time.perf_counter() - started
 
     def draw(folder: Path) -> None:
@@ -592,7 +593,8 @@ def _rerun_run(manifest: dict, target: Path, workers: int | None) -> Path:
     parameters = parameters_from_manifest(manifest)
     replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
     with _simulation_guard(), _executor(_workers(workers, replications)) as executor:
-        results = run_replications(parameters, replications, seed, years, executor)
+        results = run_replications(parameters, replications, seed, years, executor,
+                                   records_replications=manifest["records_replications"])
     return write_run_folder(target, scenario=manifest["scenario"], parameters=parameters, results=results,
                             years=years, base_seed=seed, wall_seconds=0.0,
                             records_replications=manifest["records_replications"])

@@ -69,10 +69,14 @@ def _run_task(task: tuple[Parameters, int, float, int, bool | tuple[str, ...]]) 
 
 
 def iterate_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,
-                         executor: Executor | None = None,
-                         keep_tables: bool = True) -> Iterator[ReplicationResult]:
-    """Yield the replications' results in replication order (run on `executor`)."""
-    tasks = [(parameters, replication_seed(base_seed, i), years, i, keep_tables)
+                         executor: Executor | None = None, keep_tables: bool = True,
+                         records_replications: int | None = None) -> Iterator[ReplicationResult]:
+    """Yield the replications' results in replication order (run on `executor`). With
+    `records_replications`, replications from that index on keep only their daily table (their
+    records are not wanted: a long run's records are a hundred megabytes per replication)."""
+    tasks = [(parameters, replication_seed(base_seed, i), years, i,
+              keep_tables if records_replications is None or i < records_replications or not keep_tables
+              else ("daily",))
              for i in range(replications)]
     # All tables of a run are large (per-child records): one run per task keeps a worker's memory
     # and each message back to one run's worth.
@@ -99,10 +103,12 @@ def run_replications_of_each(parameter_sets: Sequence[Parameters], replications:
 def run_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,
                      executor: Executor | None = None, keep_tables: bool = True,
                      on_done: Callable[[ReplicationResult], None] | None = None,
-                     ) -> list[ReplicationResult]:
-    """All replications' results, in replication order; `on_done` is told of each as it finishes."""
+                     records_replications: int | None = None) -> list[ReplicationResult]:
+    """All replications' results, in replication order; `on_done` is told of each as it finishes.
+    `records_replications`: see `iterate_replications`."""
     results = []
-    for result in iterate_replications(parameters, replications, base_seed, years, executor, keep_tables):
+    for result in iterate_replications(parameters, replications, base_seed, years, executor, keep_tables,
+                                       records_replications):
         results.append(result)
         if on_done is not None:
             on_done(result)

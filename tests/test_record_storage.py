@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 import cli
 import sim.experiment
-from sim.experiment import run_replication
+from sim.experiment import run_replication, run_replications
 from sim.invariants import InvariantViolation
 from sim.model import AmparoModel
 from sim.parameters import Parameters
@@ -247,3 +247,14 @@ def test_a_long_table_is_written_block_by_block_with_the_same_bytes(tmp_path: Pa
     assert (tmp_path / "blocks.csv").read_bytes() == whole
     with pytest.raises(ValueError, match="different lengths"):
         sim.run_folder.write_csv(tmp_path / "bad.csv", {"a": [1, 2], "b": [1]})
+
+
+def test_replications_whose_records_are_not_written_keep_only_their_daily_table():
+    kept = run_replications(SMALL, 3, base_seed=9, years=0.05, records_replications=1)
+    everything = run_replications(SMALL, 3, base_seed=9, years=0.05)
+    assert list(kept[0].tables) == ["children", "visits", "stages", "daily"]
+    assert [list(result.tables) for result in kept[1:]] == [["daily"], ["daily"]]
+    for few, full in zip(kept, everything, strict=True):
+        assert_same_tables({"daily": few.tables["daily"]}, {"daily": full.tables["daily"]})
+        assert few.seed == full.seed and few.outcomes.keys() == full.outcomes.keys()
+        assert all(few.outcomes[name] == value or math.isnan(value) for name, value in full.outcomes.items())
