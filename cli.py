@@ -101,11 +101,15 @@ def _where(n_workers: int, scheduler: str | None) -> str:
 
 @contextlib.contextmanager
 def _simulation_guard(after_interrupt: str = "no result was written"):
-    """Turn a broken model invariant or Ctrl-C into one clear message and exit code."""
+    """Turn a broken model invariant, a full disk under a long run's records, or Ctrl-C into one
+    clear message and exit code."""
     from sim.invariants import InvariantViolation
+    from sim.record_spool import RecordSpoolError
 
     try:
         yield
+    except RecordSpoolError as error:
+        _fail(f"{error}; {after_interrupt}")
     except InvariantViolation as error:
         click.echo(f"Internal error: the model broke its own rules ({error}); {after_interrupt}. "
                    "Please report this with the input file and seed.", err=True)
@@ -178,7 +182,8 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
           click.progressbar(length=replications, label="Replications", show_eta=True,
                             file=sys.stderr) as bar):
         results = run_replications(loaded.parameters, replications, seed, years, executor,
-                                   keep_tables=True, on_done=lambda _: bar.update(1))
+                                   keep_tables=True, on_done=lambda _: bar.update(1),
+                                   records_replications=records)
     wall = time.perf_counter() - started
 
     def draw(folder: Path) -> None:
@@ -588,7 +593,8 @@ def _rerun_run(manifest: dict, target: Path, workers: int | None) -> Path:
     parameters = parameters_from_manifest(manifest)
     replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
     with _simulation_guard(), _executor(_workers(workers, replications)) as executor:
-        results = run_replications(parameters, replications, seed, years, executor)
+        results = run_replications(parameters, replications, seed, years, executor,
+                                   records_replications=manifest["records_replications"])
     return write_run_folder(target, scenario=manifest["scenario"], parameters=parameters, results=results,
                             years=years, base_seed=seed, wall_seconds=0.0,
                             records_replications=manifest["records_replications"])

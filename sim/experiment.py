@@ -7,6 +7,7 @@ scenarios compared with the same base seed share common random numbers.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -18,6 +19,15 @@ from sim.model import AmparoModel, Table, resource_capacities
 from sim.outcomes import compute_outcomes
 from sim.parameters import Parameters
 from sim.random_streams import replication_seed
+from sim.record_spool import RecordSpool
+
+#: Runs longer than this many years of baseline arrivals (years x arrival multiplier) keep their
+#: records on disk while they run (`sim.record_spool`), so their memory stays flat in simulated time.
+#: Assumption: two years of records (about 12 MB at baseline arrivals, docs/reliability.md) are small
+#: next to the rest of a run's memory (about 140 MB), so short runs, the great majority (sweeps and
+#: calibrations of one year), keep them in memory and need no temporary file; spooling was measured to
+#: cost no noticeable time either way.
+SPOOL_RECORDS_ABOVE_YEARS = 2.0
 
 
 @dataclass
@@ -32,16 +42,22 @@ class ReplicationResult:
 
 
 def run_replication(parameters: Parameters, seed: int, years: float = 1.0, replication: int = 0,
-                    keep_tables: bool | tuple[str, ...] = True) -> ReplicationResult:
+                    keep_tables: bool | tuple[str, ...] = True,
+                    spool_records: bool | None = None) -> ReplicationResult:
     """Run one replication, check its invariants and derive its outcomes. `keep_tables` keeps all
-    tables, none, or the named ones (less to send back from another process or machine)."""
+    tables, none, or the named ones (less to send back from another process or machine).
+    `spool_records` keeps the records on disk during the run (default: for runs longer than
+    `SPOOL_RECORDS_ABOVE_YEARS`); the numbers are the same either way, bit for bit."""
     start = time.perf_counter()
-    model = AmparoModel(parameters, seed=seed, years=years)
-    model.run()
-    tables = model.tables()
-    check_invariants(tables, resource_capacities(parameters), model.n_created,
-                     model.n_created - model.n_exited, parameters.warmup_days)
-    outcomes = compute_outcomes(tables, parameters, years)
+    if spool_records is None:
+        spool_records = years * parameters.arrival_multiplier > SPOOL_RECORDS_ABOVE_YEARS
+    with RecordSpool() if spool_records else contextlib.nullcontext() as spool:
+        model = AmparoModel(parameters, seed=seed, years=years, record_storage=spool)
+        model.run()
+        tables = model.tables()
+        check_invariants(tables, resource_capacities(parameters), model.n_created,
+                         model.n_created - model.n_exited, parameters.warmup_days)
+        outcomes = compute_outcomes(tables, parameters, years)
     if keep_tables is not True:
         tables = {name: tables[name] for name in keep_tables} if keep_tables else None
     return ReplicationResult(replication, seed, outcomes, tables, time.perf_counter() - start)
@@ -53,10 +69,14 @@ def _run_task(task: tuple[Parameters, int, float, int, bool | tuple[str, ...]]) 
 
 
 def iterate_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,
-                         executor: Executor | None = None,
-                         keep_tables: bool = True) -> Iterator[ReplicationResult]:
-    """Yield the replications' results in replication order (run on `executor`)."""
-    tasks = [(parameters, replication_seed(base_seed, i), years, i, keep_tables)
+                         executor: Executor | None = None, keep_tables: bool = True,
+                         records_replications: int | None = None) -> Iterator[ReplicationResult]:
+    """Yield the replications' results in replication order (run on `executor`). With
+    `records_replications`, replications from that index on keep only their daily table (their
+    records are not wanted: a long run's records are a hundred megabytes per replication)."""
+    tasks = [(parameters, replication_seed(base_seed, i), years, i,
+              keep_tables if records_replications is None or i < records_replications or not keep_tables
+              else ("daily",))
              for i in range(replications)]
     # All tables of a run are large (per-child records): one run per task keeps a worker's memory
     # and each message back to one run's worth.
@@ -83,10 +103,12 @@ def run_replications_of_each(parameter_sets: Sequence[Parameters], replications:
 def run_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,
                      executor: Executor | None = None, keep_tables: bool = True,
                      on_done: Callable[[ReplicationResult], None] | None = None,
-                     ) -> list[ReplicationResult]:
-    """All replications' results, in replication order; `on_done` is told of each as it finishes."""
+                     records_replications: int | None = None) -> list[ReplicationResult]:
+    """All replications' results, in replication order; `on_done` is told of each as it finishes.
+    `records_replications`: see `iterate_replications`."""
     results = []
-    for result in iterate_replications(parameters, replications, base_seed, years, executor, keep_tables):
+    for result in iterate_replications(parameters, replications, base_seed, years, executor, keep_tables,
+                                       records_replications):
         results.append(result)
         if on_done is not None:
             on_done(result)

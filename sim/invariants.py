@@ -38,6 +38,7 @@ def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_cre
     ids = np.sort(children["child_id"])  # sorting needs far less memory than np.unique's hashing
     if np.any(ids[1:] == ids[:-1]):
         problems.append("a child has more than one record")
+    del ids  # a long run's temporaries are megabytes: each is freed once used
 
     departed, apprehended, exited = (children["departed_at"], children["apprehended_at"],
                                      children["exited_at"])
@@ -108,7 +109,8 @@ def _stock_problems(children: Table, daily: Table, capacities: dict[str, int], n
                         "the system")
     if warmup_days is not None:
         day_ends = daily["day"] + warmup_days + 1.0  # stocks are recorded at the end of each day
-        exited = np.sort(children["exited_at"][~np.isnan(children["exited_at"])])
+        exited = children["exited_at"][~np.isnan(children["exited_at"])]
+        exited.sort()  # in place: the copy above is already this function's own
         expected = (np.searchsorted(np.sort(children["departed_at"]), day_ends)
                     - np.searchsorted(exited, day_ends))
         wrong = np.flatnonzero(in_stages != expected)
@@ -181,13 +183,13 @@ def _row_lookup(ids: np.ndarray):
         return lambda query: np.full(query.size, -1, dtype=np.int64)
     low, high = int(ids.min()), int(ids.max())
     if high - low < 4 * ids.size + 1_000_000:
-        table = np.full(high - low + 1, -1, dtype=np.int64)
-        table[ids.astype(np.int64) - low] = np.arange(ids.size)
+        table = np.full(high - low + 1, -1, dtype=np.int32)  # rows fit: ids are int32 too
+        table[ids - low] = np.arange(ids.size, dtype=np.int32)  # no int64 temporaries of the ids
 
         def dense(query: np.ndarray) -> np.ndarray:
             index = query.astype(np.int64) - low
             inside = (index >= 0) & (index < table.size)
-            rows = np.full(query.size, -1, dtype=np.int64)
+            rows = np.full(query.size, -1, dtype=np.int32)
             rows[inside] = table[index[inside]]
             return rows
 

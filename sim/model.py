@@ -31,7 +31,7 @@ from sim.child import WHO_COLUMNS, WHO_TYPES, Child, Exit, Stage
 from sim.journey_plans import PLAN_COLUMNS, PLAN_TYPES
 from sim.parameters import DAYS_PER_YEAR, Parameters
 from sim.random_streams import RandomStreams
-from sim.records import CHUNK_ROWS, Records, Table, column_type, rows_as_matrix
+from sim.records import CHUNK_ROWS, ColumnStorage, Records, Table, column_type, rows_as_matrix
 from sim.resources import (
     AlternativeCare,
     CareUnit,
@@ -72,7 +72,10 @@ DEPARTURE_DAYS_PER_BATCH = 16
 class AmparoModel(mesa.Model):
     """Child migration through origin, transit and the northern and southern borders."""
 
-    def __init__(self, parameters: Parameters | None = None, seed: int = 0, years: float = 1.0) -> None:
+    def __init__(self, parameters: Parameters | None = None, seed: int = 0, years: float = 1.0,
+                 record_storage: ColumnStorage | None = None) -> None:
+        """`record_storage` makes the store of each table's records (default: in memory; see
+        `sim.records` and `sim.record_spool`)."""
         super().__init__(rng=seed)
         self.parameters = p = parameters or Parameters()
         self.seed = seed
@@ -91,9 +94,9 @@ class AmparoModel(mesa.Model):
         per_day = (p.mexican_departures_per_year * p.share_of_mexican_departures_returned_by_united_states
                    + p.central_american_departures_per_year) * p.arrival_multiplier / DAYS_PER_YEAR
         expected = int(per_day * self.end_day * 1.1) + CHUNK_ROWS
-        self.visits = Records(VISIT_COLUMNS, expected * 2)
-        self.stages = Records(STAGE_COLUMNS, expected * 4)
-        self.children = Records(CHILD_COLUMNS, expected)
+        self.visits = Records(VISIT_COLUMNS, expected * 2, record_storage)
+        self.stages = Records(STAGE_COLUMNS, expected * 4, record_storage)
+        self.children = Records(CHILD_COLUMNS, expected, record_storage)
         # rows written one at a time (agents' stage entries, visits and exits) gather here first
         self.visit_rows = RowBuffer(self.visits)
         self.stage_rows = RowBuffer(self.stages)

@@ -1,14 +1,18 @@
 """A run's records: rows appended cheaply, kept compactly as one numpy column each.
 
 The model appends rows (children, visits to resources, stage entries) as tuples, or a day's batch
-as numpy columns; every `CHUNK_ROWS` rows they are moved into one growing numpy array per column,
-in small types (identifiers int32, codes and flags int8, times float64), so memory grows by a few
-dozen bytes per row, not by Python objects.
+as numpy columns; every `CHUNK_ROWS` rows they are compacted into numpy columns in small types
+(identifiers int32, codes and flags int8, times float64) and handed to a column store: by default
+one growing numpy array per column in memory (`InMemoryColumns`), so memory grows by a few dozen
+bytes per row, not by Python objects; or a file on disk (`sim.record_spool.SpooledColumns`), so
+memory stays flat however long the run.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -20,26 +24,44 @@ TIME_COLUMNS = frozenset({"departed_at", "apprehended_at", "exited_at", "request
 CHUNK_ROWS = 16_384
 
 
+class ColumnStore(Protocol):
+    """Where one table's compacted rows are kept, column by column, in the types given."""
+
+    n_rows: int
+
+    def append(self, columns: Sequence[np.ndarray]) -> None:
+        """Add rows given as columns (one array per column, of equal lengths)."""
+
+    def copy_with(self, recent: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """New arrays: the rows stored so far followed by `recent`; the store is unchanged."""
+
+    def finish(self) -> list[np.ndarray]:
+        """The stored columns themselves (writable): no row will be appended any more."""
+
+
+#: Makes the store of one table from its column types and the number of rows expected.
+ColumnStorage = Callable[[list[type], int], ColumnStore]
+
+
 class Records:
     """One table's rows: appended one at a time as tuples to `rows` (cheap), or a batch at a time as
-    numpy columns (`extend`), and moved every `CHUNK_ROWS` rows into one growing numpy array per
-    column, in small types: identifiers int32, codes and flags int8, times float64 (`column_type`).
+    numpy columns (`extend`), and moved every `CHUNK_ROWS` rows into the column store made by
+    `storage` (default `InMemoryColumns`), in small types: identifiers int32, codes and flags int8,
+    times float64 (`column_type`). So at most about one chunk of rows is held here.
 
     `table()` returns the columns in those types. With `final=True` (no row will be added any
     more) the columns returned are the stored arrays themselves, so a finished run holds its
     records once, not twice.
     """
 
-    def __init__(self, names: tuple[str, ...], expected_rows: int = CHUNK_ROWS) -> None:
+    def __init__(self, names: tuple[str, ...], expected_rows: int = CHUNK_ROWS,
+                 storage: ColumnStorage | None = None) -> None:
         self.names = names
         self.rows: list[tuple] = []  # appended to directly by the model and the resources
         self._batches: list[list[np.ndarray]] = []
         self._n_batched = 0
         self._types = [column_type(name) for name in names]
-        # room for the rows expected: memory never written to is never resident, and a column
-        # that need not grow is never copied
-        self._stored = [np.empty(max(expected_rows, CHUNK_ROWS), dtype=kind) for kind in self._types]
-        self._n_stored = 0
+        self._stored = (storage or InMemoryColumns)(self._types, max(expected_rows, CHUNK_ROWS))
 
     def extend(self, columns: list[np.ndarray]) -> None:
         """Add a batch of rows given as columns, in the order of `names`."""
@@ -48,7 +70,7 @@ class Records:
 
     def compact_if_full(self) -> None:
         if len(self.rows) + self._n_batched >= CHUNK_ROWS:
-            self._store(self._recent(self.rows))
+            self._stored.append(self._recent(self.rows))
             self.rows.clear()  # the same list: the resources hold a reference to it
             self._batches.clear()
             self._n_batched = 0
@@ -59,31 +81,45 @@ class Records:
         return [np.concatenate([batch[i] for batch in batches] + [matrix[:, i]], dtype=kind, casting="unsafe")
                 for i, kind in enumerate(self._types)]
 
-    def _store(self, columns: list[np.ndarray]) -> None:
-        start, end = self._n_stored, self._n_stored + columns[0].size
-        for i, column in enumerate(columns):
-            stored = self._stored[i]
-            if end > stored.size:
-                # grow by half, in place (realloc: large arrays are remapped, not copied, so the
-                # old and the new array are never resident at once); no view of it exists yet
-                stored.resize(max(end, stored.size * 3 // 2), refcheck=False)
-            stored[start:end] = column
-        self._n_stored = end
-
     def table(self, extra_rows: list[tuple] = (), final: bool = False,
               extra_columns: list[np.ndarray] | None = None) -> Table:
         """The rows so far, `extra_rows` and `extra_columns` (rows given as columns), as columns.
         `final`: no row will be added any more."""
         recent = self._recent(self.rows + list(extra_rows), [extra_columns] if extra_columns else [])
         if final:
-            self._store(recent)
+            self._stored.append(recent)
             self.rows.clear()
             self._batches.clear()
             self._n_batched = 0
-            return {name: stored[: self._n_stored] for name, stored in zip(self.names, self._stored,
-                                                                           strict=True)}
-        return {name: np.concatenate([stored[: self._n_stored], column])
-                for name, stored, column in zip(self.names, self._stored, recent, strict=True)}
+            return dict(zip(self.names, self._stored.finish(), strict=True))
+        return dict(zip(self.names, self._stored.copy_with(recent), strict=True))
+
+
+class InMemoryColumns:
+    """A table's rows in one numpy array per column, grown by half when full (the default store)."""
+
+    def __init__(self, types: list[type], expected_rows: int) -> None:
+        # room for the rows expected: memory never written to is never resident, and a column
+        # that need not grow is never copied
+        self._arrays = [np.empty(expected_rows, dtype=kind) for kind in types]
+        self.n_rows = 0
+
+    def append(self, columns: Sequence[np.ndarray]) -> None:
+        start, end = self.n_rows, self.n_rows + columns[0].size
+        for stored, column in zip(self._arrays, columns, strict=True):
+            if end > stored.size:
+                # grow by half, in place (realloc: large arrays are remapped, not copied, so the
+                # old and the new array are never resident at once); no view of it exists yet
+                stored.resize(max(end, stored.size * 3 // 2), refcheck=False)
+            stored[start:end] = column
+        self.n_rows = end
+
+    def copy_with(self, recent: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return [np.concatenate([stored[: self.n_rows], column])
+                for stored, column in zip(self._arrays, recent, strict=True)]
+
+    def finish(self) -> list[np.ndarray]:
+        return [stored[: self.n_rows] for stored in self._arrays]
 
 
 def column_type(name: str) -> type:

@@ -58,6 +58,10 @@ def git_commit() -> str:
     return commit + ("-dirty" if dirty else "")
 
 
+#: Rows of a table turned into text at a time when it is written as CSV.
+CSV_BLOCK_ROWS = 65_536
+
+
 def _as_text(array: np.ndarray) -> list[str]:
     if array.dtype.kind in "iub":
         return array.astype(np.int64).astype(str).tolist()
@@ -68,12 +72,18 @@ def _as_text(array: np.ndarray) -> list[str]:
 
 def write_csv(path: Path, columns: dict[str, Sequence | np.ndarray]) -> None:
     """Write equal-length columns as CSV (integers without decimals, floats to full precision,
-    text quoted where needed)."""
-    texts = [_as_text(np.asarray(values)) for values in columns.values()]
+    text quoted where needed), `CSV_BLOCK_ROWS` rows at a time: the text of a long run's records
+    (a Python string per cell) would take ten times the memory of the records themselves."""
+    arrays = [np.asarray(values) for values in columns.values()]
+    n_rows = len(arrays[0]) if arrays else 0
+    if any(len(array) != n_rows for array in arrays):
+        raise ValueError(f"{path.name}: the columns have different lengths")
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(list(columns))
-        writer.writerows(zip(*texts, strict=True))
+        for start in range(0, n_rows, CSV_BLOCK_ROWS):
+            texts = [_as_text(array[start:start + CSV_BLOCK_ROWS]) for array in arrays]
+            writer.writerows(zip(*texts, strict=True))
 
 
 def stacked(results: Sequence[ReplicationResult], name: str) -> dict[str, np.ndarray]:
@@ -176,6 +186,7 @@ def _write_contents(folder: Path, scenario: dict[str, str], parameters: Paramete
         visits["resource"] = np.array(RESOURCE_NAMES, dtype=object)[visits["resource"]]
         write_csv(folder / "children.csv", stacked(with_records, "children"))
         write_csv(folder / "visits.csv", visits)
+        del visits  # a long run's records: not held while the charts are drawn
         write_csv(folder / "stages.csv", stacked(with_records, "stages"))
     manifest = {
         "kind": "run",
