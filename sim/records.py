@@ -1,7 +1,8 @@
 """A run's records: rows appended cheaply, kept compactly as one numpy column each.
 
-The model appends rows (children, visits to resources, stage entries) as tuples, or a day's batch
-as numpy columns; every `CHUNK_ROWS` rows they are compacted into numpy columns in small types
+The model hands rows (children, visits to resources, stage entries) over a batch at a time, as
+numpy columns (rows written one at a time gather first in `sim.row_buffer.RowBuffer`); every
+`CHUNK_ROWS` rows they are compacted into numpy columns in small types
 (identifiers int32, codes and flags int8, times float64) and handed to a column store: by default
 one growing numpy array per column in memory (`InMemoryColumns`), so memory grows by a few dozen
 bytes per row, not by Python objects; or a file on disk (`sim.record_spool.SpooledColumns`), so
@@ -44,10 +45,10 @@ ColumnStorage = Callable[[list[type], int], ColumnStore]
 
 
 class Records:
-    """One table's rows: appended one at a time as tuples to `rows` (cheap), or a batch at a time as
-    numpy columns (`extend`), and moved every `CHUNK_ROWS` rows into the column store made by
-    `storage` (default `InMemoryColumns`), in small types: identifiers int32, codes and flags int8,
-    times float64 (`column_type`). So at most about one chunk of rows is held here.
+    """One table's rows: added a batch at a time as numpy columns (`extend`), and moved every
+    `CHUNK_ROWS` rows into the column store made by `storage` (default `InMemoryColumns`), in small
+    types: identifiers int32, codes and flags int8, times float64 (`column_type`). So at most about
+    one chunk of rows is held here.
 
     `table()` returns the columns in those types. With `final=True` (no row will be added any
     more) the columns returned are the stored arrays themselves, so a finished run holds its
@@ -57,7 +58,6 @@ class Records:
     def __init__(self, names: tuple[str, ...], expected_rows: int = CHUNK_ROWS,
                  storage: ColumnStorage | None = None) -> None:
         self.names = names
-        self.rows: list[tuple] = []  # appended to directly by the model and the resources
         self._batches: list[list[np.ndarray]] = []
         self._n_batched = 0
         self._types = [column_type(name) for name in names]
@@ -69,9 +69,8 @@ class Records:
         self._n_batched += columns[0].size
 
     def compact_if_full(self) -> None:
-        if len(self.rows) + self._n_batched >= CHUNK_ROWS:
-            self._stored.append(self._recent(self.rows))
-            self.rows.clear()  # the same list: the resources hold a reference to it
+        if self._n_batched >= CHUNK_ROWS:
+            self._stored.append(self._recent([]))
             self._batches.clear()
             self._n_batched = 0
 
@@ -85,10 +84,9 @@ class Records:
               extra_columns: list[np.ndarray] | None = None) -> Table:
         """The rows so far, `extra_rows` and `extra_columns` (rows given as columns), as columns.
         `final`: no row will be added any more."""
-        recent = self._recent(self.rows + list(extra_rows), [extra_columns] if extra_columns else [])
+        recent = self._recent(list(extra_rows), [extra_columns] if extra_columns else [])
         if final:
             self._stored.append(recent)
-            self.rows.clear()
             self._batches.clear()
             self._n_batched = 0
             return dict(zip(self.names, self._stored.finish(), strict=True))

@@ -178,7 +178,7 @@ def test_records_grow_beyond_the_rows_expected_and_read_back_the_same(spool_fold
     for storage in (None, RecordSpool()):
         records = Records(names, expected_rows, storage)
         for columns in batches:
-            records.rows.extend(zip(*(column[:5].tolist() for column in columns), strict=True))
+            records.extend([column[:5] for column in columns])
             records.extend(columns)
             records.compact_if_full()
         middle = records.table([(1, 2, 3.5)])
