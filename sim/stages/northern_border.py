@@ -13,7 +13,9 @@ through, in order:
    contacted (faster with a free phone line, F07), then the journey home (`return_home`).
 
 How long each stay lasts and whether the family picks the child up come from the child's personal
-draws, worked out when they departed (`sim.journey_plans`).
+draws, worked out when they departed (`sim.journey_plans`). While no line forms at this border the
+same rules are applied in bulk, without agents (`sim.stages.northern_border_in_bulk`): a change to
+them here must be made there too (`tests/test_northern_border_in_bulk.py` checks that both agree).
 
 A child moving from the care unit to a full shelter keeps the care-unit place until a bed frees; a
 child in holding (no care-unit place) waits there for a bed, within the holding limit, then goes on
