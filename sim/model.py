@@ -2,20 +2,21 @@
 
 Time is continuous, in days. The Mesa step is one day; within a day, the model touches a child only
 when something happens to them (a stay ends, a place frees), in time order, from one model-level
-event calendar. A day's departing children are drawn as one numpy batch; a child becomes a Mesa
-agent only when they meet the protection system (handed back unaccompanied at the northern border,
-apprehended in transit) and leaves the Mesa model the moment they exit. Children who never meet the
-system (accompanied children handed over with their family, children who cross Mexico unapprehended)
-are never agents: their whole path is known at departure, so they are recorded as a batch and their
-moves between stages are counted per day.
+event calendar. Departing children are drawn in numpy batches of several days; a child becomes a
+Mesa agent when they meet the protection system (handed back unaccompanied at the northern border,
+apprehended in transit) and leaves the Mesa model the moment they leave its custody. Children who
+never meet the system (accompanied children handed over with their family, children who cross
+Mexico unapprehended) are never agents: their whole path is known at departure, so they are
+recorded as a batch and their moves between stages are counted per day. Nor, while no line forms
+there, are the northern border's children: their stays follow from their own draws and are worked
+out a day at a time in bulk (`sim.stages.northern_border_in_bulk`).
 
 The model does no input or output and draws no charts: `tables()` returns plain column tables
 (children, visits to resources, stage entries, daily stocks) from which `sim.outcomes` derives
-every reported number. Records are appended as plain rows and compacted into small numpy columns
-every few thousand rows (`Records`), so memory grows by a few dozen bytes per child, not by Python
-objects.
+every reported number. Rows are gathered in flat buffers and compacted into small numpy columns
+every few thousand rows (`sim.records.Records`), so memory grows by a few dozen bytes per child,
+not by Python objects, or not at all when the records are kept on disk (`record_storage`).
 """
-
 from __future__ import annotations
 
 import gc
@@ -145,12 +146,15 @@ class AmparoModel(mesa.Model):
         1. Origin: every 16 days, the departures of the next 16 days are drawn (each day from its
            own random streams) as one batch with all their personal draws, and set on their way
            (abroad, or in transit through Mexico); each day's departures are recorded that day.
-        2. Events: everything due before the end of the day happens in time order: handovers at
+        2. The northern border, while no line has formed there, runs the day in bulk
+           (`sim.stages.northern_border_in_bulk`); the first day one would form, its children
+           become agents.
+        3. Events: everything due before the end of the day happens in time order: handovers at
            the northern border, apprehensions in transit, the end of care, screening, stays in
            shelters, stations and alternative care, returns and reunifications. A freed place goes
            at once to the first child waiting for it. Children counted in bulk move between
            stages at the end of the day.
-        3. Stocks: children in each stage and in (or waiting for) each resource are recorded,
+        4. Stocks: children in each stage and in (or waiting for) each resource are recorded,
            once the warm-up is over; the run stops after the measured years.
         """
         day = self.day
