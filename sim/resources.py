@@ -31,7 +31,7 @@ class Visit:
     __slots__ = ("child", "resource", "requested_at", "started_at", "on_granted", "waiting", "cancelled")
 
     def __init__(self, child: Any, resource: Resource, requested_at: float,
-                 on_granted: Callable[[Visit, float], None]) -> None:
+                 on_granted: Callable[[Visit, float], None] | None) -> None:
         self.child = child
         self.resource = resource
         self.requested_at = requested_at
@@ -92,7 +92,7 @@ class Resource:
     def release(self, visit: Visit, now: float) -> None:
         """The child of `visit` gives the place back; the next in line gets it."""
         self.in_use -= 1
-        self._record((visit.child.unique_id, self.code, visit.requested_at, visit.started_at, now))
+        self._record(visit.row(now))
         if self.n_waiting:
             self._serve_line(now)
 
@@ -103,7 +103,7 @@ class Resource:
         visit.waiting = False
         visit.cancelled = True
         self.n_waiting -= 1
-        self._record((visit.child.unique_id, self.code, visit.requested_at, NAN, now))
+        self._record(visit.row(now))  # never started: started_at is NaN
         self._serve_line(now)
 
     def _serve_line(self, now: float) -> None:
