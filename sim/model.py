@@ -341,13 +341,14 @@ class AmparoModel(mesa.Model):
         if child_id.size:
             self._moves_to_record.append([child_id, entering, times])
 
-    def count_exits_later(self, times: np.ndarray, leaving: Stage) -> None:
-        """Children counted in bulk will leave `leaving` and exit at `times` (counted at the end of
-        the day each exit happens)."""
+    def count_moves(self, times: np.ndarray, leaving: Stage, entering: Stage) -> None:
+        """Children counted in bulk move from `leaving` into `entering` (or exit) at `times`:
+        counted at the end of the day each move happens."""
         day = times.astype(np.int64)
         day = day[day < self.end_day]
-        np.subtract.at(self._bulk_changes[:, leaving], day, 1)
-        np.add.at(self._bulk_changes[:, Stage.EXITED], day, 1)
+        changes = self._bulk_changes
+        np.subtract.at(changes[:, leaving], day, 1)
+        np.add.at(changes[:, entering], day, 1)  # the column of EXITED counts exits
 
     def record_moves_made(self) -> None:
         """Write now every stage row, held or buffered, of what has happened so far (rows written
@@ -364,12 +365,8 @@ class AmparoModel(mesa.Model):
 
         The moves are counted at the end of the day they happen; their stage rows wait apart until
         the tables are read (`tables` keeps those that have happened by then)."""
-        day = times.astype(np.int64)
-        day = day[day < self.end_day]
-        changes = self._bulk_changes
-        np.subtract.at(changes[:, leaving], day, 1)
-        np.add.at(changes[:, entering], day, 1)  # the column of EXITED counts exits
-        self._moves_to_record.append([child_id, np.full(child_id.size, int(entering)), times])
+        self.count_moves(times, leaving, entering)
+        self.record_moves(child_id, np.full(child_id.size, int(entering)), times)
 
     def _moves_due(self, now: float) -> list[np.ndarray]:
         """The stage rows of bulk moves made before `now`, as columns; later ones wait on."""

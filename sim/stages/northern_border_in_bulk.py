@@ -166,7 +166,7 @@ class NorthernBorderInBulk:
         model.n_exited += picked_up + protected
         model.count_handovers_today(n_arrived)
         if gone_home:
-            model.count_exits_later(home_at, Stage.RETURN_TRAVEL)
+            model.count_moves(home_at, Stage.RETURN_TRAVEL, Stage.EXITED)
 
     def write_records(self) -> None:
         """Write the rows of the children who have left custody and of the officers' closed cases:
