@@ -25,9 +25,6 @@ class RowBuffer:
         self._values: list = []
         self.add = self._values.extend  # bound once: the hot paths call it directly
 
-    def __len__(self) -> int:
-        return len(self._values) // self.width
-
     def flush_if_full(self) -> None:
         if len(self._values) >= CHUNK_ROWS * self.width:
             self.flush()
