@@ -50,16 +50,25 @@ def _check_writable(folder: Path) -> None:
         _fail(f"{folder}: cannot write results here ({error.strerror}); choose another --out")
 
 
-def _new_result_folder(out: Path | None, default_name: str, overwrite: bool, stamped: bool = True) -> Path:
-    """The folder a new result goes to (--out, else outputs/DEFAULT_NAME-DATE-TIME), checked before any
-    work: an existing result is kept unless --overwrite, and the place must be writable."""
+def _new_result_folder(out: Path | None, default_name: str, overwrite: bool,
+                       stamped: bool = True) -> tuple[Path, bool]:
+    """The folder a new result goes to, checked before any work, and whether its name is a default
+    one (--out not given: outputs/DEFAULT_NAME-DATE-TIME, made unique when the result is written, so
+    two runs started in the same second both keep theirs). An existing folder is replaced only with
+    --overwrite and only if it is an Amparo result; the place must be writable."""
+    from sim.run_folder import OutputError, check_replaceable
+
+    unique = out is None
     if out is None:
         suffix = f"-{datetime.now():%Y%m%d-%H%M%S}" if stamped else ""
         out = DEFAULT_OUTPUT_FOLDER / f"{default_name}{suffix}"
-    if out.exists() and not overwrite:
-        _fail(f"{out}: a result already exists here; choose another --out or add --overwrite")
+    else:
+        try:
+            check_replaceable(out, overwrite)
+        except OutputError as error:
+            _fail(str(error))
     _check_writable(out.parent)
-    return out
+    return out, unique
 
 
 def _workers(requested: int | None, tasks: int) -> int:
@@ -169,7 +178,7 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
         workers: int | None, records: int, overwrite: bool, scheduler: str | None) -> None:
     """Run SCENARIO (a .toml file) and write its folder of tables and charts."""
     loaded = _load(scenario)
-    out = _new_result_folder(out, scenario.stem, overwrite)
+    out, unique = _new_result_folder(out, scenario.stem, overwrite)
 
     from sim.experiment import run_replications
     from sim.run_folder import OutputError, write_run_folder
@@ -197,7 +206,8 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
         with _simulation_guard():  # Ctrl-C while writing: the staging folder is removed
             folder = write_run_folder(out, scenario=scenario_record, parameters=loaded.parameters,
                                       results=results, years=years, base_seed=seed, wall_seconds=wall,
-                                      records_replications=records, overwrite=overwrite, draw_charts=draw)
+                                      records_replications=records, overwrite=overwrite, draw_charts=draw,
+                                      unique=unique)
     except OutputError as error:
         _fail(str(error))
     _print_key_figures(results)
@@ -227,7 +237,7 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
         if name in names[:later]:
             _fail(f"{scenario_files[names.index(name)]} and {scenario_files[later]}: two scenario files have "
                   f"the same name {name!r}; results are labelled by file name, so rename one")
-    out = _new_result_folder(out, "compare", overwrite)
+    out, unique = _new_result_folder(out, "compare", overwrite)
 
     from sim.compare import KEY_OUTCOMES, comparison_rows, run_scenarios
     from sim.run_folder import OutputError, write_comparison_folder
@@ -255,7 +265,8 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
         with _simulation_guard():  # Ctrl-C while writing: the staging folder is removed
             folder = write_comparison_folder(out, runs=runs, scenarios=specs, rows=rows,
                                              replications=replications, years=years, base_seed=seed,
-                                             wall_seconds=wall, overwrite=overwrite, draw_charts=draw)
+                                             wall_seconds=wall, overwrite=overwrite, draw_charts=draw,
+                                             unique=unique)
     except OutputError as error:
         _fail(str(error))
     by_key = {(row["outcome"], row["scenario"]): row for row in rows}
@@ -294,6 +305,8 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool,
     if out.exists() and any(out.iterdir()) and not resume:
         _fail(f"{out}: a sweep result already exists here; add --resume to continue it, or choose "
               "another --out")
+    if resume:
+        _check_resumable(out, "sweep", "sweep.json")
     if resume and started_file.exists() and _sweep_fingerprint(started_file) != spec.fingerprint:
         _fail(f"{out}: was started from a different sweep file (or its base scenario has changed since); "
               "resume it with the same files, or choose another --out")
@@ -304,6 +317,21 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool,
     except OSError as error:
         _fail(f"{out}: writing the sweep failed ({error.strerror or error}); every run finished so far is "
               "saved in runs.jsonl: make room and continue with --resume")
+
+
+def _check_resumable(out: Path, kind: str, started_file: str) -> None:
+    """Fail unless `out` can hold a resumed `kind`: nothing yet, or a folder that the same kind of
+    command started (its `started_file`) and no result of another kind."""
+    from sim.run_folder import result_kind
+
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        _fail(f"{out}: is not a folder, so a {kind} cannot be resumed there; choose another --out")
+    if not out.exists() or not any(out.iterdir()):
+        return
+    found = result_kind(out)
+    if (found is not None and found != kind) or not (out / started_file).is_file():
+        what = f"a {found} result" if found else f"not a {kind} folder (no {started_file})"
+        _fail(f"{out}: is {what}, so --resume will not write a {kind} into it; choose another --out")
 
 
 def _sweep_fingerprint(started_file: Path) -> str | None:
@@ -477,6 +505,8 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
     if out.exists() and not resume:
         _fail(f"{out}: a calibration already exists here; add --resume to continue it, or choose another "
               "--out")
+    if resume:
+        _check_resumable(out, "calibration", "calibration.json")
     if budget < 2 * generations:
         _fail(f"--budget {budget}: needs at least 2 simulations per generation ({2 * generations})")
     _check_writable(out)
@@ -541,7 +571,7 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
     from sim.scenario import ScenarioError
 
     loaded = _load(base_file)
-    out = _new_result_folder(out, "sensitivity", overwrite, stamped=False)
+    out, unique = _new_result_folder(out, "sensitivity", overwrite, stamped=False)
 
     from calibration.targets import HERE, load_free_parameters
 
@@ -580,7 +610,7 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
 
     try:
         with _simulation_guard():
-            write_atomically(out, fill, overwrite)
+            out = write_atomically(out, fill, overwrite, unique)
     except OutputError as error:
         _fail(str(error))
     click.echo(f"Wall time {time.perf_counter() - started:.1f} s. Results in {out} (morris.csv, charts/)")
@@ -680,7 +710,7 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
     levers = [_parse_lever(spec, loaded.parameters) for spec in lever_specs]
     if len(levers) == 2 and levers[0][0].name == levers[1][0].name:
         _fail("--lever: the two levers must differ")
-    out = _new_result_folder(out, f"size-{scenario.stem}-{standard_name}", overwrite)
+    out, unique = _new_result_folder(out, f"size-{scenario.stem}-{standard_name}", overwrite)
 
     from sim.run_folder import OutputError
     from sim.sizing import find_minimum, frontier, model_evaluator
@@ -730,7 +760,7 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
         draw_sizing_charts(folder)
 
     try:
-        folder = write_sizing_folder(out, request, searches, frontier_points, wall, overwrite, draw)
+        folder = write_sizing_folder(out, request, searches, frontier_points, wall, overwrite, draw, unique)
     except OutputError as error:
         _fail(str(error))
     click.echo("")

@@ -20,6 +20,7 @@ import math
 import os
 import re
 import shutil
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,6 +93,7 @@ def read_result(folder: Path) -> ResultSection:
     path = folder / "manifest.json"
     if not folder.is_dir():
         raise ReportError(f"{folder}: no such folder")
+    check_only_regular_files(folder)
     try:
         manifest = read_manifest(folder)
     except ChartDataError as error:
@@ -108,6 +110,44 @@ def read_result(folder: Path) -> ResultSection:
         ids |= parameter_figure_ids()
     return ResultSection(folder, kind, _title(kind, manifest, folder), _methods(kind, manifest), tables,
                          charts, ids)
+
+
+def check_only_regular_files(folder: Path) -> None:
+    """Raise ReportError if anything the brief could read in `folder` (its files and `charts/`) is a
+    symbolic link or a special file: a brief embeds what it reads, so a folder received from someone
+    else must not make it read (and leak) the recipient's own files. Amparo writes neither."""
+    places = [Path(folder)]
+    charts = Path(folder) / "charts"
+    if charts.is_symlink():
+        raise ReportError(f"{charts}: is a symbolic link; a brief reads only regular files inside the "
+                          "result folder")
+    if charts.is_dir():
+        places.append(charts)
+    for place in places:
+        try:
+            entries = list(os.scandir(place))
+        except OSError as error:
+            raise ReportError(f"{place}: cannot be read ({error.strerror})") from None
+        for entry in entries:
+            if entry.is_symlink():
+                raise ReportError(f"{entry.path}: is a symbolic link; a brief reads only regular files "
+                                  "inside the result folder, so remove the link (or copy the file in)")
+            if not (entry.is_file(follow_symlinks=False) or entry.is_dir(follow_symlinks=False)):
+                raise ReportError(f"{entry.path}: is not a regular file (a device, pipe or socket); a brief "
+                                  "reads only regular files inside the result folder")
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of `path`, refusing a symbolic link or special file swapped in since the check."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        raise ReportError(f"{path}: cannot be read ({error.strerror}); a brief reads only regular files "
+                          "inside the result folder") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ReportError(f"{path}: is not a regular file; a brief reads only regular files")
+        return handle.read()
 
 
 def read_charts(charts_folder: Path) -> list[Chart]:
@@ -469,7 +509,7 @@ def render_html(report: Report) -> str:
         if section.charts:
             parts.append("<h3>Charts</h3>")
         for chart in section.charts:
-            data = base64.b64encode(chart.png.read_bytes()).decode("ascii")
+            data = base64.b64encode(read_regular_file(chart.png)).decode("ascii")
             parts.append(f'<figure id="{e(_slug(section.folder.name))}-{e(chart.name)}">'
                          f'<img alt="{e(chart.name)}: {e(chart.caption[:150])}" '
                          f'src="data:image/png;base64,{data}">'
@@ -530,6 +570,21 @@ def report_paths(html_path: Path) -> tuple[Path, Path, Path]:
     return html_path, html_path.with_suffix(".md"), html_path.with_name(f"{html_path.stem}_charts")
 
 
+def _check_report_replaceable(html_file: Path, markdown_file: Path, image_folder: Path) -> None:
+    """--overwrite replaces a report's files only: regular files, and an image folder of PNGs."""
+    for path in (html_file, markdown_file):
+        if os.path.lexists(path) and (path.is_symlink() or not path.is_file()):
+            raise ReportError(f"{path}: is not a report file (a folder, link or special file), so "
+                              "--overwrite will not replace it; choose another --out")
+    if not os.path.lexists(image_folder):
+        return
+    if image_folder.is_symlink() or not image_folder.is_dir() or any(
+            entry.suffix != ".png" or entry.is_symlink() or not entry.is_file()
+            for entry in image_folder.iterdir()):
+        raise ReportError(f"{image_folder}: is not a report's image folder (it holds more than the "
+                          "report's PNG images), so --overwrite will not replace it; choose another --out")
+
+
 def write_report(folders: Sequence[Path], html_path: Path, overwrite: bool = False) -> list[Path]:
     """Write the HTML brief, its Markdown twin and the Markdown's images; return their paths.
 
@@ -537,10 +592,11 @@ def write_report(folders: Sequence[Path], html_path: Path, overwrite: bool = Fal
     and renamed, the HTML last. Existing files are replaced only with `overwrite`.
     """
     html_file, markdown_file, image_folder = report_paths(html_path)
-    existing = [p for p in (html_file, markdown_file, image_folder) if p.exists()]
+    existing = [p for p in (html_file, markdown_file, image_folder) if os.path.lexists(p)]
     if existing and not overwrite:
         raise ReportError(f"{existing[0]}: a report already exists here; choose another --out or add "
                           "--overwrite")
+    _check_report_replaceable(html_file, markdown_file, image_folder)
     report = build_report(folders)
     page = render_html(report)
     markdown = render_markdown(report, image_folder.name)
@@ -552,7 +608,7 @@ def write_report(folders: Sequence[Path], html_path: Path, overwrite: bool = Fal
         staging.mkdir()
         for index, section in enumerate(report.sections):
             for chart in section.charts:
-                shutil.copyfile(chart.png, staging / _image_name(index, section, chart))
+                (staging / _image_name(index, section, chart)).write_bytes(read_regular_file(chart.png))
         if image_folder.exists():
             shutil.rmtree(image_folder)
         os.replace(staging, image_folder)

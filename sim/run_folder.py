@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.atomic_folders import exchange, first_free_name, rename_no_replace
 from sim.experiment import ReplicationResult
 from sim.model import RESOURCE_NAMES, Table, daily_columns, resource_capacities
 from sim.outcomes import ALL_OUTCOMES
@@ -107,16 +109,60 @@ def summary_rows(results: Sequence[ReplicationResult]) -> list[dict[str, Any]]:
     return rows
 
 
-def write_atomically(target: Path, fill: Callable[[Path], None], overwrite: bool = False) -> Path:
-    """Create the folder `target` complete or not at all: `fill(staging)` writes everything into a
-    hidden staging folder, which is then renamed into place."""
+#: The kinds of folder Amparo writes (the "kind" of their manifest.json).
+RESULT_KINDS = ("run", "compare", "sweep", "sizing", "sensitivity", "calibration")
+
+
+def result_kind(folder: Path) -> str | None:
+    """The kind of Amparo result `folder` is, from its manifest, or None if it is not one (not a real
+    folder, a symlink, no readable manifest.json of a known kind). Incomplete results count."""
+    folder = Path(folder)
+    manifest = folder / "manifest.json"
+    if folder.is_symlink() or not folder.is_dir() or manifest.is_symlink() or not manifest.is_file():
+        return None
+    try:
+        if manifest.stat().st_size > 64 * 1024 * 1024:
+            return None
+        content = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(content, dict) or "amparo_version" not in content:
+        return None
+    kind = content.get("kind")
+    return kind if kind in RESULT_KINDS else None
+
+
+def check_replaceable(target: Path, overwrite: bool) -> None:
+    """Raise OutputError unless a new result may go to `target`: nothing is there, or `overwrite`
+    was given and an Amparo result is there (--overwrite never deletes anything else)."""
     target = Path(target)
-    if target.exists() and not overwrite:
-        raise OutputError(f"{target}: a result already exists here; choose another --out or add "
-                          "--overwrite")
+    if not os.path.lexists(target):
+        return
+    if not overwrite:
+        raise OutputError(f"{target}: a result already exists here; choose another --out or add --overwrite")
+    if result_kind(target) is None:
+        raise OutputError(f"{target}: is not an Amparo result folder (no manifest.json of a run, compare, "
+                          "sweep, sizing, sensitivity or calibration), so --overwrite will not replace it; "
+                          "choose another --out, or remove it yourself")
+
+
+def write_atomically(target: Path, fill: Callable[[Path], None], overwrite: bool = False,
+                     unique: bool = False) -> Path:
+    """Create the folder `target` complete or not at all, and return where it went.
+
+    `fill(staging)` writes everything into a hidden staging folder, which then takes the name in one
+    step that never replaces anything (`sim.atomic_folders`). If the name was taken meanwhile (two
+    runs to one folder), the finished result is never dropped: with `unique` (a default name) it
+    goes to the first free `NAME-2`, `NAME-3`...; otherwise it is kept there too and OutputError says
+    where. Nothing is checked before `fill` runs (a finished result must never be dropped for a
+    name): callers check with `check_replaceable` before the work. With `overwrite`, an existing
+    Amparo result swaps places with the new one in one step, so
+    a kill at any moment leaves the old or the new result under the name, then the old is removed."""
+    target = Path(target)
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned_staging(parent)
         staging = Path(parent, f".{target.name}.partial-{os.getpid()}")
         if staging.exists():
             shutil.rmtree(staging)
@@ -126,13 +172,7 @@ def write_atomically(target: Path, fill: Callable[[Path], None], overwrite: bool
                           "another --out") from error
     try:
         fill(staging)
-        if target.exists():
-            trash = Path(parent, f".{target.name}.old-{os.getpid()}")
-            os.replace(target, trash)
-            os.replace(staging, target)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(staging, target)
+        return _put_in_place(staging, target, overwrite, unique)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"{target}: writing the result failed ({error.strerror or error}); nothing "
@@ -140,13 +180,64 @@ def write_atomically(target: Path, fill: Callable[[Path], None], overwrite: bool
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _put_in_place(staging: Path, target: Path, overwrite: bool, unique: bool) -> Path:
+    if overwrite and result_kind(target) is not None:
+        exchange(staging, target)  # the new result has the name; the old one is in `staging`
+        shutil.rmtree(staging, ignore_errors=True)
+        return target
+    wanted = target
+    while True:
+        try:
+            rename_no_replace(staging, target)
+            break
+        except FileExistsError:
+            target = first_free_name(target)
+    if target != wanted and not unique:
+        raise OutputError(f"{wanted}: is taken (by a result written there while this one ran, or by a "
+                          f"folder that is not an Amparo result), and was kept; this result is complete "
+                          f"and was written to {target} instead")
     return target
+
+
+#: A staging folder's name: `.NAME.partial-PID`.
+_STAGING = re.compile(r"^\..+\.partial-(\d+)$")
+
+
+def remove_abandoned_staging(parent: Path) -> list[Path]:
+    """Remove the staging folders in `parent` whose process no longer exists (left by a kill);
+    return them. A staging folder of a live process is never touched."""
+    removed = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _STAGING.match(entry.name)
+        if match is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        if _process_exists(int(match.group(1))):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def write_run_folder(target: Path, *, scenario: dict[str, str], parameters: Parameters,
                      results: Sequence[ReplicationResult], years: float, base_seed: int,
                      wall_seconds: float, records_replications: int = 1, overwrite: bool = False,
-                     draw_charts: Callable[[Path], Any] | None = None) -> Path:
+                     draw_charts: Callable[[Path], Any] | None = None, unique: bool = False) -> Path:
     """Write the folder of a finished run and return its path.
 
     `scenario` has the scenario's file, title, description and text. Per-child records (children,
@@ -157,7 +248,7 @@ def write_run_folder(target: Path, *, scenario: dict[str, str], parameters: Para
         _write_contents(folder, scenario, parameters, results, years, base_seed, wall_seconds,
                         records_replications, draw_charts)
 
-    return write_atomically(target, fill, overwrite)
+    return write_atomically(target, fill, overwrite, unique)
 
 
 def run_metadata() -> dict[str, Any]:
@@ -229,7 +320,7 @@ def write_json(path: Path, content: dict[str, Any]) -> None:
 def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence[dict[str, str]],
                             rows: list[dict[str, Any]], replications: int, years: float, base_seed: int,
                             wall_seconds: float, overwrite: bool = False,
-                            draw_charts: Callable[[Path], Any] | None = None) -> Path:
+                            draw_charts: Callable[[Path], Any] | None = None, unique: bool = False) -> Path:
     """Write a comparison folder: comparison.csv, outcomes_by_replication.csv, daily_stocks.csv,
     charts, and the manifest last."""
     def fill(folder: Path) -> None:
@@ -262,7 +353,7 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
             draw_charts(folder)
         write_json(folder / "manifest.json", {**manifest, "complete": True})
 
-    return write_atomically(target, fill, overwrite)
+    return write_atomically(target, fill, overwrite, unique)
 
 
 #: The tables `amparo rerun` compares byte for byte.

@@ -123,7 +123,8 @@ def summary_lines(request: SizingRequest, searches: Sequence[Search],
 
 def write_sizing_folder(target: Path, request: SizingRequest, searches: Sequence[Search],
                         points: Sequence[FrontierPoint] = (), wall_seconds: float = 0.0,
-                        overwrite: bool = False, draw_charts: Callable[[Path], Any] | None = None) -> Path:
+                        overwrite: bool = False, draw_charts: Callable[[Path], Any] | None = None,
+                        unique: bool = False) -> Path:
     """Write the folder of a finished sizing and return its path."""
     lines = summary_lines(request, searches, points)
 
@@ -154,7 +155,7 @@ def write_sizing_folder(target: Path, request: SizingRequest, searches: Sequence
             draw_charts(folder)
         write_json(folder / "manifest.json", {**manifest, "complete": True})
 
-    return write_atomically(target, fill, overwrite)
+    return write_atomically(target, fill, overwrite, unique)
 
 
 def _manifest(request: SizingRequest, searches: Sequence[Search], points: Sequence[FrontierPoint],

@@ -72,15 +72,17 @@ def test_same_seed_gives_identical_tables_across_worker_counts(tmp_path):
 
 def test_an_existing_result_is_not_overwritten_unless_asked(tmp_path):
     out = tmp_path / "result"
-    out.mkdir()
-    (out / "keep.txt").write_text("earlier result")
+    result = CliRunner().invoke(cli.main, ["run", str(BASELINE), *QUICK, "--out", str(out), "--seed", "1"])
+    assert result.exit_code == 0
+    first = (out / "manifest.json").read_bytes()
     result = CliRunner().invoke(cli.main, ["run", str(BASELINE), *QUICK, "--out", str(out)])
     assert result.exit_code == 1
     assert "already exists" in result.output and "--overwrite" in result.output
-    assert (out / "keep.txt").exists()
+    assert (out / "manifest.json").read_bytes() == first
     result = CliRunner().invoke(cli.main, ["run", str(BASELINE), *QUICK, "--out", str(out), "--overwrite"])
     assert result.exit_code == 0
-    assert not (out / "keep.txt").exists()
+    assert json.loads((out / "manifest.json").read_text())["base_seed"] == 2008
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["result"]
 
 
 @pytest.mark.parametrize(("content", "expected"), [
