@@ -38,10 +38,12 @@ run: $(STAMP)
 
 test: $(BROWSER_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 explore: $(BROWSER_STAMP)
 	$(BIN)/amparo explore

@@ -27,7 +27,7 @@ def _fail(message: str) -> None:
 
 
 def _load(path: Path):
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.inputs.scenario import ScenarioError, load_scenario
 
     try:
         return load_scenario(path)
@@ -56,7 +56,7 @@ def _new_result_folder(out: Path | None, default_name: str, overwrite: bool,
     one (--out not given: outputs/DEFAULT_NAME-DATE-TIME, made unique when the result is written, so
     two runs started in the same second both keep theirs). An existing folder is replaced only with
     --overwrite and only if it is an Amparo result; the place must be writable."""
-    from sim.run_folder import OutputError, check_replaceable
+    from sim.results.run_folder import OutputError, check_replaceable
 
     unique = out is None
     if out is None:
@@ -78,8 +78,8 @@ def _workers(requested: int | None, tasks: int) -> int:
 @contextlib.contextmanager
 def _executor(n_workers: int, scheduler: str | None = None):
     """The Dask cluster at `scheduler`, else a process pool for more than one worker, else None (run
-    in this process); see `sim.execution.make_executor`."""
-    from sim.execution import ExecutionError, make_executor
+    in this process); see `sim.experiments.execution.make_executor`."""
+    from sim.experiments.execution import ExecutionError, make_executor
 
     try:
         with make_executor(n_workers, scheduler) as executor:
@@ -112,8 +112,8 @@ def _where(n_workers: int, scheduler: str | None) -> str:
 def _simulation_guard(after_interrupt: str = "no result was written"):
     """Turn a broken model invariant, a full disk under a long run's records, or Ctrl-C into one
     clear message and exit code."""
-    from sim.invariants import InvariantViolation
-    from sim.record_spool import RecordSpoolError
+    from sim.analysis.invariants import InvariantViolation
+    from sim.experiments.record_spool import RecordSpoolError
 
     try:
         yield
@@ -140,7 +140,7 @@ def main() -> None:
                 default=DEFAULT_SCENARIO_FOLDER)
 def scenarios(folder: Path) -> None:
     """List the scenario files in FOLDER (default: the shipped scenarios) with their descriptions."""
-    from sim.scenario import ScenarioError, list_scenarios
+    from sim.inputs.scenario import ScenarioError, list_scenarios
 
     if not folder.is_dir():
         _fail(f"{folder}: no such folder")
@@ -180,8 +180,8 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
     loaded = _load(scenario)
     out, unique = _new_result_folder(out, scenario.stem, overwrite)
 
-    from sim.experiment import run_replications
-    from sim.run_folder import OutputError, write_run_folder
+    from sim.experiments.replications import run_replications
+    from sim.results.run_folder import OutputError, write_run_folder
 
     n_workers = _workers_or_cluster(workers, replications, scheduler)
     click.echo(f"Running {loaded.title!r}: {replications} replication(s) of {years:g} year(s), "
@@ -196,7 +196,7 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
     wall = time.perf_counter() - started
 
     def draw(folder: Path) -> None:
-        from sim.charts.run_charts import draw_run_charts
+        from sim.presentation.charts.run_charts import draw_run_charts
 
         draw_run_charts(folder)
 
@@ -239,8 +239,8 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
                   f"the same name {name!r}; results are labelled by file name, so rename one")
     out, unique = _new_result_folder(out, "compare", overwrite)
 
-    from sim.compare import KEY_OUTCOMES, comparison_rows, run_scenarios
-    from sim.run_folder import OutputError, write_comparison_folder
+    from sim.experiments.compare import KEY_OUTCOMES, comparison_rows, run_scenarios
+    from sim.results.run_folder import OutputError, write_comparison_folder
 
     n_workers = _workers_or_cluster(workers, replications, scheduler)
     total = replications * len(loaded)
@@ -255,7 +255,7 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
     rows = comparison_rows(runs)
 
     def draw(folder: Path) -> None:
-        from sim.charts.compare_charts import draw_comparison_charts
+        from sim.presentation.charts.compare_charts import draw_comparison_charts
 
         draw_comparison_charts(folder)
 
@@ -293,8 +293,8 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
 def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool,
           scheduler: str | None) -> None:
     """Run a sweep file: a design over levers and uncertainties, every run written as it finishes."""
-    from sim.scenario import ScenarioError
-    from sim.sweep import load_sweep
+    from sim.experiments.sweep import load_sweep
+    from sim.inputs.scenario import ScenarioError
 
     try:
         spec = load_sweep(sweep_file)
@@ -322,7 +322,7 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool,
 def _check_resumable(out: Path, kind: str, started_file: str) -> None:
     """Fail unless `out` can hold a resumed `kind`: nothing yet, or a folder that the same kind of
     command started (its `started_file`) and no result of another kind."""
-    from sim.run_folder import result_kind
+    from sim.results.run_folder import result_kind
 
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         _fail(f"{out}: is not a folder, so a {kind} cannot be resumed there; choose another --out")
@@ -345,8 +345,8 @@ def _sweep_fingerprint(started_file: Path) -> str | None:
 
 
 def _run_sweep(spec, sweep_file: Path, out: Path, workers: int | None, scheduler: str | None) -> None:
-    from sim.run_folder import run_metadata, write_csv, write_json
-    from sim.sweep import design_points, run_sweep, tables
+    from sim.experiments.sweep import design_points, run_sweep, tables
+    from sim.results.run_folder import run_metadata, write_csv, write_json
 
     total = len(design_points(spec)) * spec.replications
     n_workers = _workers_or_cluster(workers, total, scheduler)
@@ -368,7 +368,7 @@ def _run_sweep(spec, sweep_file: Path, out: Path, workers: int | None, scheduler
                 "replications": spec.replications, "seed": spec.seed, "years": spec.years,
                 "varied": [d.name for d in spec.dimensions], "runs": len(runs),
                 "wall_seconds_this_session": round(time.perf_counter() - started, 3), **run_metadata()}
-    from sim.charts.sweep_charts import draw_sweep_charts
+    from sim.presentation.charts.sweep_charts import draw_sweep_charts
 
     write_json(out / "manifest.json", {**manifest, "complete": False})
     draw_sweep_charts(out)
@@ -384,7 +384,7 @@ def rerun(result_folder: Path, workers: int | None) -> None:
     that every table is identical."""
     import tempfile
 
-    from sim.run_folder import OutputError, differing_tables, read_manifest
+    from sim.results.run_folder import OutputError, differing_tables, read_manifest
 
     try:
         manifest = read_manifest(result_folder)
@@ -433,7 +433,8 @@ def explore(scenario: Path, port: int, host: str, seed: int) -> None:
     # the page runs offline: no usage telemetry, no check for a newer solara
     environment = {**os.environ, "AMPARO_EXPLORE_SCENARIO": str(scenario.resolve()),
                    "AMPARO_EXPLORE_SEED": str(seed), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    command = [sys.executable, "-m", "solara", "run", "sim.explorer_app", "--host", host, "--port", str(port),
+    command = [sys.executable, "-m", "solara", "run", "sim.presentation.explorer_app", "--host", host,
+               "--port", str(port),
                "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     shown_port = port or "a free port"
     click.echo(f"Exploring {loaded.title!r} at http://{host}:{shown_port}/ (seed {seed}); Ctrl-C stops it.")
@@ -456,7 +457,7 @@ def explore(scenario: Path, port: int, host: str, seed: int) -> None:
 def report(result_folders: tuple[Path, ...], out: Path | None, overwrite: bool) -> None:
     """Turn result folders of run, compare, sweep (and any other kind) into one self-contained HTML
     brief, with images embedded so it opens offline, plus a Markdown version."""
-    from sim.report import ReportError, write_report
+    from sim.presentation.report import ReportError, write_report
 
     if out is None:
         out = DEFAULT_OUTPUT_FOLDER / f"report-{datetime.now().strftime('%Y%m%d-%H%M%S')}.html"
@@ -498,7 +499,7 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
     """Calibrate the free parameters (calibration/free_parameters.toml) to the figures in
     calibration/targets.toml by ABC-PMC, and write the posterior, the calibrated scenario file,
     the fit and held-out validation tables and a report with charts."""
-    from sim.scenario import ScenarioError
+    from sim.inputs.scenario import ScenarioError
 
     loaded = _load(base_file)
     out = out or DEFAULT_OUTPUT_FOLDER / "calibration"
@@ -568,7 +569,7 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
                 workers: int | None, overwrite: bool, scheduler: str | None) -> None:
     """Morris screening of occupancy, waits, detention and detection against the uncertain parameters in
     calibration/uncertain_parameters.toml; writes morris.csv and a chart."""
-    from sim.scenario import ScenarioError
+    from sim.inputs.scenario import ScenarioError
 
     loaded = _load(base_file)
     out, unique = _new_result_folder(out, "sensitivity", overwrite, stamped=False)
@@ -581,7 +582,7 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
         _fail(str(error))
 
     from calibration.sensitivity import morris_design, morris_indices, run_design
-    from sim.run_folder import OutputError, run_metadata, write_atomically, write_csv, write_json
+    from sim.results.run_folder import OutputError, run_metadata, write_atomically, write_csv, write_json
 
     design = morris_design(uncertain, trajectories, levels, seed)
     n_workers = _workers_or_cluster(workers, len(design), scheduler)
@@ -617,8 +618,8 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
 
 
 def _rerun_run(manifest: dict, target: Path, workers: int | None) -> Path:
-    from sim.experiment import run_replications
-    from sim.run_folder import parameters_from_manifest, write_run_folder
+    from sim.experiments.replications import run_replications
+    from sim.results.run_folder import parameters_from_manifest, write_run_folder
 
     parameters = parameters_from_manifest(manifest)
     replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
@@ -631,8 +632,8 @@ def _rerun_run(manifest: dict, target: Path, workers: int | None) -> Path:
 
 
 def _rerun_comparison(manifest: dict, target: Path, workers: int | None) -> Path:
-    from sim.compare import comparison_rows, run_scenarios
-    from sim.run_folder import parameters_from_manifest, write_comparison_folder
+    from sim.experiments.compare import comparison_rows, run_scenarios
+    from sim.results.run_folder import parameters_from_manifest, write_comparison_folder
 
     replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
     pairs = [(spec["name"], parameters_from_manifest(spec)) for spec in manifest["scenarios"]]
@@ -645,7 +646,7 @@ def _rerun_comparison(manifest: dict, target: Path, workers: int | None) -> Path
 
 def _parse_lever(spec: str, parameters) -> tuple:
     """A --lever value, NAME or NAME=LOW:HIGH, as (lever, (low, high))."""
-    from sim.sizing import LEVERS, default_range, lever_bounds
+    from sim.experiments.sizing import LEVERS, default_range, lever_bounds
 
     name, _, bounds = spec.partition("=")
     lever = LEVERS.get(name.strip())
@@ -694,8 +695,8 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
          workers: int | None, overwrite: bool, scheduler: str | None) -> None:
     """Find the smallest capacity (officers, beds, places) for which a protection standard holds in
     at least --confidence of the replications; with two levers, the frontier of combinations."""
-    from sim.scenario import ScenarioError
-    from sim.standards import load_standards
+    from sim.inputs.scenario import ScenarioError
+    from sim.inputs.standards import load_standards
 
     loaded = _load(scenario)
     try:
@@ -712,9 +713,9 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
         _fail("--lever: the two levers must differ")
     out, unique = _new_result_folder(out, f"size-{scenario.stem}-{standard_name}", overwrite)
 
-    from sim.run_folder import OutputError
-    from sim.sizing import find_minimum, frontier, model_evaluator
-    from sim.sizing_folder import SizingRequest, summary_lines, write_sizing_folder
+    from sim.experiments.sizing import find_minimum, frontier, model_evaluator
+    from sim.results.run_folder import OutputError
+    from sim.results.sizing_folder import SizingRequest, summary_lines, write_sizing_folder
 
     n_workers = _workers_or_cluster(workers, replications, scheduler)
     lever, (low, high) = levers[-1]
@@ -755,7 +756,7 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
         replications=replications, base_seed=seed, years=years)
 
     def draw(folder: Path) -> None:
-        from sim.charts.sizing_charts import draw_sizing_charts
+        from sim.presentation.charts.sizing_charts import draw_sizing_charts
 
         draw_sizing_charts(folder)
 
@@ -770,8 +771,8 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
 
 
 def _print_key_figures(results) -> None:
-    from sim.reported_figures import KEY_OUTCOMES, REPORTED
-    from sim.summary import mean_and_interval
+    from sim.analysis.reported_figures import KEY_OUTCOMES, REPORTED
+    from sim.analysis.summary import mean_and_interval
 
     click.echo(f"\n{'outcome':<44} {'mean':>11} {'95% interval':>23} {'reported':>10}")
     for name in KEY_OUTCOMES:

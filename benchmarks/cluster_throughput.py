@@ -29,10 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.execution import MAX_RUNS_PER_TASK, LocalProcesses, map_in_order  # noqa: E402
-from sim.experiment import _run_task  # noqa: E402
-from sim.parameters import Parameters  # noqa: E402
-from sim.random_streams import replication_seed  # noqa: E402
+from sim.experiments.execution import MAX_RUNS_PER_TASK, LocalProcesses, map_in_order  # noqa: E402
+from sim.experiments.replications import _run_task  # noqa: E402
+from sim.model.parameters import Parameters  # noqa: E402
+from sim.model.random_streams import replication_seed  # noqa: E402
 
 SLOTS = 2
 
@@ -112,7 +112,7 @@ def main() -> None:
         local = measure(pool, real, tiny, tiny[:4])
     cluster = LocalCluster(n_workers=SLOTS, threads_per_worker=1, processes=True, dashboard_address=None)
     with cluster, Client(cluster) as client:
-        from sim.cluster import ClusterExecutor
+        from sim.experiments.cluster import ClusterExecutor
 
         dask = measure(ClusterExecutor(client), real, tiny, tiny[:4])
     synced = synced_lines_per_second()

@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from sim.charts.live_charts import occupancy_figure, stages_figure, waits_figure
-from sim.explorer import ExplorerModel
-from sim.model import AmparoModel
-from sim.parameters import Parameters
+from sim.model.amparo_model import AmparoModel
+from sim.model.parameters import Parameters
+from sim.presentation.charts.live_charts import occupancy_figure, stages_figure, waits_figure
+from sim.presentation.explorer import ExplorerModel
 
 
 def main() -> None:

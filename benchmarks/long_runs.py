@@ -3,7 +3,7 @@
     python benchmarks/long_runs.py [--years 20] [--surge-years 20] [--surge 5] [--no-in-memory]
 
 Runs, each in a fresh process, a baseline replication of `--years` years with its records kept in
-memory and the same with its records on disk (`sim.record_spool`, what `run_replication` does for
+memory and the same with its records on disk (`sim.experiments.record_spool`, what `run_replication` does for
 long runs), and a surge replication with `arrival_multiplier = --surge` (records on disk). While a
 run steps through its days, the process's memory is read from /proc/self/status at the end of
 simulated years 1, 2, 5, 10, 20 (those within the run): resident memory (VmRSS) and its two parts,
@@ -31,12 +31,13 @@ CHECKPOINTS = (1, 2, 5, 10, 20, 50)
 
 LONG_RUN = """
 import contextlib, json, sys, time, tracemalloc
-from sim.experiment import run_replication  # noqa: F401  (the same imports as a real run)
-from sim.invariants import check_invariants
-from sim.model import AmparoModel, resource_capacities
-from sim.outcomes import compute_outcomes
-from sim.parameters import DAYS_PER_YEAR, Parameters
-from sim.record_spool import RecordSpool
+from sim.experiments.replications import run_replication  # noqa: F401  (the same imports as a real run)
+from sim.analysis.invariants import check_invariants
+from sim.model.schema import resource_capacities
+from sim.model.amparo_model import AmparoModel
+from sim.analysis.outcomes import compute_outcomes
+from sim.model.parameters import DAYS_PER_YEAR, Parameters
+from sim.experiments.record_spool import RecordSpool
 
 years, multiplier, checkpoints = float(sys.argv[1]), float(sys.argv[2]), json.loads(sys.argv[3])
 on_disk = sys.argv[4] == "disk"

@@ -28,8 +28,8 @@ YARDSTICKS = ROOT.parent / "shared" / "yardsticks"
 
 ONE_YEAR = """
 import json, statistics, sys, time
-from sim.model import AmparoModel
-from sim.parameters import Parameters
+from sim.model.amparo_model import AmparoModel
+from sim.model.parameters import Parameters
 reps = int(sys.argv[1])
 AmparoModel(Parameters(), seed=10_000, years=0.1).run()  # warm-up
 times = []
@@ -49,8 +49,8 @@ PAIRED = """
 import json, statistics, sys, time
 sys.path.insert(0, sys.argv[2])
 import pipeline_mesa
-from sim.model import AmparoModel
-from sim.parameters import Parameters
+from sim.model.amparo_model import AmparoModel
+from sim.model.parameters import Parameters
 reps = int(sys.argv[1])
 pipeline_mesa.run(10_000)  # warm-ups, as yardstick.py does
 AmparoModel(Parameters(), seed=10_000, years=0.1).run()
@@ -76,8 +76,8 @@ print(json.dumps({"wall_ratio": statistics.median(wall), "cpu_ratio": statistics
 
 PEAK_MEMORY = """
 import json, resource, sys
-from sim.experiment import run_replication
-from sim.parameters import Parameters
+from sim.experiments.replications import run_replication
+from sim.model.parameters import Parameters
 run_replication(Parameters(), seed=1, years=float(sys.argv[1]))
 print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -85,8 +85,8 @@ print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_max
 THROUGHPUT = """
 import json, sys, time
 from concurrent.futures import ProcessPoolExecutor
-from sim.experiment import run_replications
-from sim.parameters import Parameters
+from sim.experiments.replications import run_replications
+from sim.model.parameters import Parameters
 workers, runs = int(sys.argv[1]), int(sys.argv[2])
 # steady state, as in a long sweep: every worker has started and imported the model before timing
 if workers == 1:

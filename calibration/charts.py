@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from sim.charts.run_charts import ChartFile
-from sim.charts.style import PALETTE, figure, save, stamp, write_text
-from sim.charts.tables import as_floats, read_columns
+from sim.presentation.charts.run_charts import ChartFile
+from sim.presentation.charts.style import PALETTE, figure, save, stamp, write_text
+from sim.presentation.charts.tables import as_floats, read_columns
 
 
 def _stamp_text(manifest: dict) -> str:

@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 
 from calibration.targets import FreeParameter, Target
-from sim.execution import map_as_finished
-from sim.parameters import Parameters
-from sim.run_journal import open_journal, read_journal
+from sim.experiments.execution import map_as_finished
+from sim.experiments.run_journal import open_journal, read_journal
+from sim.model.parameters import Parameters
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def distance(outcomes: dict[str, float], targets: Sequence[Target]) -> float:
 
 
 def _evaluate(task: tuple[str, Parameters, int, float]) -> tuple[str, int, dict[str, float]]:
-    from sim.experiment import run_replication
+    from sim.experiments.replications import run_replication
 
     key, parameters, seed, years = task
     return key, seed, run_replication(parameters, seed, years, keep_tables=False).outcomes
@@ -94,7 +94,8 @@ def run_streamed(tasks: Sequence[tuple[str, Parameters, int, dict[str, float]]],
                  on_done: Callable[[int], None] | None = None) -> dict[str, dict]:
     """Simulate each (key, parameters, seed, inputs) not yet in `runs_file`; return every task's record.
 
-    Runs go to `executor` in groups (`sim.execution.map_as_finished`) and are written as they finish,
+    Runs go to `executor` in groups (`sim.experiments.execution.map_as_finished`) and are written as
+    they finish,
     in whatever order.
     """
     finished = read_journal(runs_file, lambda record: record["key"])

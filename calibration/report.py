@@ -14,7 +14,7 @@ import numpy as np
 
 from calibration.fit import Generation, Posterior, Settings, point_estimate, weighted_quantile
 from calibration.targets import FreeParameter, Target
-from sim.run_folder import write_csv
+from sim.results.run_folder import write_csv
 
 #: Posterior 90% width / prior width below which a parameter counts as identified, and above which
 #: it is left open (in between: narrowed).

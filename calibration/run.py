@@ -29,8 +29,8 @@ from calibration.report import (
 )
 from calibration.targets import FreeParameter, Target
 from calibration.validation import CheckSettings, check_runs, fit_table, validation_table
-from sim.parameters import Parameters
-from sim.run_folder import run_metadata, write_json
+from sim.model.parameters import Parameters
+from sim.results.run_folder import run_metadata, write_json
 
 CALIBRATED_FILE = "calibrated_2008.toml"
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from calibration.fit import run_streamed
 from calibration.targets import FreeParameter
-from sim.parameters import Parameters
-from sim.random_streams import replication_seed
+from sim.model.parameters import Parameters
+from sim.model.random_streams import replication_seed
 
 #: The outcomes screened: occupancy, waits, detention, detection.
 KEY_OUTCOMES: tuple[str, ...] = (

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.parameters import check_value, field_by_name
-from sim.scenario import ScenarioError
+from sim.inputs.scenario import ScenarioError
+from sim.model.parameters import check_value, field_by_name
 
 HERE = Path(__file__).resolve().parent
 TARGETS_FILE = HERE / "targets.toml"

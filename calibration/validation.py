@@ -20,8 +20,8 @@ import numpy as np
 
 from calibration.fit import Generation, run_streamed, weighted_quantile
 from calibration.targets import Target
-from sim.parameters import Parameters
-from sim.random_streams import replication_seed
+from sim.model.parameters import Parameters
+from sim.model.random_streams import replication_seed
 
 #: Seeds of the check runs are derived from the base seed plus this, apart from the fitting runs.
 CHECK_SEED_OFFSET = 1_000_003

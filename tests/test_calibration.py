@@ -20,10 +20,10 @@ from click.testing import CliRunner
 import cli
 from calibration.fit import Settings, adjusted_posterior, calibrate, weighted_quantile
 from calibration.targets import FreeParameter, Target, load_free_parameters, load_ledger
-from sim.experiment import run_replications
-from sim.parameters import Parameters
-from sim.reported_figures import REPORTED
-from sim.scenario import load_scenario
+from sim.analysis.reported_figures import REPORTED
+from sim.experiments.replications import run_replications
+from sim.inputs.scenario import load_scenario
+from sim.model.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ROOT.parent / "shared" / "reference" / "figures.csv"

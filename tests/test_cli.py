@@ -147,13 +147,13 @@ def test_rerun_reproduces_a_result_bit_for_bit_and_notices_a_change(tmp_path):
 
 
 def test_a_broken_invariant_is_an_internal_error_and_writes_nothing(tmp_path, monkeypatch):
-    import sim.experiment
-    from sim.invariants import InvariantViolation
+    import sim.experiments.replications
+    from sim.analysis.invariants import InvariantViolation
 
     def broken(*_args, **_kwargs):
         raise InvariantViolation("3 children were created but 2 have records")
 
-    monkeypatch.setattr(sim.experiment, "check_invariants", broken)
+    monkeypatch.setattr(sim.experiments.replications, "check_invariants", broken)
     out = tmp_path / "never"
     result = CliRunner().invoke(cli.main, ["run", str(BASELINE), *QUICK, "--out", str(out)])
     assert result.exit_code == cli.EXIT_INTERNAL_ERROR

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from sim.execution import (
+from sim.experiments.execution import (
     MAX_RUNS_PER_TASK,
     ExecutionError,
     LocalProcesses,
@@ -163,7 +163,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing(local_sweep, cluster, tmp_path)
 
 @needs_dask
 def test_a_run_on_the_cluster_gives_the_local_tables(cluster, tmp_path):
-    from sim.run_folder import differing_tables
+    from sim.results.run_folder import differing_tables
 
     scenario = tmp_path / "small.toml"
     scenario.write_text(f'title = "small"\ndescription = "Few arrivals, for speed."\nextends = "{BASE}"\n'
@@ -184,7 +184,7 @@ def test_workers_with_other_code_are_refused(cluster, tmp_path):
     from distributed import Client
 
     with Client(cluster, set_as_default=False) as client:  # workers now see other libraries
-        client.run(exec, "import sim.cluster; sim.cluster.NUMERIC_LIBRARIES += ('click',)")
+        client.run(exec, "import sim.experiments.cluster as cluster; cluster.NUMERIC_LIBRARIES += ('click',)")
     result = amparo("sweep", write_sweep(tmp_path), "--out", tmp_path / "refused",
                     "--scheduler", cluster)
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -203,7 +203,7 @@ def test_no_scheduler_at_the_address_is_one_clear_error():
 
 def test_without_dask_the_scheduler_option_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now fails
-    monkeypatch.delitem(sys.modules, "sim.cluster", raising=False)
+    monkeypatch.delitem(sys.modules, "sim.experiments.cluster", raising=False)
     result = CliRunner().invoke(cli.main, ["sweep", str(write_sweep(tmp_path)), "--out", str(tmp_path / "x"),
                                            "--scheduler", "tcp://127.0.0.1:8786"])
     assert result.exit_code == 1 and "Traceback" not in result.output
@@ -247,8 +247,8 @@ def test_grouping_runs_each_item_once_in_order(size):
 
 
 def test_parameter_sets_in_one_batch_give_what_each_gives_alone():
-    from sim.experiment import run_replications, run_replications_of_each
-    from sim.parameters import Parameters
+    from sim.experiments.replications import run_replications, run_replications_of_each
+    from sim.model.parameters import Parameters
 
     sets = [Parameters(arrival_multiplier=0.1, warmup_days=10),
             Parameters(arrival_multiplier=0.1, warmup_days=10, child_protection_officers=20)]

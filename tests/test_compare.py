@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import cli
-from sim.compare import comparison_rows, run_scenarios, unpaired_half_width
-from sim.parameters import Parameters
+from sim.experiments.compare import comparison_rows, run_scenarios, unpaired_half_width
+from sim.model.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = Parameters(arrival_multiplier=0.3, warmup_days=30)

@@ -16,10 +16,10 @@ from browser_support import SCREENSHOTS, browser_page, free_port, require_browse
 from click.testing import CliRunner
 
 import cli
-from sim.explorer import ExplorerModel, explored_names, explorer_inputs
-from sim.model import AmparoModel
-from sim.parameters import field_by_name
-from sim.scenario import list_scenarios, load_scenario
+from sim.inputs.scenario import list_scenarios, load_scenario
+from sim.model.amparo_model import AmparoModel
+from sim.model.parameters import field_by_name
+from sim.presentation.explorer import ExplorerModel, explored_names, explorer_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline_2008.toml"

@@ -161,7 +161,7 @@ def test_a_run_killed_at_random_moments_leaves_nothing_that_looks_like_a_result(
 
 
 def test_a_damaged_line_of_finished_runs_is_run_again(tmp_path):
-    from sim.sweep import load_sweep, run_sweep
+    from sim.experiments.sweep import load_sweep, run_sweep
 
     sweep = tmp_path / "small.toml"
     sweep.write_text(write_sweep(tmp_path).read_text().replace(f"points = {POINTS}", "points = 2"),

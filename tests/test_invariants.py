@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from sim.child import Exit
-from sim.invariants import PLACES, InvariantViolation, check_invariants
-from sim.model import RESOURCE_NAMES, AmparoModel, resource_capacities
-from sim.parameters import Parameters
+from sim.analysis.invariants import PLACES, InvariantViolation, check_invariants
+from sim.model.amparo_model import AmparoModel
+from sim.model.codes import Exit
+from sim.model.parameters import Parameters
+from sim.model.schema import RESOURCE_NAMES, resource_capacities
 
 PARAMETERS = Parameters(arrival_multiplier=0.6, warmup_days=10, child_protection_officers=6,
                         migration_station_places=20, alternative_care_places=10)

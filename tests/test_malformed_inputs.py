@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cli
-from sim.experiment import run_replication
-from sim.parameters import Parameters, field_by_name, validation_problems
-from sim.scenario import ScenarioError, load_scenario
-from sim.sweep import DESIGNS, MAX_RUNS, load_sweep
+from sim.experiments.replications import run_replication
+from sim.experiments.sweep import DESIGNS, MAX_RUNS, load_sweep
+from sim.inputs.scenario import ScenarioError, load_scenario
+from sim.model.parameters import Parameters, field_by_name, validation_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()

@@ -11,12 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.child import Child, Exit, Stage
-from sim.experiment import run_replication, run_replications
-from sim.invariants import InvariantViolation, check_invariants, peak_concurrent
-from sim.model import RESOURCE_NAMES, AmparoModel, resource_capacities
-from sim.parameters import ParameterError, Parameters
-from sim.summary import mean_and_interval
+from sim.analysis.invariants import InvariantViolation, check_invariants, peak_concurrent
+from sim.analysis.summary import mean_and_interval
+from sim.experiments.replications import run_replication, run_replications
+from sim.model.amparo_model import AmparoModel
+from sim.model.child import Child
+from sim.model.codes import Exit, Stage
+from sim.model.parameters import ParameterError, Parameters
+from sim.model.schema import RESOURCE_NAMES, resource_capacities
 
 #: A smaller world for fast tests: a fifth of the arrivals, a short warm-up.
 SMALL = Parameters(arrival_multiplier=0.2, warmup_days=30)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.parameter_table import END, START, markdown_table
-from sim.parameters import parameter_fields
+from sim.model.parameters import parameter_fields
+from sim.presentation.parameter_table import END, START, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference"
@@ -19,7 +19,7 @@ DOC = ROOT / "docs" / "model.md"
 def test_parameter_table_in_the_docs_is_the_generated_one():
     text = DOC.read_text(encoding="utf-8")
     table = text.split(START, 1)[1].split(END, 1)[0].strip()
-    assert table == markdown_table().strip(), "run: python -m sim.parameter_table docs/model.md"
+    assert table == markdown_table().strip(), "run: python -m sim.presentation.parameter_table docs/model.md"
 
 
 def test_every_parameter_is_in_the_docs():

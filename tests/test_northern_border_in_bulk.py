@@ -9,10 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.invariants import check_invariants
-from sim.model import AmparoModel, resource_capacities
-from sim.outcomes import compute_outcomes
-from sim.parameters import Parameters
+from sim.analysis.invariants import check_invariants
+from sim.analysis.outcomes import compute_outcomes
+from sim.model.amparo_model import AmparoModel
+from sim.model.parameters import Parameters
+from sim.model.schema import resource_capacities
 
 SMALL = Parameters(arrival_multiplier=0.2, warmup_days=30)
 

@@ -1,6 +1,7 @@
 """Where a run's records are kept: in memory or spooled to disk, with the same tables bit for bit.
 
-Long runs keep their records in an unnamed temporary file (`sim.record_spool`) so that their memory
+Long runs keep their records in an unnamed temporary file (`sim.experiments.record_spool`) so
+that their memory
 stays flat in simulated time; these tests check that nothing else changes: the same tables (also
 mid-way through a run), the same outcomes, no file or open file left behind after a run or an
 error, and no records piling up in the process's memory.
@@ -22,13 +23,13 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-import sim.experiment
-from sim.experiment import run_replication, run_replications
-from sim.invariants import InvariantViolation
-from sim.model import AmparoModel
-from sim.parameters import Parameters
-from sim.record_spool import RecordSpool
-from sim.records import CHUNK_ROWS, Records
+import sim.experiments.replications
+from sim.analysis.invariants import InvariantViolation
+from sim.experiments.record_spool import RecordSpool
+from sim.experiments.replications import run_replication, run_replications
+from sim.model.amparo_model import AmparoModel
+from sim.model.parameters import Parameters
+from sim.model.records import CHUNK_ROWS, Records
 
 #: The baseline's arrivals with a short warm-up: 0.4 years fill several chunks of rows.
 SMALL = Parameters(warmup_days=30)
@@ -98,9 +99,11 @@ def test_outcomes_are_identical_whether_records_are_on_disk_or_in_memory(spool_f
 def test_long_runs_spool_their_records_and_short_runs_keep_them_in_memory(
         spool_folder: Path, monkeypatch: pytest.MonkeyPatch):
     years = 0.1
-    monkeypatch.setattr(sim.experiment, "SPOOL_RECORDS_ABOVE_YEARS", years * SMALL.arrival_multiplier * 0.99)
+    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_YEARS",
+                        years * SMALL.arrival_multiplier * 0.99)
     assert on_disk(run_replication(SMALL, seed=2, years=years).tables["children"]["departed_at"])
-    monkeypatch.setattr(sim.experiment, "SPOOL_RECORDS_ABOVE_YEARS", years * SMALL.arrival_multiplier)
+    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_YEARS",
+                        years * SMALL.arrival_multiplier)
     assert not on_disk(run_replication(SMALL, seed=2, years=years).tables["children"]["departed_at"])
 
 
@@ -115,7 +118,7 @@ def test_no_file_is_left_open_or_behind_after_a_run_or_an_error(spool_folder: Pa
     def broken(*args, **kwargs):
         raise InvariantViolation("3 children were created but 2 have records")
 
-    monkeypatch.setattr(sim.experiment, "check_invariants", broken)
+    monkeypatch.setattr(sim.experiments.replications, "check_invariants", broken)
     with pytest.raises(InvariantViolation) as caught:
         run_replication(SMALL, seed=3, years=0.1, spool_records=True)
     monkeypatch.undo()
@@ -150,7 +153,8 @@ def traced_records_bytes(storage: RecordSpool | None) -> tuple[int, int]:
         snapshot = tracemalloc.take_snapshot()
     finally:
         tracemalloc.stop()
-    mine = [tracemalloc.Filter(True, "*/sim/records.py"), tracemalloc.Filter(True, "*/sim/record_spool.py")]
+    mine = [tracemalloc.Filter(True, "*/sim/model/records.py"),
+            tracemalloc.Filter(True, "*/sim/experiments/record_spool.py")]
     held = sum(stat.size for stat in snapshot.filter_traces(mine).statistics("filename"))
     stored = sum(records.table()[name].nbytes for records in (model.children, model.visits, model.stages)
                  for name in records.names)
@@ -210,11 +214,11 @@ class FillingFile:
 
 def test_a_full_disk_under_a_long_runs_records_is_one_message_and_writes_nothing(
         tmp_path: Path, spool_folder: Path, monkeypatch: pytest.MonkeyPatch):
-    import sim.record_spool
+    import sim.experiments.record_spool
 
-    monkeypatch.setattr(sim.experiment, "SPOOL_RECORDS_ABOVE_YEARS", 0.0)
+    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_YEARS", 0.0)
     made = tempfile.TemporaryFile
-    monkeypatch.setattr(sim.record_spool.tempfile, "TemporaryFile",
+    monkeypatch.setattr(sim.experiments.record_spool.tempfile, "TemporaryFile",
                         lambda **options: FillingFile(made(**options), room=5))
     out = tmp_path / "never"
     scenario = Path(cli.__file__).parent / "scenarios" / "baseline_2008.toml"
@@ -230,7 +234,7 @@ def test_a_full_disk_under_a_long_runs_records_is_one_message_and_writes_nothing
 
 def test_a_long_table_is_written_block_by_block_with_the_same_bytes(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch):
-    import sim.run_folder
+    import sim.results.run_folder
 
     rng = np.random.default_rng(5)
     times = rng.random(1000) * 400
@@ -239,14 +243,14 @@ def test_a_long_table_is_written_block_by_block_with_the_same_bytes(tmp_path: Pa
     names = np.array(["shelters", "care, units", 'say "hi"'] * 333 + ["x"], dtype=object)
     columns = {"replication": np.repeat([0, 1], 500), "exited_at": times, "resource": names,
                "child_id": rng.integers(0, 10**6, 1000).astype(np.int32)}
-    sim.run_folder.write_csv(tmp_path / "whole.csv", columns)
-    monkeypatch.setattr(sim.run_folder, "CSV_BLOCK_ROWS", 7)
-    sim.run_folder.write_csv(tmp_path / "blocks.csv", columns)
+    sim.results.run_folder.write_csv(tmp_path / "whole.csv", columns)
+    monkeypatch.setattr(sim.results.run_folder, "CSV_BLOCK_ROWS", 7)
+    sim.results.run_folder.write_csv(tmp_path / "blocks.csv", columns)
     whole = (tmp_path / "whole.csv").read_bytes()
     assert whole.count(b"\n") == 1001
     assert (tmp_path / "blocks.csv").read_bytes() == whole
     with pytest.raises(ValueError, match="different lengths"):
-        sim.run_folder.write_csv(tmp_path / "bad.csv", {"a": [1, 2], "b": [1]})
+        sim.results.run_folder.write_csv(tmp_path / "bad.csv", {"a": [1, 2], "b": [1]})
 
 
 def test_replications_whose_records_are_not_written_keep_only_their_daily_table():

@@ -14,7 +14,7 @@ from browser_support import SCREENSHOTS, browser_page, require_browser
 from click.testing import CliRunner
 
 import cli
-from sim.report import format_number, parse_captions, read_figures
+from sim.presentation.report import format_number, parse_captions, read_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline_2008.toml"
@@ -40,7 +40,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _calibration_like(folder: Path, complete: bool = True) -> Path:
     """A result of a kind the report does not know: manifest facts, one chart and its caption."""
-    from sim.charts.style import figure, save
+    from sim.presentation.charts.style import figure, save
 
     (folder / "charts").mkdir(parents=True)
     fig, ax = figure(3, 2)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.report import ReportError, write_report
-from sim.run_folder import OutputError, remove_abandoned_staging, result_kind, write_atomically
+from sim.presentation.report import ReportError, write_report
+from sim.results.run_folder import OutputError, remove_abandoned_staging, result_kind, write_atomically
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = (ROOT / "tests" / "data" / "short_warmup.toml").as_posix()

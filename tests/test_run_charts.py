@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sim.charts.run_charts import (
+from sim.model.schema import RESOURCE_NAMES, daily_columns
+from sim.presentation.charts.run_charts import (
     NORTH_FLOWS,
     RESOURCES,
     SOUTH_FLOWS,
@@ -22,8 +23,7 @@ from sim.charts.run_charts import (
     draw_flows,
     draw_run_charts,
 )
-from sim.charts.tables import as_floats, read_manifest, read_visits
-from sim.model import RESOURCE_NAMES, daily_columns
+from sim.presentation.charts.tables import as_floats, read_manifest, read_visits
 
 ALL_CHARTS = {"flows", "occupancy", "waiting_times", "detention_days"}
 CAPACITIES = {"officers_north": 4, "officers_south": 3, "care_units": 5, "shelters": 20,
@@ -219,9 +219,11 @@ def test_numbers_from_csv_text(text: str, expected: float) -> None:
 
 
 def test_model_and_charts_do_not_import_each_other() -> None:
-    code = ("import sys, sim.model; "
-            "assert not [m for m in sys.modules if m.startswith('sim.charts')], 'the model imports charts'")
+    code = ("import sys, sim.model.amparo_model; "
+            "assert not [m for m in sys.modules if m.startswith('sim.presentation.charts')], "
+            "'the model imports charts'")
     subprocess.run([sys.executable, "-c", code], check=True)
-    code = ("import sys, sim.charts.run_charts; "
-            "assert 'sim.model' not in sys.modules and 'mesa' not in sys.modules, 'charts import the model'")
+    code = ("import sys, sim.presentation.charts.run_charts; "
+            "assert 'sim.model.amparo_model' not in sys.modules and 'mesa' not in sys.modules, "
+            "'charts import the model'")
     subprocess.run([sys.executable, "-c", code], check=True)

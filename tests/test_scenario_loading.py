@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.parameters import Parameters, field_by_name, validation_problems
-from sim.scenario import ScenarioError, list_scenarios, load_scenario, scenario_summary
+from sim.inputs.scenario import ScenarioError, list_scenarios, load_scenario, scenario_summary
+from sim.model.parameters import Parameters, field_by_name, validation_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "scenarios"
@@ -158,7 +158,7 @@ def test_listing_skips_files_that_are_not_scenarios(tmp_path):
     ("[levers]\nshelterz = 3\n", "levers.shelterz", "did you mean 'shelters'?"),
     ("[uncertainties]\nshare_unacompanied_north = 0.5\n", "uncertainties.share_unacompanied_north",
      "did you mean 'share_unaccompanied_north'?"),
-    ("[levers]\nxyzzy = 3\n", "levers.xyzzy", "allowed names are those in sim/parameters.py"),
+    ("[levers]\nxyzzy = 3\n", "levers.xyzzy", "allowed names are those in sim/model/parameters.py"),
     ("[levers]\nshelters = -1\n", "levers.shelters", "a whole number from 0 to 10000"),
     ("[levers]\nshelters = 2.5\n", "levers.shelters", "a whole number"),
     ("[levers]\nshelters = \"27\"\n", "levers.shelters", "a whole number"),
@@ -297,7 +297,7 @@ def test_any_values_either_load_into_valid_parameters_or_raise_a_scenario_error(
 
 
 def test_importing_the_loader_imports_no_heavy_library():
-    code = ("import sys; from sim.scenario import list_scenarios, load_scenario; "
+    code = ("import sys; from sim.inputs.scenario import list_scenarios, load_scenario; "
             "list_scenarios('scenarios'); load_scenario('scenarios/protection_package.toml'); "
             "print(sorted(m for m in ('mesa', 'numpy', 'scipy', 'matplotlib') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sim.experiment import run_replication
-from sim.parameters import Parameters, field_by_name
-from sim.scenario import ScenarioError, list_scenarios, load_scenario, scenario_summary
+from sim.experiments.replications import run_replication
+from sim.inputs.scenario import ScenarioError, list_scenarios, load_scenario, scenario_summary
+from sim.model.parameters import Parameters, field_by_name
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -126,7 +126,7 @@ def test_random_scenarios_either_load_or_fail_cleanly(tmp_path_factory, section,
 
 
 def test_loading_scenarios_imports_nothing_heavy():
-    code = ("import sys; from sim.scenario import list_scenarios, load_scenario; "
+    code = ("import sys; from sim.inputs.scenario import list_scenarios, load_scenario; "
             "list_scenarios('scenarios'); load_scenario('scenarios/surge.toml'); "
             "print(sorted(m for m in ('mesa', 'numpy', 'scipy', 'matplotlib') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)

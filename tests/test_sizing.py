@@ -15,10 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cli
-from sim.parameters import Parameters
-from sim.scenario import ScenarioError
-from sim.sizing import LEVERS, Evaluation, find_minimum, frontier, model_evaluator, standard_outcome
-from sim.standards import Standard, load_standards
+from sim.experiments.sizing import (
+    LEVERS,
+    Evaluation,
+    find_minimum,
+    frontier,
+    model_evaluator,
+    standard_outcome,
+)
+from sim.inputs.scenario import ScenarioError
+from sim.inputs.standards import Standard, load_standards
+from sim.model.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()

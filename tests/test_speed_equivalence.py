@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from sim.experiment import run_replications
-from sim.parameters import Parameters
+from sim.experiments.replications import run_replications
+from sim.model.parameters import Parameters
 
 REFERENCE = Path(__file__).parent / "data" / "outcome_reference.json"
 YEARS = 0.25

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from sim.scenario import ScenarioError
-from sim.sweep import design_points, load_sweep
+from sim.experiments.sweep import design_points, load_sweep
+from sim.inputs.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()

@@ -1,0 +1,205 @@
+"""Checks every run must pass before its numbers are reported.
+
+A violation is a bug in the model, never a property of the scenario: it stops the run with an
+`InvariantViolation` naming what broke, so no table built on a broken run is ever written.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.codes import Exit, Stage
+from sim.model.records import Table
+from sim.model.schema import RESOURCE_NAMES
+
+#: Times may differ by float rounding only.
+TOLERANCE = 1e-9
+#: Resources a child is in, in person; an officer's case work may outlast the child's stay.
+PLACES = ("care_units", "shelters", "migration_stations", "alternative_care")
+
+
+class InvariantViolation(RuntimeError):
+    """The model broke one of its own rules (a bug: please report it with the manifest)."""
+
+
+def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_created: int,
+                     n_in_system: int, warmup_days: int | None = None) -> None:
+    """Raise `InvariantViolation` unless every child is accounted for (every day too, when
+    `warmup_days` is given), no capacity was exceeded, no stock is negative and every child's
+    times are in order."""
+    problems: list[str] = []
+    children, visits, daily = tables["children"], tables["visits"], tables["daily"]
+
+    n_rows = children["child_id"].size
+    still_in = int(np.count_nonzero(children["exit"] == Exit.NONE))
+    if n_rows != n_created:
+        problems.append(f"{n_created} children were created but {n_rows} have records")
+    if still_in != n_in_system:
+        problems.append(f"{n_in_system} children are in a stage but {still_in} records say so")
+    ids = np.sort(children["child_id"])  # sorting needs far less memory than np.unique's hashing
+    if np.any(ids[1:] == ids[:-1]):
+        problems.append("a child has more than one record")
+    del ids  # a long run's temporaries are megabytes: each is freed once used
+
+    departed, apprehended, exited = (children["departed_at"], children["apprehended_at"],
+                                     children["exited_at"])
+    if any_earlier(apprehended, departed):
+        problems.append("a child was apprehended before departing")
+    # the later of departure and handover or apprehension (NaN: not yet) is when the child arrived
+    if any_earlier(exited, departed, apprehended):
+        problems.append("a child exited before arriving")
+
+    requested, started, ended = visits["requested_at"], visits["started_at"], visits["ended_at"]
+    if any_earlier(started, requested) or any_earlier(ended, started):
+        problems.append("a visit to a resource has its times out of order")
+
+    for code, name in enumerate(RESOURCE_NAMES):
+        mine = (visits["resource"] == code) & ~np.isnan(started)
+        peak = peak_concurrent(started[mine], ended[mine])
+        if peak > capacities[name]:
+            problems.append(f"{name}: {peak} places in use at once, capacity {capacities[name]}")
+
+    for column, values in daily.items():
+        if values.size and values.min() < 0:
+            problems.append(f"daily stock {column} went negative")
+
+    problems += _stock_problems(children, daily, capacities, n_in_system, warmup_days)
+    problems += _journey_problems(children, visits, tables.get("stages"))
+    if problems:
+        raise InvariantViolation("; ".join(problems))
+
+
+def any_earlier(times: np.ndarray, *than: np.ndarray, block: int = 65_536) -> bool:
+    """Whether any of `times` is earlier, beyond rounding, than the latest of the matching values of
+    `than` (NaN values are ignored; a NaN time is never earlier). Compared block by block, so a
+    long run's tables need no full-size temporaries."""
+    for start in range(0, times.size, block):
+        rows = slice(start, start + block)
+        bound = than[0][rows]
+        for other in than[1:]:
+            bound = np.fmax(bound, other[rows])
+        if np.any(times[rows] < bound - TOLERANCE):
+            return True
+    return False
+
+
+def peak_concurrent(starts: np.ndarray, ends: np.ndarray) -> int:
+    """Most intervals [start, end) open at once (an end NaN is still open)."""
+    if starts.size == 0:
+        return 0
+    starts = np.sort(starts)
+    ends = np.where(np.isnan(ends), np.inf, ends)
+    ends.sort()
+    # open just after the i-th admission: i + 1 admitted, minus those released by then (at equal
+    # times releases come first)
+    open_places = np.searchsorted(ends, starts, side="right")
+    np.subtract(np.arange(1, starts.size + 1), open_places, out=open_places)
+    return int(open_places.max())
+
+
+def _stock_problems(children: Table, daily: Table, capacities: dict[str, int], n_in_system: int,
+                    warmup_days: int | None) -> list[str]:
+    """Children in stages each day equal those departed minus those exited by then; no day has more
+    children in a resource than its capacity."""
+    problems = []
+    if not daily or daily["day"].size == 0:
+        return problems
+    in_stages = sum(daily[f"n_{stage.name.lower()}"] for stage in Stage if stage is not Stage.EXITED)
+    if in_stages[-1] != n_in_system:
+        problems.append(f"the last day counts {in_stages[-1]} children in stages but {n_in_system} are in "
+                        "the system")
+    if warmup_days is not None:
+        day_ends = daily["day"] + warmup_days + 1.0  # stocks are recorded at the end of each day
+        exited = children["exited_at"][~np.isnan(children["exited_at"])]
+        exited.sort()  # in place: the copy above is already this function's own
+        expected = (np.searchsorted(np.sort(children["departed_at"]), day_ends)
+                    - np.searchsorted(exited, day_ends))
+        wrong = np.flatnonzero(in_stages != expected)
+        if wrong.size:
+            day = int(daily["day"][wrong[0]])
+            problems.append(f"children are not conserved: on day {day} the stages hold {in_stages[wrong[0]]} "
+                            f"but {expected[wrong[0]]} had departed and not exited")
+    for name, capacity in capacities.items():
+        column = daily.get(f"n_in_{name}")
+        if column is not None and column.size and column.max() > capacity:
+            problems.append(f"{name}: {column.max()} children in at the end of a day, capacity {capacity}")
+    return problems
+
+
+def _journey_problems(children: Table, visits: Table, stages: Table | None,
+                     block: int = 65_536) -> list[str]:
+    """Each child's record, visits and stage entries tell one journey in time order.
+
+    Visits and stage entries are checked block by block of rows, each looked up in the children
+    table by id, so a long run's tables need no full-size sorts or temporaries.
+    """
+    problems: list[str] = []
+
+    def found(problem: str) -> None:
+        if problem not in problems:
+            problems.append(problem)
+
+    if np.any((children["exit"] == Exit.NONE) != np.isnan(children["exited_at"])):
+        found("a child has an exit time but no way of exiting, or the reverse")
+    row_of = _row_lookup(children["child_id"])
+    departed, exited_at = children["departed_at"], children["exited_at"]
+    place_codes = [RESOURCE_NAMES.index(name) for name in PLACES]
+    for start in range(0, visits["child_id"].size, block):
+        rows = slice(start, start + block)
+        owner = row_of(visits["child_id"][rows])
+        known = owner >= 0
+        if not np.all(known):
+            found("a visit belongs to a child without a record")
+        owner = owner[known]
+        requested, ended = visits["requested_at"][rows][known], visits["ended_at"][rows][known]
+        if np.any(requested < departed[owner] - TOLERANCE):
+            found("a child asked for a place before departing")
+        exited = exited_at[owner]
+        gone = np.isin(visits["resource"][rows][known], place_codes) & ~np.isnan(exited)
+        if np.any(np.isnan(ended[gone])) or np.any(ended[gone] > exited[gone] + TOLERANCE):
+            found("a child still held a place after exiting")
+    if stages is not None:
+        latest = np.full(children["child_id"].size, -np.inf)  # each child's latest entry so far
+        for start in range(0, stages["child_id"].size, block):
+            rows = slice(start, start + block)
+            child = row_of(stages["child_id"][rows])
+            entered = stages["entered_at"][rows][child >= 0]
+            child = child[child >= 0]
+            order = np.argsort(child, kind="stable")  # keeps each child's entries in order
+            child, entered = child[order], entered[order]
+            same_child = child[1:] == child[:-1]
+            first = np.concatenate([[True], ~same_child])
+            last = np.concatenate([~same_child, [True]])
+            if (np.any(same_child & (np.diff(entered) < -TOLERANCE))
+                    or np.any(entered[first] < latest[child[first]] - TOLERANCE)):
+                found("a child entered a stage before the one it came from")
+            latest[child[last]] = entered[last]
+    return problems
+
+
+def _row_lookup(ids: np.ndarray):
+    """A function from child ids to their rows in the children table (-1: no such child): a dense
+    table when the ids are compact, as the model makes them, else a search in the sorted ids."""
+    if ids.size == 0:
+        return lambda query: np.full(query.size, -1, dtype=np.int64)
+    low, high = int(ids.min()), int(ids.max())
+    if high - low < 4 * ids.size + 1_000_000:
+        table = np.full(high - low + 1, -1, dtype=np.int32)  # rows fit: ids are int32 too
+        table[ids - low] = np.arange(ids.size, dtype=np.int32)  # no int64 temporaries of the ids
+
+        def dense(query: np.ndarray) -> np.ndarray:
+            index = query.astype(np.int64) - low
+            inside = (index >= 0) & (index < table.size)
+            rows = np.full(query.size, -1, dtype=np.int32)
+            rows[inside] = table[index[inside]]
+            return rows
+
+        return dense
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+
+    def search(query: np.ndarray) -> np.ndarray:
+        position = np.minimum(np.searchsorted(sorted_ids, query), ids.size - 1)
+        return np.where(sorted_ids[position] == query, order[position], -1)
+
+    return search

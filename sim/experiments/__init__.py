@@ -1,0 +1,1 @@
+"""Experiments: replications, comparisons, sweeps, sizing, and where they run (processes, Dask)."""

@@ -1,0 +1,1 @@
+"""Inputs: scenario and standards files, read and checked."""

@@ -1,0 +1,217 @@
+"""Scenario files: a named, small change to a base scenario, in TOML a planner can read.
+
+    title = "Twice the child protection officers"
+    description = "One paragraph: what changes, why, and the figure ids behind it."
+    extends = "baseline_2008.toml"        # optional, relative to this file's folder
+
+    [levers]           # what a planner decides
+    child_protection_officers = 344
+    [uncertainties]    # what nobody knows exactly
+    [settings]         # how the simulation runs
+
+Keys are exactly the parameter names of `sim.model.parameters.Parameters`, each in the section of its
+kind. Values are merged along the `extends` chain, the most basic base first, so a child file
+lists only what it changes. Any mistake is one `ScenarioError` naming the file, the key and what
+is allowed. This module imports only the standard library and `sim.model.parameters`, so listing
+scenarios is instant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.model.parameters import (
+    ParameterError,
+    Parameters,
+    check_value,
+    coerce,
+    describe_allowed,
+    field_by_name,
+    parameter_fields,
+)
+
+#: Scenario section -> the parameter kind it holds.
+SECTIONS = {"levers": "lever", "uncertainties": "uncertainty", "settings": "setting"}
+TOP_LEVEL_KEYS = ("title", "description", "extends", *SECTIONS)
+#: Most files one `extends` chain may hold, the scenario itself included.
+MAX_CHAIN = 20
+#: Files in a scenario folder that are not scenarios.
+NOT_SCENARIOS = re.compile(r"^(standards\.toml|sweep_.*)$")
+
+
+class ScenarioError(Exception):
+    """A scenario file cannot be used; the message names the file, the key and what is allowed."""
+
+    def __init__(self, file: Path | str, key: str | None, message: str) -> None:
+        self.file, self.key, self.message = str(file), key, message
+        super().__init__(f"{file}: {key}: {message}" if key else f"{file}: {message}")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded scenario: its own title, description and text, and the merged, validated values."""
+
+    path: Path
+    title: str
+    description: str
+    parameters: Parameters
+    overrides: dict[str, Any]  # every value set along the chain, the most basic base first
+    chain: tuple[Path, ...]  # from the most basic base to this file
+    text: str  # this file's own TOML text, as written
+
+
+def _read(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(path, None, "no such scenario file; give the path of a .toml file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(path, None, f"cannot be read as UTF-8 text ({error})") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as error:  # its message ends with "(at line N, column M)"
+        raise ScenarioError(path, None, f"is not valid TOML: {error}") from None
+
+
+def _section_of(name: str) -> str:
+    kind = field_by_name()[name].metadata["kind"]
+    return next(section for section, k in SECTIONS.items() if k == kind)
+
+
+def _unknown_parameter(name: str) -> str:
+    close = difflib.get_close_matches(name, list(field_by_name()), n=1)
+    if close:
+        return f"is not a model parameter; did you mean {close[0]!r}?"
+    return ("is not a model parameter; the allowed names are those in sim/model/parameters.py "
+            "(the parameter table of docs/model.md)")
+
+
+def _check_header(path: Path, content: dict[str, Any]) -> None:
+    for key in content:
+        if key not in TOP_LEVEL_KEYS:
+            raise ScenarioError(path, key, "unknown key; a scenario has title, description, extends "
+                                           "and the sections [levers], [uncertainties], [settings]")
+    for key in ("title", "description"):
+        if not isinstance(content.get(key), str) or not content[key].strip():
+            raise ScenarioError(path, key, "is required in every scenario file: a non-empty text in quotes")
+
+
+def _parameter_values(path: Path, content: dict[str, Any]) -> dict[str, Any]:
+    """The file's own parameter values, each checked and converted to its field's type."""
+    _check_header(path, content)
+    fields = field_by_name()
+    values: dict[str, Any] = {}
+    for section in SECTIONS:
+        table = content.get(section, {})
+        if not isinstance(table, dict):
+            raise ScenarioError(path, section, f"must be a section [{section}] of name = value lines")
+        for name, value in table.items():
+            key = f"{section}.{name}"
+            if name not in fields:
+                raise ScenarioError(path, key, _unknown_parameter(name))
+            home = _section_of(name)
+            if home != section:
+                kind = fields[name].metadata["kind"]
+                raise ScenarioError(path, key, f"is a{'n' if kind[0] in 'aeiou' else ''} {kind}: "
+                                               f"put it under [{home}], not [{section}]")
+            try:
+                problem = check_value(name, value)
+                if not problem:  # a bad value (NaN for a count, say) is reported, never converted
+                    values[name] = coerce(name, value)
+            except OverflowError:  # an integer too large to become a float
+                problem = f"must be {describe_allowed(fields[name])}, got a number too large to hold"
+            if problem:
+                raise ScenarioError(path, key, problem)
+    return values
+
+
+def _read_chain(path: Path) -> list[tuple[Path, dict[str, Any], str]]:
+    """(file, content, text) for the scenario and each base it extends, the scenario first."""
+    files = [(path, *_read(path))]
+    seen = [path.resolve()]
+    while (base := files[-1][1].get("extends")) is not None:
+        current = files[-1][0]
+        if not isinstance(base, str) or not base.strip():
+            raise ScenarioError(current, "extends", "must be the file name of a base scenario, in quotes, "
+                                                    "relative to this file's folder")
+        following = current.parent / base
+        if following.resolve() in seen:
+            names = " -> ".join(p.name for p in [*seen, following])
+            raise ScenarioError(current, "extends", f"the chain of bases loops: {names}; "
+                                                    "a scenario may not extend itself")
+        if len(files) >= MAX_CHAIN:
+            raise ScenarioError(current, "extends", f"the chain of bases is more than {MAX_CHAIN} files "
+                                                    f"deep; at most {MAX_CHAIN} are allowed")
+        if not following.is_file():
+            raise ScenarioError(current, "extends", f"base scenario {following} does not exist; "
+                                                    "give a file name relative to this file's folder")
+        files.append((following, *_read(following)))
+        seen.append(following.resolve())
+    return files
+
+
+def _names_in(message: str) -> set[str]:
+    return set(re.findall(r"[a-z][a-z0-9_]*", message)) & set(field_by_name())
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read a scenario file and the files it extends, and build its validated `Parameters`."""
+    path = Path(path)
+    files = _read_chain(path)
+    overrides: dict[str, Any] = {}
+    set_by: dict[str, Path] = {}
+    for file, content, _ in reversed(files):
+        for name, value in _parameter_values(file, content).items():
+            overrides[name] = value
+            set_by[name] = file
+    try:
+        parameters = Parameters(**overrides)
+    except ParameterError as error:
+        # Only combinations can fail here: each value was checked alone. Blame the file, closest
+        # to the scenario, that set one of the values involved.
+        name, message = error.problems[0]
+        involved = (_names_in(message) | {name}) & set(set_by)
+        order = [file for file, _, _ in files]
+        blamed = min((set_by[n] for n in involved), key=order.index, default=path)
+        raise ScenarioError(blamed, f"{_section_of(name)}.{name}", message) from None
+    _, own, text = files[0]
+    return Scenario(path, own["title"].strip(), " ".join(own["description"].split()), parameters,
+                    overrides, tuple(file for file, _, _ in reversed(files)), text)
+
+
+def _first_sentence(text: str) -> str:
+    flat = " ".join(text.split())
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(\"])", flat, maxsplit=1)[0]
+
+
+def list_scenarios(folder: Path | str) -> list[tuple[Path, str, str]]:
+    """(file, title, first sentence of the description) of every scenario in `folder`, by name.
+
+    Only reads the files (no `Parameters` are built), so it is instant. Files without a title,
+    `standards.toml` and `sweep_*` files are not scenarios and are skipped; a file that is not
+    valid TOML raises `ScenarioError`.
+    """
+    found = []
+    for path in sorted(Path(folder).glob("*.toml")):
+        if NOT_SCENARIOS.match(path.name):
+            continue
+        content, _ = _read(path)
+        title = content.get("title")
+        if not isinstance(title, str) or not title.strip():
+            continue
+        description = content.get("description")
+        found.append((path, title.strip(), _first_sentence(description) if isinstance(description, str)
+                      else ""))
+    return found
+
+
+def scenario_summary(scenario: Scenario) -> list[tuple[str, Any, Any, str]]:
+    """(name, code default, scenario value, unit) for each value the scenario sets to a non-default."""
+    return [(f.name, f.default, scenario.overrides[f.name], f.metadata["unit"])
+            for f in parameter_fields()
+            if f.name in scenario.overrides and scenario.overrides[f.name] != f.default]

@@ -1,0 +1,65 @@
+"""What each child's personal draws decide, worked out for a whole batch of children at once.
+
+A child's chances (`sim.model.child.Chance`, `Normal`) are drawn when they depart. Everything they decide
+that does not depend on what other children do (how long care, a case, family contact or a return
+takes; whether an officer or a regular agent would detect a hidden need; whether the family picks
+the child up at the border) is turned into days and outcomes here, as numpy columns, for the
+children who will become agents. The stages then only look these up: a child costs no logarithm
+and no draw while the model runs (stay lengths from `sim.model.durations`, the rules from the stages').
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.codes import WHO_COLUMNS, Chance, Normal
+from sim.model.durations import exponential_days, lognormal_days
+
+if TYPE_CHECKING:
+    from sim.model.parameters import Parameters
+    from sim.model.stages.origin import Departures
+
+#: Mexico's 32 states; phone lines (F07) cover `phone_line_states` of them.
+N_STATES = 32
+
+#: The plan's entries, in the order `sim.model.child.Child` unpacks them.
+PLAN_COLUMNS = ("care_days", "case_days", "detected_by_officer", "detected_by_agent", "family_pickup",
+                "family_contact_days", "return_travel_days", "return_arrangement_days", "protection_days")
+PLAN_TYPES = (float, float, bool, bool, bool, float, float, float, float)
+
+
+def arriving(children: Departures, p: Parameters) -> dict[str, np.ndarray]:
+    """The columns the border needs of `children` who will meet the system: who they are
+    (`sim.model.child.WHO_COLUMNS`), when they left (`departed_at`) and reach the border (`arrives_at`),
+    and their plan (`PLAN_COLUMNS`)."""
+    columns = {name: getattr(children, name) for name in WHO_COLUMNS if name != "route"}
+    columns["route"] = np.full(len(children), int(children.route))
+    columns["departed_at"] = children.departed_at
+    columns["arrives_at"] = children.reaches_border_at
+    columns.update(zip(PLAN_COLUMNS, journey_plans(children, p), strict=True))
+    return columns
+
+
+def journey_plans(children: Departures, p: Parameters) -> list[np.ndarray]:
+    """The plan of each of `children`, as one array per entry of `PLAN_COLUMNS`."""
+    u, z = children.chances, children.normals
+    n = len(children)
+    hidden_need = children.trafficking_victim | children.in_need_of_protection
+    detection = u[:, Chance.DETECTION]
+    phone_line = u[:, Chance.PHONE_LINE] < p.phone_line_states / N_STATES
+    contact = lognormal_days(p.family_contact_days_mean, z[:, Normal.FAMILY_CONTACT])
+    far_days = p.return_travel_days_by_flight if p.free_flights else p.return_travel_days_far
+    columns = (
+        exponential_days(p.care_days_mean, u[:, Chance.CARE_DAYS]),
+        exponential_days(p.interview_days_mean, u[:, Chance.INTERVIEW_DAYS]),
+        hidden_need & (detection < p.detection_with_officer),
+        hidden_need & (detection < p.detection_without_officer),
+        u[:, Chance.FAMILY_PICKUP] < p.share_family_pickup_at_border,
+        np.where(phone_line, contact * p.phone_line_contact_factor, contact),
+        np.where(children.far_from_border, far_days, np.full(n, p.return_travel_days_near)),
+        lognormal_days(p.return_arrangement_days_mean, z[:, Normal.RETURN_ARRANGEMENT]),
+        lognormal_days(p.protection_route_days_mean, z[:, Normal.PROTECTION_DAYS]),
+    )
+    return list(columns)

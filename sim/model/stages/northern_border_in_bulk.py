@@ -1,0 +1,334 @@
+"""Northern border, a day at a time in bulk, for as long as no line forms there.
+
+While every care-unit place, officer and shelter bed asked for at the northern border is free when
+asked for, an unaccompanied child's whole stay follows from their plan (`sim.model.journey_plans`) the
+moment they arrive: care for `care_days`, screening at once, then pick-up by family, or a bed until
+family contact (then the journey home) or until the protection route ends. Children then never
+wait for one another, so a day's stays can be worked out as numpy arrays, without making each
+child a Mesa agent, and give the same tables as agents would (tested). The 2008 baseline never
+forms a line in the north, where most of a run's children are.
+
+Each day, before anything happens, `NorthernBorderInBulk.run_day` checks that every request of the
+day finds its resource with a free place, counting the places held by earlier children. If so, the
+day's arrivals, stays, cases and exits are recorded in bulk. On the first day a request would find
+its resource full, the children in the north become Mesa agents in the state they are in, and the
+northern border goes on child by child (`sim.model.stages.northern_border`) for the rest of the run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.child import Child
+from sim.model.codes import WHO_COLUMNS, WHO_TYPES, Exit, Stage
+from sim.model.journey_plans import PLAN_COLUMNS, PLAN_TYPES
+from sim.model.resources import Resource, Visit
+
+if TYPE_CHECKING:
+    from sim.model.amparo_model import AmparoModel
+    from sim.model.stages.northern_border import NorthernBorder
+
+#: Columns of the arrays of children handled in bulk: who they are, when they left and arrive,
+#: their plan, then their stay as worked out when nobody waits.
+COLUMNS = (*WHO_COLUMNS, "departed_at", "arrives_at", *PLAN_COLUMNS, "screened_at", "case_ends_at",
+           "needs_detected", "path", "leaves_at", "exits_at")
+(CHILD_ID, DEPARTED_AT, ARRIVES_AT, SCREENED_AT, CASE_ENDS_AT, NEEDS_DETECTED, PATH, LEAVES_AT,
+ EXITS_AT) = (COLUMNS.index(name) for name in ("child_id", "departed_at", "arrives_at", "screened_at",
+                                                "case_ends_at", "needs_detected", "path", "leaves_at",
+                                                "exits_at"))
+PLAN = slice(COLUMNS.index(PLAN_COLUMNS[0]), COLUMNS.index(PLAN_COLUMNS[-1]) + 1)
+WHO = slice(0, len(WHO_COLUMNS))
+#: What happens after screening.
+PICKUP, SHELTER, PROTECTION = 0, 1, 2
+#: Columns of officers' open cases.
+CASE_CHILD, CASE_STARTED, CASE_ENDS = 0, 1, 2
+#: How often the rows of children who have left custody are written.
+WRITE_EVERY_DAYS = 30
+
+
+class CaseFile:
+    """The case of a child who has left custody while an officer still works on it (only their id
+    is needed, for the officer's visit record)."""
+
+    __slots__ = ("unique_id",)
+
+    def __init__(self, child_id: int) -> None:
+        self.unique_id = child_id
+
+
+class NorthernBorderInBulk:
+    """The northern border's unaccompanied children, in bulk, while no line forms."""
+
+    def __init__(self, model: AmparoModel, border: NorthernBorder) -> None:
+        self.model = model
+        self.border = border
+        self.active = True
+        self._on_the_way = np.empty((0, len(COLUMNS)))  # left home, not handed over; by arrival time
+        self._in_custody = np.empty((0, len(COLUMNS)))  # handed over, not yet gone
+        self._cases = np.empty((0, 3))  # officers' open cases
+        self._gone: list[np.ndarray] = []  # children gone from custody, rows not yet written
+        self._closed: list[np.ndarray] = []  # officers' cases closed, rows not yet written
+
+    @property
+    def n_in_custody(self) -> int:
+        """Children in the northern border's care units and shelters, handled in bulk."""
+        return int(self._in_custody.shape[0])
+
+    # --- arrivals --------------------------------------------------------------------------------
+    def expect(self, children: dict[str, np.ndarray]) -> None:
+        """Unaccompanied children who will be handed back (see `sim.model.journey_plans.arriving`): their
+        stays when nobody waits are worked out at once."""
+        n = children["child_id"].size
+        if not n:
+            return
+        table = np.empty((n, len(COLUMNS)))
+        for i, name in enumerate(COLUMNS[: PLAN.stop]):
+            table[:, i] = children[name]
+        screened = table[:, ARRIVES_AT] + children["care_days"]
+        table[:, SCREENED_AT] = screened
+        table[:, CASE_ENDS_AT] = screened + children["case_days"]
+        detected = children["detected_by_officer"] if self._officers_screen else children["detected_by_agent"]
+        table[:, NEEDS_DETECTED] = detected
+        path = np.where(detected, PROTECTION, np.where(children["family_pickup"], PICKUP, SHELTER))
+        table[:, PATH] = path
+        stay = np.where(path == PROTECTION, children["protection_days"],
+                        np.where(path == SHELTER, children["family_contact_days"], 0.0))
+        table[:, LEAVES_AT] = leaves = screened + stay
+        table[:, EXITS_AT] = np.where(path == SHELTER, leaves + children["return_travel_days"], leaves)
+        table = np.concatenate([self._on_the_way, table])
+        self._on_the_way = table[np.argsort(table[:, ARRIVES_AT], kind="stable")]
+
+    @property
+    def _officers_screen(self) -> bool:
+        return self.border.screening.officers.capacity > 0
+
+    # --- one day ---------------------------------------------------------------------------------
+    def run_day(self, day: int) -> None:
+        """Count the day's events in bulk, or, if a request of the day would find its resource
+        full, hand every child in the north to the agents (`_become_agents`). The rows of children
+        who have left custody are written later, many days at once (`write_records`)."""
+        start, end = float(day), float(day + 1)
+        arriving = int(np.searchsorted(self._on_the_way[:, ARRIVES_AT], end))
+        arrivals = self._on_the_way[:arriving]
+        here = np.concatenate([self._in_custody, arrivals]) if arriving else self._in_custody
+        screened_at, leaves_at, path = here[:, SCREENED_AT], here[:, LEAVES_AT], here[:, PATH]
+        screened = (screened_at >= start) & (screened_at < end)
+        in_bed = path != PICKUP
+        leaves = leaves_at < end
+        cases = self._cases
+        closing = cases[:, CASE_ENDS] < end
+        new_cases = screened if self._officers_screen else np.zeros(screened.size, dtype=bool)
+        new_closing = new_cases & (here[:, CASE_ENDS_AT] < end)
+        border = self.border
+        care, officers, shelters = border.care_units, border.screening.officers, border.shelters
+        fits = (_fits(care, arrivals[:, ARRIVES_AT], screened_at[screened])
+                and _fits(officers, screened_at[new_cases],
+                          np.concatenate([cases[closing, CASE_ENDS], here[new_closing, CASE_ENDS_AT]]))
+                and _fits(shelters, screened_at[screened & in_bed], leaves_at[leaves & in_bed]))
+        if not fits:
+            self._become_agents(start)
+            return
+        self._on_the_way = self._on_the_way[arriving:]
+        self._count(arriving, path[screened], path[leaves], here[leaves & (path == SHELTER), EXITS_AT])
+        if leaves.any():
+            self._gone.append(here[leaves])
+            self._in_custody = here[~leaves]
+        else:
+            self._in_custody = here
+        kept = new_cases & ~new_closing
+        if closing.any() or new_closing.any():
+            self._closed.append(cases[closing])
+            self._closed.append(here[new_closing][:, [CHILD_ID, SCREENED_AT, CASE_ENDS_AT]])
+            cases = cases[~closing]
+        if kept.any():
+            cases = np.concatenate([cases, here[kept][:, [CHILD_ID, SCREENED_AT, CASE_ENDS_AT]]])
+        self._cases = cases
+        still = self._in_custody
+        care.in_use = int(np.count_nonzero(still[:, SCREENED_AT] >= end))
+        officers.in_use = int(cases.shape[0])
+        shelters.in_use = still.shape[0] - care.in_use
+        if day % WRITE_EVERY_DAYS == 0:
+            self.write_records()
+
+    def _count(self, n_arrived: int, screened: np.ndarray, gone: np.ndarray, home_at: np.ndarray) -> None:
+        """The day's moves between stages, counted: `screened` and `gone` are the paths of the
+        children screened and leaving custody today, `home_at` when those going home arrive."""
+        model = self.model
+        counts = model.n_in_stage
+        picked_up, to_shelter, to_protection = np.bincount(screened.astype(np.int64), minlength=3).tolist()
+        _, gone_home, protected = np.bincount(gone.astype(np.int64), minlength=3).tolist()
+        counts[Stage.ABROAD] -= n_arrived
+        counts[Stage.CARE_UNIT] += n_arrived - picked_up - to_shelter - to_protection
+        counts[Stage.SHELTER] += to_shelter - gone_home
+        counts[Stage.PROTECTION_ROUTE] += to_protection - protected
+        counts[Stage.RETURN_TRAVEL] += gone_home
+        model.n_exited += picked_up + protected
+        model.count_handovers_today(n_arrived)
+        if gone_home:
+            model.count_moves(home_at, Stage.RETURN_TRAVEL, Stage.EXITED)
+
+    def write_records(self) -> None:
+        """Write the rows of the children who have left custody and of the officers' closed cases:
+        their stage entries, their visits and their children rows."""
+        model, border = self.model, self.border
+        if self._gone:
+            gone = np.concatenate(self._gone) if len(self._gone) > 1 else self._gone[0]
+            self._gone = []
+            child_id, path = gone[:, CHILD_ID], gone[:, PATH]
+            after_screening = np.choose(path.astype(np.int64), (int(Stage.EXITED), int(Stage.SHELTER),
+                                                                int(Stage.PROTECTION_ROUTE)))
+            home, protected, bed = path == SHELTER, path == PROTECTION, path != PICKUP
+            model.record_moves(child_id, np.full(child_id.size, int(Stage.CARE_UNIT)), gone[:, ARRIVES_AT])
+            model.record_moves(child_id, after_screening, gone[:, SCREENED_AT])
+            model.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.RETURN_TRAVEL)),
+                               gone[home, LEAVES_AT])
+            model.record_moves(child_id[protected], np.full(np.count_nonzero(protected), int(Stage.EXITED)),
+                               gone[protected, LEAVES_AT])
+            model.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.EXITED)),
+                               gone[home, EXITS_AT])
+            self._write_visits(border.care_units.code, child_id, gone[:, ARRIVES_AT], gone[:, SCREENED_AT])
+            self._write_visits(border.shelters.code, child_id[bed], gone[bed, SCREENED_AT],
+                               gone[bed, LEAVES_AT])
+            how = np.where(protected, int(Exit.PROTECTION), int(Exit.REUNIFIED))
+            model.children.extend(self._child_columns(gone, gone[:, NEEDS_DETECTED], how, gone[:, EXITS_AT]))
+        if self._closed:
+            closed = np.concatenate(self._closed)
+            self._closed = []
+            self._write_visits(border.screening.officers.code, closed[:, CASE_CHILD], closed[:, CASE_STARTED],
+                               closed[:, CASE_ENDS])
+
+    def _write_visits(self, code: int, child_id: np.ndarray, started: np.ndarray, ended: np.ndarray) -> None:
+        """Visits given at once when asked for, from `started` to `ended`."""
+        if child_id.size:
+            self.model.visits.extend([child_id, np.full(child_id.size, code), started, started, ended])
+
+    def _child_columns(self, children: np.ndarray, needs_detected: np.ndarray, how: np.ndarray | float,
+                       exits_at: np.ndarray | float, handed_over: bool = True) -> list[np.ndarray]:
+        """Children-table columns (see `sim.model.amparo_model.CHILD_COLUMNS`)."""
+        n = children.shape[0]
+        no = np.zeros(n)
+        return [*children[:, WHO].T, np.full(n, float(self._officers_screen and handed_over)),
+                needs_detected, no, no, children[:, DEPARTED_AT],
+                children[:, ARRIVES_AT] if handed_over else np.full(n, np.nan),
+                np.broadcast_to(how, n), np.broadcast_to(exits_at, n)]
+
+    def _rows_so_far(self, now: float) -> tuple[list[tuple], list[tuple]]:
+        """The stage entries and the ended visits, up to `now`, of the children still in custody
+        (their rows are written once they leave)."""
+        here, border = self._in_custody, self.border
+        in_bed = here[:, SCREENED_AT] < now
+        stages = [(child_id, int(Stage.CARE_UNIT), at)
+                  for child_id, at in here[:, [CHILD_ID, ARRIVES_AT]].tolist()]
+        stages += [(child_id, int(Stage.SHELTER) if path == SHELTER else int(Stage.PROTECTION_ROUTE), at)
+                   for child_id, path, at in here[in_bed][:, [CHILD_ID, PATH, SCREENED_AT]].tolist()]
+        visits = [(child_id, border.care_units.code, arrived, arrived, screened)
+                  for child_id, arrived, screened
+                  in here[in_bed][:, [CHILD_ID, ARRIVES_AT, SCREENED_AT]].tolist()]
+        return stages, visits
+
+    # --- from bulk to agents ---------------------------------------------------------------------
+    def _become_agents(self, now: float) -> None:
+        """From `now` on, the northern border goes child by child: the children in its care become
+        agents in the state they are in, with what is due to them scheduled; the cases officers
+        still work on stay open; the children on their way will arrive as agents."""
+        model, border = self.model, self.border
+        self.active = False
+        self.write_records()
+        stages, visits = self._rows_so_far(now)
+        model.stage_rows.flush()
+        for row in stages:
+            model.stage_rows.add(row)
+        for row in visits:
+            model.visit_rows.add(row)
+        model.record_moves_made()  # a child's stage rows to come must follow these
+        here = self._in_custody
+        agents: dict[int, Child] = {}
+        for row in here.tolist():
+            screened_at = row[SCREENED_AT]
+            if screened_at >= now:
+                stage, place, holds_since = Stage.CARE_UNIT, border.care_units, row[ARRIVES_AT]
+            else:
+                stage = Stage.SHELTER if row[PATH] == SHELTER else Stage.PROTECTION_ROUTE
+                place, holds_since = border.shelters, screened_at
+            child = Child(model, _who(row), stage, row[DEPARTED_AT], _plan(row))
+            child.apprehended_at = row[ARRIVES_AT]
+            child.place_visit = _held(child, place, holds_since)
+            agents[child.unique_id] = child
+            if stage is Stage.CARE_UNIT:
+                model.schedule(screened_at, border.screening.screen, child)
+            else:
+                child.screened_by_officer = self._officers_screen
+                child.needs_detected = bool(row[NEEDS_DETECTED])
+                done = border.family_contacted if stage is Stage.SHELTER else border.finish_protection
+                model.schedule(row[LEAVES_AT], done, child)
+        officers = border.screening.officers
+        for child_id, started_at, ends_at in self._cases.tolist():
+            holder = agents.get(int(child_id)) or CaseFile(int(child_id))
+            model.schedule(ends_at, officers.release, _held(holder, officers, started_at))
+        self._in_custody = self._in_custody[:0]
+        self._cases = self._cases[:0]
+        on_the_way, self._on_the_way = self._on_the_way, self._on_the_way[:0]
+        if on_the_way.shape[0]:
+            columns = {name: on_the_way[:, i] for i, name in enumerate(COLUMNS[: PLAN.stop])}
+            model.meet_system(columns, Stage.ABROAD, border.receive)
+
+    # --- what the tables show while in bulk --------------------------------------------------------
+    def rows_still_here(self, now: float) -> list[tuple]:
+        """Children rows of the children in custody, as things stand at `now`."""
+        here = self._in_custody
+        screened = here[:, SCREENED_AT] < now
+        columns = self._child_columns(here, here[:, NEEDS_DETECTED] * screened, float(Exit.NONE), np.nan)
+        columns[11] = columns[11] * screened  # screened_by_officer: only once screened
+        return list(zip(*(column.tolist() for column in columns), strict=True))
+
+    def rows_on_the_way(self, now: float) -> list[tuple]:
+        """Children rows of the children who have left home and are not yet handed over."""
+        gone = self._on_the_way[self._on_the_way[:, DEPARTED_AT] < now]
+        columns = self._child_columns(gone, np.zeros(gone.shape[0]), float(Exit.NONE), np.nan,
+                                      handed_over=False)
+        return list(zip(*(column.tolist() for column in columns), strict=True))
+
+    def stage_rows_so_far(self, now: float) -> list[tuple]:
+        """Stage entries so far of the children still in custody."""
+        return self._rows_so_far(now)[0]
+
+    def visit_rows_so_far(self, now: float) -> list[tuple]:
+        """Visits so far of the children still in custody (care places given back, and places still
+        held) and officers' open cases."""
+        here, cases, border = self._in_custody, self._cases, self.border
+        in_care = here[:, SCREENED_AT] >= now
+        rows = self._rows_so_far(now)[1]
+        rows += [(child_id, border.care_units.code, at, at, np.nan)
+                 for child_id, at in here[in_care][:, [CHILD_ID, ARRIVES_AT]].tolist()]
+        rows += [(child_id, border.shelters.code, at, at, np.nan)
+                 for child_id, at in here[~in_care][:, [CHILD_ID, SCREENED_AT]].tolist()]
+        rows += [(child_id, border.screening.officers.code, at, at, np.nan)
+                 for child_id, at, _ in cases.tolist()]
+        return rows
+
+
+def _fits(resource: Resource, requests: np.ndarray, releases: np.ndarray) -> bool:
+    """Whether each of a day's `requests` (times) finds a free place, given the places in use at the
+    day's start and the day's `releases` (times)."""
+    if resource.in_use + requests.size <= resource.capacity:  # even with no place given back
+        return True
+    requests = np.sort(requests)
+    in_use = resource.in_use + np.arange(requests.size) - np.searchsorted(np.sort(releases), requests)
+    return bool(in_use.max() < resource.capacity)
+
+
+def _held(holder: object, resource: Resource, since: float) -> Visit:
+    """A place `holder` has held since `since` (asked for and given at once)."""
+    visit = Visit(holder, resource, since, None)
+    visit.started_at = since
+    return visit
+
+
+def _who(row: list[float]) -> tuple:
+    return tuple(kind(value) for kind, value in zip(WHO_TYPES, row[WHO], strict=True))
+
+
+def _plan(row: list[float]) -> tuple:
+    return tuple(kind(value) for kind, value in zip(PLAN_TYPES, row[PLAN], strict=True))

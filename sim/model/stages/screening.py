@@ -1,0 +1,58 @@
+"""Screening by a child protection officer, or by a regular agent when none is free in time.
+
+A child waits for an officer in the place they already hold. The officer takes the case, the
+interview happens at once (hours) and the child moves on; the officer stays busy with the case
+work for `interview_days_mean` on average (exponential). A child not taken within
+`officer_max_wait_days` is screened by a regular migration agent instead, who detects fewer hidden
+needs (F12: detection rose once officers existed). With the same personal draw, a need an agent
+would detect is always detected by an officer, so more officers never lower detection.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sim.model.child import Child
+from sim.model.resources import ChildProtectionOfficer, Visit
+
+if TYPE_CHECKING:
+    from sim.model.amparo_model import AmparoModel
+
+Continuation = Callable[[Child, float], None]
+
+
+class Screening:
+    """The interview step of one border; `then(child, time)` is what follows it there."""
+
+    def __init__(self, model: AmparoModel, officers: ChildProtectionOfficer, then: Continuation) -> None:
+        self.model = model
+        self.officers = officers
+        self.then = then
+        self.max_wait_days = model.parameters.officer_max_wait_days
+
+    def screen(self, child: Child, now: float) -> None:
+        """Screen `child`; what follows screening happens once it is done."""
+        if self.officers.capacity == 0:
+            self._screen_by_regular_agent(child, now)
+            return
+        visit = self.officers.request(child, now, self._officer_takes_case)
+        if visit.waiting and self.max_wait_days < math.inf:
+            self.model.schedule(now + self.max_wait_days, self._stop_waiting, visit)
+
+    def _officer_takes_case(self, visit: Visit, now: float) -> None:
+        child = visit.child
+        child.screened_by_officer = True
+        child.needs_detected = child.detected_by_officer
+        self.model.schedule(now + child.case_days, self.officers.release, visit)  # the case is closed
+        self.then(child, now)
+
+    def _stop_waiting(self, visit: Visit, now: float) -> None:
+        if visit.waiting:
+            self.officers.cancel(visit, now)
+            self._screen_by_regular_agent(visit.child, now)
+
+    def _screen_by_regular_agent(self, child: Child, now: float) -> None:
+        child.needs_detected = child.detected_by_agent
+        self.then(child, now)

@@ -1,0 +1,160 @@
+"""Southern route: Central American children apprehended in transit by the migration authority.
+
+Placement (written rules; F21, F22, F24 for the norms, los07/los08 for 2008 practice):
+
+* A child *prefers alternative care* (DIF shelter, foster care, relatives) when detention is a
+  last resort (`detention_last_resort`), when their group may not be detained
+  (`detain_unaccompanied`, `detain_accompanied`), or when they are unaccompanied and no older than
+  `shelter_age_limit_south`. Everyone else goes to a migration station (detention).
+* A child who prefers alternative care but finds it full goes to a station if their group may be
+  detained; otherwise they wait for an alternative place in provisional holding with adults.
+* A child who finds the station full waits in provisional holding with adults.
+  Waiting in holding is a protection failure (`held_with_adults`); a child with no place within
+  the holding limit is screened, and goes on, from holding (see `holding`).
+
+Once placed, the child is screened (see `screening`). A detected victim or child in need of
+international protection takes the protection route (F12, F25) in alternative care, moving out of
+detention as soon as a place frees. Everyone else waits in their place for the return to be
+arranged and is returned via the southern border (F03).
+
+Detention review (F19, F20, F24): a child still detained `max_detention_days` after entering
+detention must leave for alternative care; they keep the station place until one frees, and the
+excess counts as a breach of the limit. (A child on the protection route has already asked for
+alternative care, so the review changes nothing for them; it is scheduled only for a child who will
+still be detained when it is due.)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from sim.model.child import Child
+from sim.model.codes import Exit, Stage
+from sim.model.resources import AlternativeCare, ChildProtectionOfficer, MigrationStation, Resource, Visit
+from sim.model.stages.holding import Holding
+from sim.model.stages.screening import Screening
+
+if TYPE_CHECKING:
+    from sim.model.amparo_model import AmparoModel
+
+
+class SouthernBorder:
+    def __init__(self, model: AmparoModel, stations: MigrationStation,
+                 alternative_care: AlternativeCare, officers: ChildProtectionOfficer) -> None:
+        self.model = model
+        self.stations = stations
+        self.alternative_care = alternative_care
+        self.screening = Screening(model, officers, self._after_screening)
+        self.holding = Holding(model)
+        self.p = model.parameters
+        p = self.p
+        # whether a child may be detained, by [accompanied]
+        self._may_be_detained = (p.detain_unaccompanied, p.detain_accompanied)
+        # Detention review: due `max_detention_days` after detention starts. Unless officers may keep
+        # a detained child waiting that long, screening comes first, and then it is known whether
+        # the child will still be detained when the review is due: only then is it scheduled.
+        officers = self.screening.officers
+        self._review_at_detention = (p.max_detention_days < math.inf and officers.capacity > 0
+                                     and p.officer_max_wait_days >= p.max_detention_days)
+        self._review_after_screening = p.max_detention_days < math.inf and not self._review_at_detention
+
+    # --- placement ---------------------------------------------------------------------------
+    def may_be_detained(self, child: Child) -> bool:
+        return self._may_be_detained[child.accompanied]
+
+    def prefers_alternative_care(self, child: Child) -> bool:
+        p = self.p
+        return (p.detention_last_resort or not self.may_be_detained(child)
+                or (not child.accompanied and child.age <= p.shelter_age_limit_south))
+
+    def receive(self, child: Child, now: float) -> None:
+        """A child in transit is apprehended."""
+        child.apprehended_at = now
+        self.model.enter_stage(child, Stage.PLACEMENT, now)
+        if self.prefers_alternative_care(child):
+            care = self.alternative_care
+            if care.in_use < care.capacity and not care.n_waiting:
+                resource: Resource = care
+            elif self.may_be_detained(child):
+                resource = self.stations
+            else:
+                resource = care
+        else:
+            resource = self.stations
+        visit = resource.request(child, now, self._place)
+        if visit.waiting:  # screened from holding if no place comes in time
+            self.holding.wait(visit, now, self.screening.screen)
+
+    def _place(self, visit: Visit, now: float) -> None:
+        child = visit.child
+        child.place_visit = visit
+        if visit.resource is self.stations:
+            self._start_detention(visit, now)
+        self.screening.screen(child, now)
+
+    def _start_detention(self, visit: Visit, now: float) -> None:
+        visit.child.detained = True
+        if self._review_at_detention:
+            self.model.schedule(now + self.p.max_detention_days, self._review_detention, visit)
+
+    # --- after screening ---------------------------------------------------------------------
+    def _after_screening(self, child: Child, now: float) -> None:
+        if child.needs_detected:
+            self.model.enter_stage(child, Stage.PROTECTION_ROUTE, now)
+            if child.place_visit is not None and child.place_visit.resource is self.alternative_care:
+                self._start_protection(child, now)
+            else:
+                self._move_to_alternative_care(child, now)
+        else:
+            self.model.enter_stage(child, Stage.RETURN_ARRANGEMENT, now)
+            returns_at = now + child.return_arrangement_days
+            self.model.schedule(returns_at, self._return_to_country, child)
+            place = child.place_visit
+            if self._review_after_screening and place is not None and place.resource is self.stations:
+                review_at = place.started_at + self.p.max_detention_days
+                if review_at < returns_at:  # still detained when the review is due
+                    self.model.schedule(review_at, self._review_detention, place)
+
+    def _start_protection(self, child: Child, now: float) -> None:
+        self.model.schedule(now + child.protection_days, self._finish_protection, child)
+
+    def _move_to_alternative_care(self, child: Child, now: float) -> None:
+        visit = self.alternative_care.request(child, now, self._moved_to_alternative_care)
+        if visit.waiting:
+            if child.place_visit is not None:
+                child.transfer_visit = visit  # blocked: stays in the station meanwhile
+            else:  # in holding (no place came in time): the protection route goes on without one
+                self.holding.wait(visit, now, self._start_protection)
+
+    def _moved_to_alternative_care(self, visit: Visit, now: float) -> None:
+        child = visit.child
+        if child.place_visit is not None:
+            self.stations.release(child.place_visit, now)
+        child.place_visit = visit
+        child.transfer_visit = None
+        if child.stage is Stage.PROTECTION_ROUTE:
+            self._start_protection(child, now)
+
+    def _review_detention(self, visit: Visit, now: float) -> None:
+        child = visit.child
+        if child.place_visit is visit and child.transfer_visit is None:
+            self._move_to_alternative_care(child, now)
+
+    # --- leaving ----------------------------------------------------------------------------
+    def _leave_place(self, child: Child, now: float) -> None:
+        if child.transfer_visit is not None:
+            self.alternative_care.cancel(child.transfer_visit, now)
+            child.transfer_visit = None
+        place = child.place_visit
+        if place is not None:
+            place.resource.release(place, now)
+            child.place_visit = None
+
+    def _return_to_country(self, child: Child, now: float) -> None:
+        self._leave_place(child, now)
+        self.model.exit(child, Exit.RETURNED_SOUTH, now)
+
+    def _finish_protection(self, child: Child, now: float) -> None:
+        self._leave_place(child, now)
+        self.model.exit(child, Exit.PROTECTION, now)

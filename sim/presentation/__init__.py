@@ -1,0 +1,1 @@
+"""Presentation: charts, the brief, the explorer, the parameter table of the docs."""

@@ -1,0 +1,393 @@
+"""Writing a run's result folder: atomically, so a folder that exists is a complete result.
+
+Everything is written into a hidden temporary folder next to the target; the manifest goes last
+and carries `"complete": true`; then the folder is renamed into place in one step. A crash or a
+full disk leaves at most a hidden `.NAME.partial-*` folder, never something that looks like a
+result. An existing result is never overwritten unless asked.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.analysis.outcomes import ALL_OUTCOMES
+from sim.analysis.summary import mean_and_interval
+from sim.experiments.replications import ReplicationResult
+from sim.model.parameters import Parameters
+from sim.model.records import Table
+from sim.model.schema import RESOURCE_NAMES, daily_columns, resource_capacities
+from sim.results.atomic_folders import exchange, first_free_name, rename_no_replace
+
+PACKAGES = ("amparo", "mesa", "numpy", "scipy", "matplotlib", "click")
+
+
+class OutputError(Exception):
+    """The output folder cannot be written (exists, not writable, disk full)."""
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str:
+    """The commit of the code that ran (with "-dirty" if it had uncommitted changes)."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+#: Rows of a table turned into text at a time when it is written as CSV.
+CSV_BLOCK_ROWS = 65_536
+
+
+def _as_text(array: np.ndarray) -> list[str]:
+    if array.dtype.kind in "iub":
+        return array.astype(np.int64).astype(str).tolist()
+    if array.dtype.kind == "f":
+        return np.char.mod("%.17g", array).tolist()
+    return [str(value) for value in array]
+
+
+def write_csv(path: Path, columns: dict[str, Sequence | np.ndarray]) -> None:
+    """Write equal-length columns as CSV (integers without decimals, floats to full precision,
+    text quoted where needed), `CSV_BLOCK_ROWS` rows at a time: the text of a long run's records
+    (a Python string per cell) would take ten times the memory of the records themselves."""
+    arrays = [np.asarray(values) for values in columns.values()]
+    n_rows = len(arrays[0]) if arrays else 0
+    if any(len(array) != n_rows for array in arrays):
+        raise ValueError(f"{path.name}: the columns have different lengths")
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(columns))
+        for start in range(0, n_rows, CSV_BLOCK_ROWS):
+            texts = [_as_text(array[start:start + CSV_BLOCK_ROWS]) for array in arrays]
+            writer.writerows(zip(*texts, strict=True))
+
+
+def stacked(results: Sequence[ReplicationResult], name: str) -> dict[str, np.ndarray]:
+    """One table of every replication's table `name`, with a replication column first."""
+    tables: list[Table] = [r.tables[name] for r in results if r.tables is not None]
+    counts = [len(next(iter(t.values()))) for t in tables]
+    kept = [r for r in results if r.tables is not None]
+    columns = {"replication": np.repeat([r.replication for r in kept], counts)}
+    for column in tables[0]:
+        columns[column] = np.concatenate([t[column] for t in tables])
+    return columns
+
+
+def summary_rows(results: Sequence[ReplicationResult]) -> list[dict[str, Any]]:
+    """Each outcome's mean and 95% confidence interval across replications."""
+    rows = []
+    for outcome in ALL_OUTCOMES:
+        mean, low, high = mean_and_interval([r.outcomes[outcome.name] for r in results])
+        rows.append({"outcome": outcome.name, "unit": outcome.unit, "description": outcome.description,
+                     "mean": mean, "ci_low": low, "ci_high": high, "replications": len(results)})
+    return rows
+
+
+#: The kinds of folder Amparo writes (the "kind" of their manifest.json).
+RESULT_KINDS = ("run", "compare", "sweep", "sizing", "sensitivity", "calibration")
+
+
+def result_kind(folder: Path) -> str | None:
+    """The kind of Amparo result `folder` is, from its manifest, or None if it is not one (not a real
+    folder, a symlink, no readable manifest.json of a known kind). Incomplete results count."""
+    folder = Path(folder)
+    manifest = folder / "manifest.json"
+    if folder.is_symlink() or not folder.is_dir() or manifest.is_symlink() or not manifest.is_file():
+        return None
+    try:
+        if manifest.stat().st_size > 64 * 1024 * 1024:
+            return None
+        content = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(content, dict) or "amparo_version" not in content:
+        return None
+    kind = content.get("kind")
+    return kind if kind in RESULT_KINDS else None
+
+
+def check_replaceable(target: Path, overwrite: bool) -> None:
+    """Raise OutputError unless a new result may go to `target`: nothing is there, or `overwrite`
+    was given and an Amparo result is there (--overwrite never deletes anything else)."""
+    target = Path(target)
+    if not os.path.lexists(target):
+        return
+    if not overwrite:
+        raise OutputError(f"{target}: a result already exists here; choose another --out or add --overwrite")
+    if result_kind(target) is None:
+        raise OutputError(f"{target}: is not an Amparo result folder (no manifest.json of a run, compare, "
+                          "sweep, sizing, sensitivity or calibration), so --overwrite will not replace it; "
+                          "choose another --out, or remove it yourself")
+
+
+def write_atomically(target: Path, fill: Callable[[Path], None], overwrite: bool = False,
+                     unique: bool = False) -> Path:
+    """Create the folder `target` complete or not at all, and return where it went.
+
+    `fill(staging)` writes everything into a hidden staging folder, which then takes the name in one
+    step that never replaces anything (`sim.results.atomic_folders`). If the name was taken meanwhile (two
+    runs to one folder), the finished result is never dropped: with `unique` (a default name) it
+    goes to the first free `NAME-2`, `NAME-3`...; otherwise it is kept there too and OutputError says
+    where. Nothing is checked before `fill` runs (a finished result must never be dropped for a
+    name): callers check with `check_replaceable` before the work. With `overwrite`, an existing
+    Amparo result swaps places with the new one in one step, so
+    a kill at any moment leaves the old or the new result under the name, then the old is removed."""
+    target = Path(target)
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned_staging(parent)
+        staging = Path(parent, f".{target.name}.partial-{os.getpid()}")
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir()
+    except OSError as error:
+        raise OutputError(f"{parent}: cannot write the output folder here ({error.strerror}); choose "
+                          "another --out") from error
+    try:
+        fill(staging)
+        return _put_in_place(staging, target, overwrite, unique)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"{target}: writing the result failed ({error.strerror or error}); nothing "
+                          "was left behind: make room, or choose another --out, and run again") from error
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _put_in_place(staging: Path, target: Path, overwrite: bool, unique: bool) -> Path:
+    if overwrite and result_kind(target) is not None:
+        exchange(staging, target)  # the new result has the name; the old one is in `staging`
+        shutil.rmtree(staging, ignore_errors=True)
+        return target
+    wanted = target
+    while True:
+        try:
+            rename_no_replace(staging, target)
+            break
+        except FileExistsError:
+            target = first_free_name(target)
+    if target != wanted and not unique:
+        raise OutputError(f"{wanted}: is taken (by a result written there while this one ran, or by a "
+                          f"folder that is not an Amparo result), and was kept; this result is complete "
+                          f"and was written to {target} instead")
+    return target
+
+
+#: A staging folder's name: `.NAME.partial-PID`.
+_STAGING = re.compile(r"^\..+\.partial-(\d+)$")
+
+
+def remove_abandoned_staging(parent: Path) -> list[Path]:
+    """Remove the staging folders in `parent` whose process no longer exists (left by a kill);
+    return them. A staging folder of a live process is never touched."""
+    removed = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _STAGING.match(entry.name)
+        if match is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        if _process_exists(int(match.group(1))):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def write_run_folder(target: Path, *, scenario: dict[str, str], parameters: Parameters,
+                     results: Sequence[ReplicationResult], years: float, base_seed: int,
+                     wall_seconds: float, records_replications: int = 1, overwrite: bool = False,
+                     draw_charts: Callable[[Path], Any] | None = None, unique: bool = False) -> Path:
+    """Write the folder of a finished run and return its path.
+
+    `scenario` has the scenario's file, title, description and text. Per-child records (children,
+    visits, stages) are written for the first `records_replications` replications (they are
+    large); outcomes and daily stocks for all. `draw_charts(folder)` draws charts from the files.
+    """
+    def fill(folder: Path) -> None:
+        _write_contents(folder, scenario, parameters, results, years, base_seed, wall_seconds,
+                        records_replications, draw_charts)
+
+    return write_atomically(target, fill, overwrite, unique)
+
+
+def run_metadata() -> dict[str, Any]:
+    """What every result's manifest records about the code and the machine."""
+    versions = package_versions()
+    return {"amparo_version": versions["amparo"], "git_commit": git_commit(), "packages": versions,
+            "machine": {"platform": platform.platform(), "processor": platform.machine(),
+                        "cpus": os.cpu_count()},
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+def _write_contents(folder: Path, scenario: dict[str, str], parameters: Parameters,
+                    results: Sequence[ReplicationResult], years: float, base_seed: int,
+                    wall_seconds: float, records_replications: int,
+                    draw_charts: Callable[[Path], Any] | None) -> None:
+    rows = summary_rows(results)
+    write_csv(folder / "summary.csv", {key: [row[key] for row in rows] for key in rows[0]})
+    by_replication = {"replication": [r.replication for r in results], "seed": [r.seed for r in results]}
+    for outcome in ALL_OUTCOMES:
+        by_replication[outcome.name] = np.array([r.outcomes[outcome.name] for r in results], dtype=float)
+    write_csv(folder / "outcomes_by_replication.csv", by_replication)
+    write_csv(folder / "daily_stocks.csv", stacked(results, "daily"))
+    with_records = [r for r in results if r.replication < records_replications]
+    if with_records and with_records[0].tables is not None:
+        visits = stacked(with_records, "visits")
+        visits["resource"] = np.array(RESOURCE_NAMES, dtype=object)[visits["resource"]]
+        write_csv(folder / "children.csv", stacked(with_records, "children"))
+        write_csv(folder / "visits.csv", visits)
+        del visits  # a long run's records: not held while the charts are drawn
+        write_csv(folder / "stages.csv", stacked(with_records, "stages"))
+    manifest = {
+        "kind": "run",
+        "scenario": scenario,
+        "parameters": parameters_as_dict(parameters),
+        "capacities": resource_capacities(parameters),
+        "replications": len(results),
+        "years": years,
+        "base_seed": base_seed,
+        "seeds": [r.seed for r in results],
+        "records_replications": min(records_replications, len(results)),
+        "daily_columns": list(daily_columns()),
+        "wall_seconds": round(wall_seconds, 3),
+        **run_metadata(),
+    }
+    write_json(folder / "manifest.json", {**manifest, "complete": False})
+    if draw_charts is not None:
+        draw_charts(folder)
+    write_json(folder / "manifest.json", {**manifest, "complete": True})
+
+
+def parameters_as_dict(parameters: Parameters) -> dict[str, Any]:
+    values = {}
+    for name, value in vars(parameters).items():
+        values[name] = value if not (isinstance(value, float) and not np.isfinite(value)) else str(value)
+    return values
+
+
+def write_json(path: Path, content: dict[str, Any]) -> None:
+    """Write JSON atomically (temporary file, then rename)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(content, handle, indent=2, default=str)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence[dict[str, str]],
+                            rows: list[dict[str, Any]], replications: int, years: float, base_seed: int,
+                            wall_seconds: float, overwrite: bool = False,
+                            draw_charts: Callable[[Path], Any] | None = None, unique: bool = False) -> Path:
+    """Write a comparison folder: comparison.csv, outcomes_by_replication.csv, daily_stocks.csv,
+    charts, and the manifest last."""
+    def fill(folder: Path) -> None:
+        write_csv(folder / "comparison.csv", {key: [row[key] for row in rows] for key in rows[0]})
+        by_replication: dict[str, list] = {"scenario": [], "replication": [], "seed": []}
+        by_replication.update({outcome.name: [] for outcome in ALL_OUTCOMES})
+        daily_parts = []
+        for run in runs:
+            for result in run.results:
+                by_replication["scenario"].append(run.name)
+                by_replication["replication"].append(result.replication)
+                by_replication["seed"].append(result.seed)
+                for outcome in ALL_OUTCOMES:
+                    by_replication[outcome.name].append(result.outcomes[outcome.name])
+            daily = stacked(run.results, "daily")
+            daily_parts.append({"scenario": np.full(len(daily["day"]), run.name, dtype=object), **daily})
+        write_csv(folder / "outcomes_by_replication.csv",
+                  {k: np.asarray(v, dtype=float if k not in ("scenario", "replication", "seed") else None)
+                   for k, v in by_replication.items()})
+        write_csv(folder / "daily_stocks.csv",
+                  {k: np.concatenate([part[k] for part in daily_parts]) for k in daily_parts[0]})
+        described = [{**spec, "parameters": parameters_as_dict(run.parameters),
+                      "capacities": resource_capacities(run.parameters)}
+                     for spec, run in zip(scenarios, runs, strict=True)]
+        manifest = {"kind": "compare", "scenarios": described, "replications": replications, "years": years,
+                    "base_seed": base_seed, "seeds": [r.seed for r in runs[0].results],
+                    "wall_seconds": round(wall_seconds, 3), **run_metadata()}
+        write_json(folder / "manifest.json", {**manifest, "complete": False})
+        if draw_charts is not None:
+            draw_charts(folder)
+        write_json(folder / "manifest.json", {**manifest, "complete": True})
+
+    return write_atomically(target, fill, overwrite, unique)
+
+
+#: The tables `amparo rerun` compares byte for byte.
+REPRODUCIBLE_TABLES = ("summary.csv", "outcomes_by_replication.csv", "daily_stocks.csv", "children.csv",
+                       "visits.csv", "stages.csv", "comparison.csv")
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a complete result folder (OutputError if missing or incomplete)."""
+    path = Path(folder) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OutputError(f"{folder}: not a result folder (no manifest.json)") from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise OutputError(f"{path}: cannot be read ({error})") from None
+    if manifest.get("complete") is not True:
+        raise OutputError(f"{path}: the result is incomplete (the run did not finish)")
+    return manifest
+
+
+def parameters_from_manifest(manifest: dict[str, Any]) -> Parameters:
+    """The exact parameters a run used, from its manifest."""
+    values = {name: (float(value) if isinstance(value, str) else value)
+              for name, value in manifest["parameters"].items()}
+    return Parameters(**values)
+
+
+def differing_tables(first: Path, second: Path) -> list[str]:
+    """Names of the reproducible tables whose bytes differ between two result folders."""
+    differing = []
+    for name in REPRODUCIBLE_TABLES:
+        a, b = Path(first) / name, Path(second) / name
+        if a.exists() != b.exists() or (a.exists() and a.read_bytes() != b.read_bytes()):
+            differing.append(name)
+    return differing
