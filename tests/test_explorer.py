@@ -19,6 +19,7 @@ import cli
 from sim.inputs.scenario import list_scenarios, load_scenario
 from sim.model.amparo_model import AmparoModel
 from sim.model.parameters import field_by_name
+from sim.presentation.charts.live_charts import MAX_POINTS, occupancy_chart, stages_chart, waits_chart
 from sim.presentation.explorer import ExplorerModel, explored_names, explorer_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +52,11 @@ def test_every_input_starts_at_the_scenarios_value_within_the_parameters_range(p
 def test_the_explored_model_unchanged_is_the_model_itself() -> None:
     parameters = load_scenario(BASELINE).parameters.replace(warmup_days=5)
     explored, plain = ExplorerModel(base=parameters, seed=7), AmparoModel(parameters, seed=7)
-    for _ in range(40):
+    # the warm-up is run when the explored model is made
+    assert explored.day == 5 and explored.measured_day == 0
+    for _ in range(5):
+        plain.step()
+    for _ in range(35):
         explored.step()
         plain.step()
     assert explored.daily_records == plain.daily_records
@@ -59,8 +64,24 @@ def test_the_explored_model_unchanged_is_the_model_itself() -> None:
     assert len(history) == 41  # the start, then every day
     assert list(history["n_in_shelters"])[-1] == plain.shelters.in_use
     assert history["measured_day"].iloc[-1] == 35
-    # waits, detention and overflows so far are computed weekly once the warm-up is over
+    # waits, detention and overflows so far: from the first measured day, then monthly
     assert not math.isnan(history["detention_days_mean"].iloc[-1])
+    collected = explored.collected()
+    assert {len(column) for column in collected.values()} == {41}
+    assert collected["n_in_shelters"] == list(history["n_in_shelters"])
+
+
+def test_each_chart_thins_a_long_run_and_keeps_its_last_day() -> None:
+    parameters = load_scenario(BASELINE).parameters.replace(warmup_days=10)
+    model = ExplorerModel(base=parameters, seed=3)
+    for _ in range(MAX_POINTS + 50):
+        model.step()
+    history = model.collected()
+    for chart in (occupancy_chart(history), stages_chart(history), waits_chart(history, 60.0)):
+        for series in chart["series"]:
+            assert len(series["data"]) <= MAX_POINTS + 1
+        last = chart["series"][0]["data"][-1][0]
+        assert last in (model.day, model.measured_day)  # the day drawn last is today's
 
 
 def test_slider_values_change_the_scenario_and_unknown_names_are_refused() -> None:
