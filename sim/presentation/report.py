@@ -20,13 +20,13 @@ import math
 import os
 import re
 import shutil
-import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sim.inputs import regular_file
 from sim.presentation.charts.tables import ChartDataError, read_manifest
 
 FIGURES_FILE = Path(__file__).resolve().parents[2] / "docs" / "figures.csv"
@@ -137,17 +137,17 @@ def check_only_regular_files(folder: Path) -> None:
                                   "reads only regular files inside the result folder")
 
 
+#: Largest chart image a brief embeds; Amparo's charts are under 1 MB.
+MAX_CHART_BYTES = 64 * 1024 * 1024
+
+
 def read_regular_file(path: Path) -> bytes:
     """The bytes of `path`, refusing a symbolic link or special file swapped in since the check."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as error:
-        raise ReportError(f"{path}: cannot be read ({error.strerror}); a brief reads only regular files "
-                          "inside the result folder") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise ReportError(f"{path}: is not a regular file; a brief reads only regular files")
-        return handle.read()
+        return regular_file.read_regular_file(path, MAX_CHART_BYTES, follow_symlinks=False).data
+    except regular_file.UnreadableFile as error:
+        raise ReportError(f"{path}: {error.reason}; a brief reads only regular files inside the result "
+                          "folder") from None
 
 
 def read_charts(charts_folder: Path) -> list[Chart]:
