@@ -35,6 +35,15 @@ def _load(path: Path):
         _fail(str(error))
 
 
+def _check_out_path(out: Path | None) -> None:
+    """Fail if --out cannot name a file on this system (a NUL, a name over 255 bytes)."""
+    from sim.inputs.input_error import shown
+    from sim.inputs.regular_file import path_problem
+
+    if out is not None and (problem := path_problem(out)):
+        _fail(f"{shown(str(out))}: {problem}; choose another --out")
+
+
 def _check_writable(folder: Path) -> None:
     """Fail before any work if results cannot be written under `folder`."""
     existing = next(path for path in (folder, *folder.parents) if path.exists() or path == Path(path.anchor))
@@ -58,6 +67,7 @@ def _new_result_folder(out: Path | None, default_name: str, overwrite: bool,
     --overwrite and only if it is an Amparo result; the place must be writable."""
     from sim.results.run_folder import OutputError, check_replaceable
 
+    _check_out_path(out)
     unique = out is None
     if out is None:
         suffix = f"-{datetime.now():%Y%m%d-%H%M%S}" if stamped else ""
@@ -300,6 +310,7 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool,
         spec = load_sweep(sweep_file)
     except ScenarioError as error:
         _fail(str(error))
+    _check_out_path(out)
     out = out or DEFAULT_OUTPUT_FOLDER / sweep_file.stem
     started_file = out / "sweep.json"
     if out.exists() and any(out.iterdir()) and not resume:
@@ -459,6 +470,7 @@ def report(result_folders: tuple[Path, ...], out: Path | None, overwrite: bool) 
     brief, with images embedded so it opens offline, plus a Markdown version."""
     from sim.presentation.report import ReportError, write_report
 
+    _check_out_path(out)
     if out is None:
         out = DEFAULT_OUTPUT_FOLDER / f"report-{datetime.now().strftime('%Y%m%d-%H%M%S')}.html"
     if out.suffix.lower() not in (".html", ".htm"):

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """`text` printable on one line: control characters (a newline, a NUL) written as escapes."""
+    return _CONTROL.sub(lambda match: ascii(match.group())[1:-1], text)
 
 
 class ScenarioError(Exception):
@@ -10,4 +18,5 @@ class ScenarioError(Exception):
 
     def __init__(self, file: Path | str, key: str | None, message: str) -> None:
         self.file, self.key, self.message = str(file), key, message
-        super().__init__(f"{file}: {key}: {message}" if key else f"{file}: {message}")
+        place = shown(str(file))
+        super().__init__(f"{place}: {shown(key)}: {shown(message)}" if key else f"{place}: {shown(message)}")

@@ -83,16 +83,24 @@ def read_regular_file(path: Path | str, max_bytes: int, follow_symlinks: bool = 
         else:
             reason = f"cannot be opened ({error.strerror})"
         raise UnreadableFile(reason) from None
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise UnreadableFile(f"is {_kind(status.st_mode)}, not a regular file")
         if status.st_size > max_bytes:
             raise UnreadableFile(f"is {status.st_size:,} bytes; at most {max_bytes:,} are allowed")
-        try:
-            data = handle.read(max_bytes + 1)  # bounded: the file may have grown since fstat
-        except OSError as error:
-            raise UnreadableFile(f"cannot be read ({error.strerror})") from None
+        chunks, size = [], 0
+        while size <= max_bytes:  # bounded: the file may have grown since fstat
+            chunk = os.read(descriptor, max_bytes + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise UnreadableFile(f"cannot be read ({error.strerror})") from None
+    finally:
+        os.close(descriptor)
+    data = b"".join(chunks)
     if len(data) > max_bytes:
         raise UnreadableFile(f"is more than {max_bytes:,} bytes; at most {max_bytes:,} are allowed")
     return FileBytes(data, (status.st_dev, status.st_ino))

@@ -5,9 +5,9 @@ Reading is bounded before the parser runs, so no file, however hostile, raises a
 
 - the file must be a regular UTF-8 file of at most `MAX_FILE_BYTES`, without NUL (see
   `sim.inputs.regular_file`: FIFOs, devices, folders and symbolic link loops are refused unread);
-- arrays and tables may nest at most `MAX_NESTING` deep, checked on the text (the standard
-  parser recurses, and about 1,000 levels overflow Python's stack) and again on the parsed tables
-  (dotted keys nest without brackets);
+- arrays, tables and dotted keys may nest at most `MAX_NESTING` deep, checked on the text (the
+  standard parser recurses into arrays, so about 1,000 levels overflow Python's stack, and takes
+  time quadratic in the parts of a dotted key) and again on the parsed tables;
 - a number or bare word has at most `MAX_BARE_CHARACTERS` characters (Python refuses to convert
   integers of more than 4,300 digits, and nothing Amparo reads needs more than 20);
 - a key has at most `MAX_KEY_CHARACTERS` characters and a text value at most `MAX_TEXT_CHARACTERS`.
@@ -38,10 +38,11 @@ MAX_DESCRIPTION_CHARACTERS = 4_000
 # Strings and comments are skipped whole, so brackets and digits inside them do not count.
 _TOKENS = re.compile(r'''
       \#[^\n]*
-    | """(?:[^\\]|\\.)*?"""(?:"{0,2})
-    | '\'\''.*?'\'\''(?:'{0,2})
-    | "(?:[^"\\\n]|\\.)*"
-    | '[^'\n]*'
+    | (?P<string>"""(?:[^\\]|\\.)*?"""(?:"{0,2})
+        | '\'\''.*?'\'\''(?:'{0,2})
+        | "(?:[^"\\\n]|\\.)*"
+        | '[^'\n]*')
+    | (?P<dot>\.)
     | (?P<open>[\[{])
     | (?P<close>[\]}])
     | (?P<bare>[A-Za-z0-9_+\-]+)
@@ -78,7 +79,15 @@ def _key_at(text: str, position: int) -> str | None:
 def _text_problem(text: str) -> tuple[str | None, str] | None:
     """(key, problem) for what in the text would overflow the parser or the integer conversion."""
     depth = 0
+    parts, after_dot = 0, False  # parts of the dotted key (or number) being read
     for match in _TOKENS.finditer(text):
+        if match.group("string") or match.group("bare"):
+            parts = parts + 1 if after_dot else 1
+            if parts > MAX_NESTING:
+                return _key_at(text, match.start()), (
+                    f"a dotted key of more than {MAX_NESTING} parts (line {_line(text, match.start())}); "
+                    f"keys may nest at most {MAX_NESTING} levels")
+        after_dot = bool(match.group("dot"))
         if match.group("open"):
             depth += 1
             if depth > MAX_NESTING:
