@@ -123,7 +123,9 @@ def _content_problem(content: dict[str, Any]) -> tuple[str | None, str] | None:
         elif isinstance(value, list):
             stack.extend((item, key, depth + 1) for item in value)
         elif isinstance(value, str) and len(value) > MAX_TEXT_CHARACTERS:
-            return key, f"is a text of {len(value):,} characters; at most {MAX_TEXT_CHARACTERS:,} are allowed"
+            return key, (f"is a text of {len(value):,} characters; no text may be longer than "
+                         f"{MAX_TEXT_CHARACTERS:,} (a title: {MAX_TITLE_CHARACTERS}, a description: "
+                         f"{MAX_DESCRIPTION_CHARACTERS:,})")
     return None
 
 
