@@ -37,11 +37,11 @@ def _load(path: Path):
 
 def _check_out_path(out: Path | None) -> None:
     """Fail if --out cannot name a file on this system (a NUL, a name over 255 bytes)."""
-    from sim.inputs.input_error import shown
+    from sim.inputs.input_error import shown_path
     from sim.inputs.regular_file import path_problem
 
     if out is not None and (problem := path_problem(out)):
-        _fail(f"{shown(str(out))}: {problem}; choose another --out")
+        _fail(f"{shown_path(str(out))}: {problem}; choose another --out")
 
 
 def _check_writable(folder: Path) -> None:

@@ -40,7 +40,7 @@ def _amparo() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, str(ROOT / "cli.py")]
 
 
-def run_loaders(count: int, seed: str, scratch: Path) -> tuple[Counter, dict, list[float]]:
+def run_loaders(count: int, seed: str, scratch: Path) -> tuple[Counter, dict, list[tuple[float, str]]]:
     counts: Counter = Counter()
     classes: dict[str, Counter] = defaultdict(Counter)
     seconds = []
@@ -49,7 +49,7 @@ def run_loaders(count: int, seed: str, scratch: Path) -> tuple[Counter, dict, li
         folder = scratch / f"loader-{index}"
         started = time.perf_counter()
         result, detail = outcome(case, folder)
-        seconds.append(time.perf_counter() - started)
+        seconds.append((time.perf_counter() - started, f"{case.kind}:{case.mutation}"))
         counts[result] += 1
         classes[result][f"{case.kind}:{case.mutation}"] += 1
         if result in ("unhandled", "hang"):
@@ -58,7 +58,7 @@ def run_loaders(count: int, seed: str, scratch: Path) -> tuple[Counter, dict, li
     return counts, classes, seconds
 
 
-def run_cli(count: int, seed: str, scratch: Path) -> tuple[Counter, dict, list[float]]:
+def run_cli(count: int, seed: str, scratch: Path) -> tuple[Counter, dict, list[tuple[float, str]]]:
     counts: Counter = Counter()
     classes: dict[str, Counter] = defaultdict(Counter)
     seconds = []
@@ -79,7 +79,7 @@ def run_cli(count: int, seed: str, scratch: Path) -> tuple[Counter, dict, list[f
             result, detail = classify_cli(done_process.returncode, done_process.stderr, done_process.stdout)
         except subprocess.TimeoutExpired:
             result, detail = classify_cli(None, "", "")
-        seconds.append(time.perf_counter() - started)
+        seconds.append((time.perf_counter() - started, f"{case.kind}:{case.mutation}"))
         counts[result] += 1
         classes[result][f"{case.kind}:{case.mutation}"] += 1
         if result in ("unhandled", "hang"):
@@ -89,10 +89,12 @@ def run_cli(count: int, seed: str, scratch: Path) -> tuple[Counter, dict, list[f
     return counts, classes, seconds
 
 
-def report(title: str, counts: Counter, classes: dict, seconds: list[float]) -> None:
+def report(title: str, counts: Counter, classes: dict, seconds: list[tuple[float, str]]) -> None:
     total = sum(counts.values())
-    print(f"\n{title}: {total} cases, median {statistics.median(seconds) * 1000:.1f} ms, "
-          f"slowest {max(seconds):.2f} s, total {sum(seconds):.0f} s")
+    times = [duration for duration, _ in seconds]
+    slowest = ", ".join(f"{name} {duration:.2f} s" for duration, name in sorted(seconds, reverse=True)[:3])
+    print(f"\n{title}: {total} cases, median {statistics.median(times) * 1000:.1f} ms, "
+          f"total {sum(times):.0f} s; slowest: {slowest}")
     for result in RESULTS:
         kinds = classes.get(result, Counter())
         print(f"  {result:<12} {counts[result]:>6}   ({len(kinds)} classes)")

@@ -6,6 +6,7 @@ A small deterministic sample runs here; `benchmarks/fuzz_inputs.py` runs more th
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 from collections import Counter
@@ -167,3 +168,35 @@ def test_through_the_cli_one_error_line_and_nothing_written(tmp_path: Path, case
     if kind == "clean error":
         assert not out.exists(), "a refused input wrote something"
     assert (kind == "accepted") == (case.mutation == "valid"), detail
+
+
+MANIFESTS = [
+    ("a FIFO", None, "pipe (FIFO)"),
+    ("nested 100,000 deep", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ("a 5,000-digit number", '{"kind": ' + "1" * 5000 + "}", "4,300 digits"),
+    ("not JSON", "{kind: run", "not valid JSON"),
+    ("a list", "[1, 2]", "not an Amparo manifest"),
+    ("binary", "\udcff", "not UTF-8"),
+]
+
+
+@pytest.mark.parametrize(("content", "words"), [(content, words) for _, content, words in MANIFESTS],
+                         ids=[name for name, _, _ in MANIFESTS])
+@pytest.mark.parametrize("command", ["rerun", "report"])
+def test_a_damaged_manifest_is_one_error_line(tmp_path: Path, command: str, content: str | None,
+                                              words: str) -> None:
+    folder = tmp_path / "result"
+    folder.mkdir()
+    if content is None:
+        os.mkfifo(folder / "manifest.json")
+    else:
+        (folder / "manifest.json").write_bytes(content.encode("utf-8", "surrogateescape"))
+    brief = tmp_path / "brief.html"
+    arguments = [command, str(folder), *(["--out", str(brief)] if command == "report" else [])]
+    result = CliRunner().invoke(cli.main, arguments)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "manifest.json" in lines[0], result.stderr
+    if not (command == "report" and content is None):  # `report` refuses a FIFO unread, in its own words
+        assert words in lines[0], lines[0]
+    assert not brief.exists()

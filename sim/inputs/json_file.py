@@ -24,5 +24,7 @@ def read_json_file(path: Path | str, max_bytes: int = MAX_MANIFEST_BYTES) -> Any
         return json.loads(text)
     except RecursionError:
         raise UnreadableFile("is nested too deeply to be an Amparo file") from None
-    except ValueError as error:  # JSONDecodeError, or an integer over Python's 4,300 digits
+    except json.JSONDecodeError as error:
         raise UnreadableFile(f"is not valid JSON ({error})") from None
+    except ValueError:  # an integer over Python's limit of 4,300 digits
+        raise UnreadableFile("holds a number of more than 4,300 digits, which no Amparo file has") from None

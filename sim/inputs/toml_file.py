@@ -146,11 +146,10 @@ def read_toml(path: Path | str, what: str = "file", referred_by: tuple[Path | st
             if error.missing:
                 raise ScenarioError(file, key, f"{what} {path} does not exist; give a file name relative to "
                                                "this file's folder") from None
-            raise ScenarioError(file, key, f"{what} {path}: {error.reason}; give a regular .toml "
-                                           "file") from None
+            raise ScenarioError(file, key, f"{what} {path}: {error.reason}") from None
         if error.missing:
             raise ScenarioError(path, None, f"no such {what}; give the path of a .toml file") from None
-        raise ScenarioError(path, None, f"{error.reason}; give a regular .toml file") from None
+        raise ScenarioError(path, None, error.reason) from None
     found = _text_problem(text)
     if found:
         key, problem = found
