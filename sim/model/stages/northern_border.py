@@ -24,32 +24,40 @@ without one: family contact, or the protection route, from holding.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
+from sim.model.calendar import EventCalendar
 from sim.model.child import Child
 from sim.model.codes import Exit, Stage
+from sim.model.custody import Custody
+from sim.model.departures import Departures
 from sim.model.journey_plans import arriving
+from sim.model.ledger import Ledger
+from sim.model.parameters import Parameters
 from sim.model.resources import CareUnit, ChildProtectionOfficer, Shelter, Visit
 from sim.model.stages.holding import Holding
 from sim.model.stages.northern_border_in_bulk import NorthernBorderInBulk
 from sim.model.stages.screening import Screening
 
-if TYPE_CHECKING:
-    from sim.model.amparo_model import AmparoModel
-    from sim.model.stages.origin import Departures
-
 
 class NorthernBorder:
-    def __init__(self, model: AmparoModel, care_units: CareUnit, shelters: Shelter,
-                 officers: ChildProtectionOfficer) -> None:
-        self.model = model
+    """The care, screening and placement of the children handed back at the northern border."""
+
+    def __init__(self, p: Parameters, calendar: EventCalendar, ledger: Ledger, custody: Custody,
+                 care_units: CareUnit, shelters: Shelter, officers: ChildProtectionOfficer,
+                 go_home: Callable[[Child, float], None]) -> None:
+        """`go_home(child, time)`: the journey home after family contact (`return_home`)."""
+        self.p = p
+        self.calendar = calendar
+        self.ledger = ledger
+        self.custody = custody
         self.care_units = care_units
         self.shelters = shelters
-        self.screening = Screening(model, officers, self._after_screening)
-        self.holding = Holding(model)
-        self.p = model.parameters
+        self.go_home = go_home
+        self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening)
+        self.holding = Holding(calendar, p.max_days_waiting_in_holding)
         # while no line forms here, unaccompanied children are handled in bulk, not as agents
-        self.in_bulk = NorthernBorderInBulk(model, self)
+        self.in_bulk = NorthernBorderInBulk(ledger, custody, calendar, self)
 
     def expect(self, children: Departures) -> None:
         """A batch of Mexican children who will be handed back by the United States leave home.
@@ -57,27 +65,27 @@ class NorthernBorder:
         Unaccompanied children meet the border as agents. Accompanied children are handed over with
         their family and go home within hours, holding no place: they are counted in bulk.
         """
-        model = self.model
-        model.depart(children, Stage.ABROAD)
+        ledger = self.ledger
+        ledger.depart(children, Stage.ABROAD)
         alone = arriving(children.subset(~children.accompanied), self.p)
         if self.in_bulk.active:
             self.in_bulk.expect(alone)
         else:
-            model.meet_system(alone, Stage.ABROAD, self.receive)
+            self.custody.meet_system(alone, Stage.ABROAD, self.receive)
         family = children.subset(children.accompanied)
         handed_over_at = family.reaches_border_at
         gone_home_at = handed_over_at + self.p.accompanied_processing_days
-        model.move_in_bulk(family.child_id, Stage.ABROAD, Stage.HANDOVER, handed_over_at)
-        model.move_in_bulk(family.child_id, Stage.HANDOVER, Stage.EXITED, gone_home_at)
-        model.count_handovers_in_bulk(handed_over_at)
-        model.record_in_bulk(family, Exit.RETURNED_WITH_FAMILY, apprehended_at=handed_over_at,
-                             exited_at=gone_home_at)
+        ledger.move_in_bulk(family.child_id, Stage.ABROAD, Stage.HANDOVER, handed_over_at)
+        ledger.move_in_bulk(family.child_id, Stage.HANDOVER, Stage.EXITED, gone_home_at)
+        ledger.count_handovers_in_bulk(handed_over_at)
+        ledger.record_in_bulk(family, Exit.RETURNED_WITH_FAMILY, apprehended_at=handed_over_at,
+                              exited_at=gone_home_at)
 
     def receive(self, child: Child, now: float) -> None:
         """An unaccompanied child handed back by the United States arrives at the northern border."""
         child.apprehended_at = now
-        self.model.count_handovers_today(1)
-        self.model.enter_stage(child, Stage.CARE_UNIT, now)
+        self.ledger.count_handovers_today(1)
+        self.ledger.enter_stage(child, Stage.CARE_UNIT, now)
         visit = self.care_units.request(child, now, self._admit_to_care_unit)
         if visit.waiting:  # screened from holding if no place comes in time
             self.holding.wait(visit, now, self.screening.screen)
@@ -85,17 +93,17 @@ class NorthernBorder:
     def _admit_to_care_unit(self, visit: Visit, now: float) -> None:
         child = visit.child
         child.place_visit = visit
-        self.model.schedule(now + child.care_days, self.screening.screen, child)
+        self.calendar.schedule(now + child.care_days, self.screening.screen, child)
 
     def _after_screening(self, child: Child, now: float) -> None:
         if child.needs_detected:
-            self.model.enter_stage(child, Stage.PROTECTION_ROUTE, now)
+            self.ledger.enter_stage(child, Stage.PROTECTION_ROUTE, now)
             self._ask_for_bed(child, now, self._admit_for_protection, self._start_protection)
         elif child.family_pickup:
             self._leave_care_unit(child, now)
-            self.model.exit(child, Exit.REUNIFIED, now)
+            self.ledger.exit(child, Exit.REUNIFIED, now)
         else:
-            self.model.enter_stage(child, Stage.SHELTER, now)
+            self.ledger.enter_stage(child, Stage.SHELTER, now)
             self._ask_for_bed(child, now, self._admit_to_shelter, self._contact_family)
 
     def _ask_for_bed(self, child: Child, now: float, on_granted, without_bed) -> None:
@@ -121,21 +129,21 @@ class NorthernBorder:
         self._contact_family(self._move_into_shelter(visit, now), now)
 
     def _contact_family(self, child: Child, now: float) -> None:
-        self.model.schedule(now + child.family_contact_days, self.family_contacted, child)
+        self.calendar.schedule(now + child.family_contact_days, self.family_contacted, child)
 
     def family_contacted(self, child: Child, now: float) -> None:
         self._leave_shelter(child, now)
-        self.model.return_home.travel(child, now)
+        self.go_home(child, now)
 
     def _admit_for_protection(self, visit: Visit, now: float) -> None:
         self._start_protection(self._move_into_shelter(visit, now), now)
 
     def _start_protection(self, child: Child, now: float) -> None:
-        self.model.schedule(now + child.protection_days, self.finish_protection, child)
+        self.calendar.schedule(now + child.protection_days, self.finish_protection, child)
 
     def finish_protection(self, child: Child, now: float) -> None:
         self._leave_shelter(child, now)
-        self.model.exit(child, Exit.PROTECTION, now)
+        self.ledger.exit(child, Exit.PROTECTION, now)
 
     def _leave_shelter(self, child: Child, now: float) -> None:
         if child.place_visit is not None:

@@ -17,18 +17,19 @@ northern border goes on child by child (`sim.model.stages.northern_border`) for 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
+from sim.model.calendar import EventCalendar
 from sim.model.child import Child
 from sim.model.codes import WHO_COLUMNS, WHO_TYPES, Exit, Stage
+from sim.model.custody import Custody
 from sim.model.journey_plans import PLAN_COLUMNS, PLAN_TYPES
-from sim.model.resources import Resource, Visit
-
-if TYPE_CHECKING:
-    from sim.model.amparo_model import AmparoModel
-    from sim.model.stages.northern_border import NorthernBorder
+from sim.model.ledger import Ledger
+from sim.model.resources import CareUnit, Resource, Shelter, Visit
+from sim.model.rows import VisitRow
+from sim.model.stages.screening import Screening
 
 #: Columns of the arrays of children handled in bulk: who they are, when they left and arrive,
 #: their plan, then their stay as worked out when nobody waits.
@@ -58,11 +59,26 @@ class CaseFile:
         self.unique_id = child_id
 
 
+class ChildByChild(Protocol):
+    """What the northern border does child by child, once the children are agents."""
+
+    care_units: CareUnit
+    shelters: Shelter
+    screening: Screening
+
+    def receive(self, child: Child, now: float) -> None: ...
+    def family_contacted(self, child: Child, now: float) -> None: ...
+    def finish_protection(self, child: Child, now: float) -> None: ...
+
+
 class NorthernBorderInBulk:
     """The northern border's unaccompanied children, in bulk, while no line forms."""
 
-    def __init__(self, model: AmparoModel, border: NorthernBorder) -> None:
-        self.model = model
+    def __init__(self, ledger: Ledger, custody: Custody, calendar: EventCalendar,
+                 border: ChildByChild) -> None:
+        self.ledger = ledger
+        self.custody = custody
+        self.calendar = calendar
         self.border = border
         self.active = True
         self._on_the_way = np.empty((0, len(COLUMNS)))  # left home, not handed over; by arrival time
@@ -155,8 +171,8 @@ class NorthernBorderInBulk:
     def _count(self, n_arrived: int, screened: np.ndarray, gone: np.ndarray, home_at: np.ndarray) -> None:
         """The day's moves between stages, counted: `screened` and `gone` are the paths of the
         children screened and leaving custody today, `home_at` when those going home arrive."""
-        model = self.model
-        counts = model.n_in_stage
+        ledger = self.ledger
+        counts = ledger.n_in_stage
         picked_up, to_shelter, to_protection = np.bincount(screened.astype(np.int64), minlength=3).tolist()
         _, gone_home, protected = np.bincount(gone.astype(np.int64), minlength=3).tolist()
         counts[Stage.ABROAD] -= n_arrived
@@ -164,15 +180,15 @@ class NorthernBorderInBulk:
         counts[Stage.SHELTER] += to_shelter - gone_home
         counts[Stage.PROTECTION_ROUTE] += to_protection - protected
         counts[Stage.RETURN_TRAVEL] += gone_home
-        model.n_exited += picked_up + protected
-        model.count_handovers_today(n_arrived)
+        ledger.n_exited += picked_up + protected
+        ledger.count_handovers_today(n_arrived)
         if gone_home:
-            model.count_moves(home_at, Stage.RETURN_TRAVEL, Stage.EXITED)
+            ledger.count_moves(home_at, Stage.RETURN_TRAVEL, Stage.EXITED)
 
     def write_records(self) -> None:
         """Write the rows of the children who have left custody and of the officers' closed cases:
         their stage entries, their visits and their children rows."""
-        model, border = self.model, self.border
+        ledger, border = self.ledger, self.border
         if self._gone:
             gone = np.concatenate(self._gone) if len(self._gone) > 1 else self._gone[0]
             self._gone = []
@@ -180,19 +196,19 @@ class NorthernBorderInBulk:
             after_screening = np.choose(path.astype(np.int64), (int(Stage.EXITED), int(Stage.SHELTER),
                                                                 int(Stage.PROTECTION_ROUTE)))
             home, protected, bed = path == SHELTER, path == PROTECTION, path != PICKUP
-            model.record_moves(child_id, np.full(child_id.size, int(Stage.CARE_UNIT)), gone[:, ARRIVES_AT])
-            model.record_moves(child_id, after_screening, gone[:, SCREENED_AT])
-            model.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.RETURN_TRAVEL)),
+            ledger.record_moves(child_id, np.full(child_id.size, int(Stage.CARE_UNIT)), gone[:, ARRIVES_AT])
+            ledger.record_moves(child_id, after_screening, gone[:, SCREENED_AT])
+            ledger.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.RETURN_TRAVEL)),
                                gone[home, LEAVES_AT])
-            model.record_moves(child_id[protected], np.full(np.count_nonzero(protected), int(Stage.EXITED)),
+            ledger.record_moves(child_id[protected], np.full(np.count_nonzero(protected), int(Stage.EXITED)),
                                gone[protected, LEAVES_AT])
-            model.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.EXITED)),
+            ledger.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.EXITED)),
                                gone[home, EXITS_AT])
             self._write_visits(border.care_units.code, child_id, gone[:, ARRIVES_AT], gone[:, SCREENED_AT])
             self._write_visits(border.shelters.code, child_id[bed], gone[bed, SCREENED_AT],
                                gone[bed, LEAVES_AT])
             how = np.where(protected, int(Exit.PROTECTION), int(Exit.REUNIFIED))
-            model.children.extend(self._child_columns(gone, gone[:, NEEDS_DETECTED], how, gone[:, EXITS_AT]))
+            ledger.children.extend(self._child_columns(gone, gone[:, NEEDS_DETECTED], how, gone[:, EXITS_AT]))
         if self._closed:
             closed = np.concatenate(self._closed)
             self._closed = []
@@ -202,11 +218,12 @@ class NorthernBorderInBulk:
     def _write_visits(self, code: int, child_id: np.ndarray, started: np.ndarray, ended: np.ndarray) -> None:
         """Visits given at once when asked for, from `started` to `ended`."""
         if child_id.size:
-            self.model.visits.extend([child_id, np.full(child_id.size, code), started, started, ended])
+            self.ledger.visits.extend(VisitRow(child_id, np.full(child_id.size, code), started, started,
+                                               ended))
 
     def _child_columns(self, children: np.ndarray, needs_detected: np.ndarray, how: np.ndarray | float,
                        exits_at: np.ndarray | float, handed_over: bool = True) -> list[np.ndarray]:
-        """Children-table columns (see `sim.model.amparo_model.CHILD_COLUMNS`)."""
+        """Children-table columns (see `sim.model.schema.CHILD_COLUMNS`)."""
         n = children.shape[0]
         no = np.zeros(n)
         return [*children[:, WHO].T, np.full(n, float(self._officers_screen and handed_over)),
@@ -233,16 +250,16 @@ class NorthernBorderInBulk:
         """From `now` on, the northern border goes child by child: the children in its care become
         agents in the state they are in, with what is due to them scheduled; the cases officers
         still work on stay open; the children on their way will arrive as agents."""
-        model, border = self.model, self.border
+        ledger, border, calendar = self.ledger, self.border, self.calendar
         self.active = False
         self.write_records()
         stages, visits = self._rows_so_far(now)
-        model.stage_rows.flush()
+        ledger.stage_rows.flush()
         for row in stages:
-            model.stage_rows.add(row)
+            ledger.stage_rows.add(row)
         for row in visits:
-            model.visit_rows.add(row)
-        model.record_moves_made()  # a child's stage rows to come must follow these
+            ledger.visit_rows.add(row)
+        ledger.record_moves_made(now)  # a child's stage rows to come must follow these
         here = self._in_custody
         agents: dict[int, Child] = {}
         for row in here.tolist():
@@ -252,27 +269,27 @@ class NorthernBorderInBulk:
             else:
                 stage = Stage.SHELTER if row[PATH] == SHELTER else Stage.PROTECTION_ROUTE
                 place, holds_since = border.shelters, screened_at
-            child = Child(model, _who(row), stage, row[DEPARTED_AT], _plan(row))
+            child = self.custody.new_child(_who(row), stage, row[DEPARTED_AT], _plan(row))
             child.apprehended_at = row[ARRIVES_AT]
             child.place_visit = _held(child, place, holds_since)
             agents[child.unique_id] = child
             if stage is Stage.CARE_UNIT:
-                model.schedule(screened_at, border.screening.screen, child)
+                calendar.schedule(screened_at, border.screening.screen, child)
             else:
                 child.screened_by_officer = self._officers_screen
                 child.needs_detected = bool(row[NEEDS_DETECTED])
                 done = border.family_contacted if stage is Stage.SHELTER else border.finish_protection
-                model.schedule(row[LEAVES_AT], done, child)
+                calendar.schedule(row[LEAVES_AT], done, child)
         officers = border.screening.officers
         for child_id, started_at, ends_at in self._cases.tolist():
             holder = agents.get(int(child_id)) or CaseFile(int(child_id))
-            model.schedule(ends_at, officers.release, _held(holder, officers, started_at))
+            calendar.schedule(ends_at, officers.release, _held(holder, officers, started_at))
         self._in_custody = self._in_custody[:0]
         self._cases = self._cases[:0]
         on_the_way, self._on_the_way = self._on_the_way, self._on_the_way[:0]
         if on_the_way.shape[0]:
             columns = {name: on_the_way[:, i] for i, name in enumerate(COLUMNS[: PLAN.stop])}
-            model.meet_system(columns, Stage.ABROAD, border.receive)
+            self.custody.meet_system(columns, Stage.ABROAD, border.receive)
 
     # --- what the tables show while in bulk --------------------------------------------------------
     def rows_still_here(self, now: float) -> list[tuple]:
