@@ -32,6 +32,7 @@ class Child(Agent):
     # what screening found
     screened_by_officer = False
     needs_detected = False
+    path = None  # at the northern border, what follows screening (`sim.model.stages.northern_rules`)
     # protection failures experienced
     held_with_adults = False
     detained = False

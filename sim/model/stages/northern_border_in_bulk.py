@@ -2,8 +2,9 @@
 
 While every care-unit place, officer and shelter bed asked for at the northern border is free when
 asked for, an unaccompanied child's whole stay follows from their plan (`sim.model.journey_plans`) the
-moment they arrive: care for `care_days`, screening at once, then pick-up by family, or a bed until
-family contact (then the journey home) or until the protection route ends. Children then never
+moment they arrive: care for `care_days`, screening at once, then the path, stay and end that the
+northern border's rules give (`sim.model.stages.northern_rules`, the functions the border child by
+child calls too). Children then never
 wait for one another, so a day's stays can be worked out as numpy arrays, without making each
 child a Mesa agent, and give the same tables as agents would (tested). The 2008 baseline never
 forms a line in the north, where most of a run's children are.
@@ -29,6 +30,15 @@ from sim.model.journey_plans import PLAN_COLUMNS, PLAN_TYPES
 from sim.model.ledger import Ledger
 from sim.model.resources import CareUnit, Resource, Shelter, Visit
 from sim.model.rows import VisitRow
+from sim.model.stages.northern_rules import (
+    EXIT_OF_PATH,
+    STAGE_AFTER_SCREENING,
+    days_home_after_stay,
+    days_of_stay,
+    goes_home_after_stay,
+    needs_a_bed,
+    path_after_screening,
+)
 from sim.model.stages.screening import Screening
 
 #: Columns of the arrays of children handled in bulk: who they are, when they left and arrive,
@@ -41,8 +51,6 @@ COLUMNS = (*WHO_COLUMNS, "departed_at", "arrives_at", *PLAN_COLUMNS, "screened_a
                                                 "exits_at"))
 PLAN = slice(COLUMNS.index(PLAN_COLUMNS[0]), COLUMNS.index(PLAN_COLUMNS[-1]) + 1)
 WHO = slice(0, len(WHO_COLUMNS))
-#: What happens after screening.
-PICKUP, SHELTER, PROTECTION = 0, 1, 2
 #: Columns of officers' open cases.
 CASE_CHILD, CASE_STARTED, CASE_ENDS = 0, 1, 2
 #: How often the rows of children who have left custody are written.
@@ -67,8 +75,7 @@ class ChildByChild(Protocol):
     screening: Screening
 
     def receive(self, child: Child, now: float) -> None: ...
-    def family_contacted(self, child: Child, now: float) -> None: ...
-    def finish_protection(self, child: Child, now: float) -> None: ...
+    def stay_ends(self, child: Child, now: float) -> None: ...
 
 
 class NorthernBorderInBulk:
@@ -107,12 +114,11 @@ class NorthernBorderInBulk:
         table[:, CASE_ENDS_AT] = screened + children["case_days"]
         detected = children["detected_by_officer"] if self._officers_screen else children["detected_by_agent"]
         table[:, NEEDS_DETECTED] = detected
-        path = np.where(detected, PROTECTION, np.where(children["family_pickup"], PICKUP, SHELTER))
+        path = path_after_screening(detected, children["family_pickup"])
         table[:, PATH] = path
-        stay = np.where(path == PROTECTION, children["protection_days"],
-                        np.where(path == SHELTER, children["family_contact_days"], 0.0))
+        stay = days_of_stay(path, children["family_contact_days"], children["protection_days"])
         table[:, LEAVES_AT] = leaves = screened + stay
-        table[:, EXITS_AT] = np.where(path == SHELTER, leaves + children["return_travel_days"], leaves)
+        table[:, EXITS_AT] = leaves + days_home_after_stay(path, children["return_travel_days"])
         table = np.concatenate([self._on_the_way, table])
         self._on_the_way = table[np.argsort(table[:, ARRIVES_AT], kind="stable")]
 
@@ -131,7 +137,7 @@ class NorthernBorderInBulk:
         here = np.concatenate([self._in_custody, arrivals]) if arriving else self._in_custody
         screened_at, leaves_at, path = here[:, SCREENED_AT], here[:, LEAVES_AT], here[:, PATH]
         screened = (screened_at >= start) & (screened_at < end)
-        in_bed = path != PICKUP
+        in_bed = needs_a_bed(path)
         leaves = leaves_at < end
         cases = self._cases
         closing = cases[:, CASE_ENDS] < end
@@ -147,7 +153,8 @@ class NorthernBorderInBulk:
             self._become_agents(start)
             return
         self._on_the_way = self._on_the_way[arriving:]
-        self._count(arriving, path[screened], path[leaves], here[leaves & (path == SHELTER), EXITS_AT])
+        self._count(arriving, path[screened], path[leaves],
+                    here[leaves & goes_home_after_stay(path), EXITS_AT])
         if leaves.any():
             self._gone.append(here[leaves])
             self._in_custody = here[~leaves]
@@ -173,16 +180,23 @@ class NorthernBorderInBulk:
         children screened and leaving custody today, `home_at` when those going home arrive."""
         ledger = self.ledger
         counts = ledger.n_in_stage
-        picked_up, to_shelter, to_protection = np.bincount(screened.astype(np.int64), minlength=3).tolist()
-        _, gone_home, protected = np.bincount(gone.astype(np.int64), minlength=3).tolist()
+        paths = len(STAGE_AFTER_SCREENING)
         counts[Stage.ABROAD] -= n_arrived
-        counts[Stage.CARE_UNIT] += n_arrived - picked_up - to_shelter - to_protection
-        counts[Stage.SHELTER] += to_shelter - gone_home
-        counts[Stage.PROTECTION_ROUTE] += to_protection - protected
-        counts[Stage.RETURN_TRAVEL] += gone_home
-        ledger.n_exited += picked_up + protected
+        counts[Stage.CARE_UNIT] += n_arrived - screened.size
+        for path, n in enumerate(np.bincount(screened.astype(np.int64), minlength=paths).tolist()):
+            if needs_a_bed(path):
+                counts[STAGE_AFTER_SCREENING[path]] += n
+            else:  # picked up: the journey ends
+                ledger.n_exited += n
+        for path, n in enumerate(np.bincount(gone.astype(np.int64), minlength=paths).tolist()):
+            if needs_a_bed(path):  # the others left at screening
+                counts[STAGE_AFTER_SCREENING[path]] -= n
+                if goes_home_after_stay(path):
+                    counts[Stage.RETURN_TRAVEL] += n
+                else:
+                    ledger.n_exited += n
         ledger.count_handovers_today(n_arrived)
-        if gone_home:
+        if home_at.size:
             ledger.count_moves(home_at, Stage.RETURN_TRAVEL, Stage.EXITED)
 
     def write_records(self) -> None:
@@ -193,9 +207,9 @@ class NorthernBorderInBulk:
             gone = np.concatenate(self._gone) if len(self._gone) > 1 else self._gone[0]
             self._gone = []
             child_id, path = gone[:, CHILD_ID], gone[:, PATH]
-            after_screening = np.choose(path.astype(np.int64), (int(Stage.EXITED), int(Stage.SHELTER),
-                                                                int(Stage.PROTECTION_ROUTE)))
-            home, protected, bed = path == SHELTER, path == PROTECTION, path != PICKUP
+            after_screening = np.array(STAGE_AFTER_SCREENING)[path.astype(np.int64)]
+            home, bed = goes_home_after_stay(path), needs_a_bed(path)
+            protected = bed & ~home
             ledger.record_moves(child_id, np.full(child_id.size, int(Stage.CARE_UNIT)), gone[:, ARRIVES_AT])
             ledger.record_moves(child_id, after_screening, gone[:, SCREENED_AT])
             ledger.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.RETURN_TRAVEL)),
@@ -207,7 +221,7 @@ class NorthernBorderInBulk:
             self._write_visits(border.care_units.code, child_id, gone[:, ARRIVES_AT], gone[:, SCREENED_AT])
             self._write_visits(border.shelters.code, child_id[bed], gone[bed, SCREENED_AT],
                                gone[bed, LEAVES_AT])
-            how = np.where(protected, int(Exit.PROTECTION), int(Exit.REUNIFIED))
+            how = np.array(EXIT_OF_PATH)[path.astype(np.int64)]
             ledger.children.extend(self._child_columns(gone, gone[:, NEEDS_DETECTED], how, gone[:, EXITS_AT]))
         if self._closed:
             closed = np.concatenate(self._closed)
@@ -238,7 +252,7 @@ class NorthernBorderInBulk:
         in_bed = here[:, SCREENED_AT] < now
         stages = [(child_id, int(Stage.CARE_UNIT), at)
                   for child_id, at in here[:, [CHILD_ID, ARRIVES_AT]].tolist()]
-        stages += [(child_id, int(Stage.SHELTER) if path == SHELTER else int(Stage.PROTECTION_ROUTE), at)
+        stages += [(child_id, int(STAGE_AFTER_SCREENING[int(path)]), at)
                    for child_id, path, at in here[in_bed][:, [CHILD_ID, PATH, SCREENED_AT]].tolist()]
         visits = [(child_id, border.care_units.code, arrived, arrived, screened)
                   for child_id, arrived, screened
@@ -267,7 +281,7 @@ class NorthernBorderInBulk:
             if screened_at >= now:
                 stage, place, holds_since = Stage.CARE_UNIT, border.care_units, row[ARRIVES_AT]
             else:
-                stage = Stage.SHELTER if row[PATH] == SHELTER else Stage.PROTECTION_ROUTE
+                stage = STAGE_AFTER_SCREENING[int(row[PATH])]
                 place, holds_since = border.shelters, screened_at
             child = self.custody.new_child(_who(row), stage, row[DEPARTED_AT], _plan(row))
             child.apprehended_at = row[ARRIVES_AT]
@@ -278,8 +292,8 @@ class NorthernBorderInBulk:
             else:
                 child.screened_by_officer = self._officers_screen
                 child.needs_detected = bool(row[NEEDS_DETECTED])
-                done = border.family_contacted if stage is Stage.SHELTER else border.finish_protection
-                calendar.schedule(row[LEAVES_AT], done, child)
+                child.path = int(row[PATH])
+                calendar.schedule(row[LEAVES_AT], border.stay_ends, child)
         officers = border.screening.officers
         for child_id, started_at, ends_at in self._cases.tolist():
             holder = agents.get(int(child_id)) or CaseFile(int(child_id))
