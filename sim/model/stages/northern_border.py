@@ -105,7 +105,7 @@ class NorthernBorder:
         self.calendar.schedule(now + child.care_days, self.screening.screen, child)
 
     def _after_screening(self, child: Child, now: float) -> None:
-        child.path = path = int(path_after_screening(child.needs_detected, child.family_pickup))
+        child.path = path = path_after_screening(child.needs_detected, child.family_pickup)
         if not needs_a_bed(path):  # picked up by family at the border
             self._leave_care_unit(child, now)
             self.ledger.exit(child, EXIT_OF_PATH[path], now)
@@ -130,7 +130,7 @@ class NorthernBorder:
         self._start_stay(child, now)
 
     def _start_stay(self, child: Child, now: float) -> None:
-        days = float(days_of_stay(child.path, child.family_contact_days, child.protection_days))
+        days = days_of_stay(child.path, child.family_contact_days, child.protection_days)
         self.calendar.schedule(now + days, self.stay_ends, child)
 
     def stay_ends(self, child: Child, now: float) -> None:
