@@ -29,7 +29,7 @@ from sim.model.custody import Custody
 from sim.model.journey_plans import PLAN_COLUMNS, PLAN_TYPES
 from sim.model.ledger import Ledger
 from sim.model.resources import CareUnit, Resource, Shelter, Visit
-from sim.model.rows import VisitRow
+from sim.model.rows import ChildRow, StageRow, VisitRow
 from sim.model.stages.northern_rules import (
     EXIT_OF_PATH,
     STAGE_AFTER_SCREENING,
@@ -222,7 +222,9 @@ class NorthernBorderInBulk:
             self._write_visits(border.shelters.code, child_id[bed], gone[bed, SCREENED_AT],
                                gone[bed, LEAVES_AT])
             how = np.array(EXIT_OF_PATH)[path.astype(np.int64)]
-            ledger.children.extend(self._child_columns(gone, gone[:, NEEDS_DETECTED], how, gone[:, EXITS_AT]))
+            by_officer = float(self._officers_screen)
+            ledger.children.extend(self._child_columns(gone, gone[:, NEEDS_DETECTED], by_officer, how,
+                                                       gone[:, EXITS_AT]))
         if self._closed:
             closed = np.concatenate(self._closed)
             self._closed = []
@@ -235,26 +237,28 @@ class NorthernBorderInBulk:
             self.ledger.visits.extend(VisitRow(child_id, np.full(child_id.size, code), started, started,
                                                ended))
 
-    def _child_columns(self, children: np.ndarray, needs_detected: np.ndarray, how: np.ndarray | float,
-                       exits_at: np.ndarray | float, handed_over: bool = True) -> list[np.ndarray]:
-        """Children-table columns (see `sim.model.schema.CHILD_COLUMNS`)."""
+    def _child_columns(self, children: np.ndarray, needs_detected: np.ndarray | float,
+                       screened_by_officer: np.ndarray | float, how: np.ndarray | float,
+                       exits_at: np.ndarray | float, handed_over: bool = True) -> ChildRow:
+        """Children-table columns of `children` (rows of the arrays handled in bulk)."""
         n = children.shape[0]
         no = np.zeros(n)
-        return [*children[:, WHO].T, np.full(n, float(self._officers_screen and handed_over)),
-                needs_detected, no, no, children[:, DEPARTED_AT],
-                children[:, ARRIVES_AT] if handed_over else np.full(n, np.nan),
-                np.broadcast_to(how, n), np.broadcast_to(exits_at, n)]
+        return ChildRow(*children[:, WHO].T, screened_by_officer=np.broadcast_to(screened_by_officer, n),
+                        needs_detected=np.broadcast_to(needs_detected, n), held_with_adults=no, detained=no,
+                        departed_at=children[:, DEPARTED_AT],
+                        apprehended_at=children[:, ARRIVES_AT] if handed_over else np.full(n, np.nan),
+                        exit=np.broadcast_to(how, n), exited_at=np.broadcast_to(exits_at, n))
 
-    def _rows_so_far(self, now: float) -> tuple[list[tuple], list[tuple]]:
+    def _rows_so_far(self, now: float) -> tuple[list[StageRow], list[VisitRow]]:
         """The stage entries and the ended visits, up to `now`, of the children still in custody
         (their rows are written once they leave)."""
         here, border = self._in_custody, self.border
         in_bed = here[:, SCREENED_AT] < now
-        stages = [(child_id, int(Stage.CARE_UNIT), at)
+        stages = [StageRow(child_id, int(Stage.CARE_UNIT), at)
                   for child_id, at in here[:, [CHILD_ID, ARRIVES_AT]].tolist()]
-        stages += [(child_id, int(STAGE_AFTER_SCREENING[int(path)]), at)
+        stages += [StageRow(child_id, int(STAGE_AFTER_SCREENING[int(path)]), at)
                    for child_id, path, at in here[in_bed][:, [CHILD_ID, PATH, SCREENED_AT]].tolist()]
-        visits = [(child_id, border.care_units.code, arrived, arrived, screened)
+        visits = [VisitRow(child_id, border.care_units.code, arrived, arrived, screened)
                   for child_id, arrived, screened
                   in here[in_bed][:, [CHILD_ID, ARRIVES_AT, SCREENED_AT]].tolist()]
         return stages, visits
@@ -306,36 +310,36 @@ class NorthernBorderInBulk:
             self.custody.meet_system(columns, Stage.ABROAD, border.receive)
 
     # --- what the tables show while in bulk --------------------------------------------------------
-    def rows_still_here(self, now: float) -> list[tuple]:
+    def rows_still_here(self, now: float) -> list[ChildRow]:
         """Children rows of the children in custody, as things stand at `now`."""
         here = self._in_custody
         screened = here[:, SCREENED_AT] < now
-        columns = self._child_columns(here, here[:, NEEDS_DETECTED] * screened, float(Exit.NONE), np.nan)
-        columns[11] = columns[11] * screened  # screened_by_officer: only once screened
-        return list(zip(*(column.tolist() for column in columns), strict=True))
+        by_officer = np.full(here.shape[0], float(self._officers_screen)) * screened  # once screened
+        columns = self._child_columns(here, here[:, NEEDS_DETECTED] * screened, by_officer, float(Exit.NONE),
+                                      np.nan)
+        return list(map(ChildRow._make, zip(*(column.tolist() for column in columns), strict=True)))
 
-    def rows_on_the_way(self, now: float) -> list[tuple]:
+    def rows_on_the_way(self, now: float) -> list[ChildRow]:
         """Children rows of the children who have left home and are not yet handed over."""
         gone = self._on_the_way[self._on_the_way[:, DEPARTED_AT] < now]
-        columns = self._child_columns(gone, np.zeros(gone.shape[0]), float(Exit.NONE), np.nan,
-                                      handed_over=False)
-        return list(zip(*(column.tolist() for column in columns), strict=True))
+        columns = self._child_columns(gone, 0.0, 0.0, float(Exit.NONE), np.nan, handed_over=False)
+        return list(map(ChildRow._make, zip(*(column.tolist() for column in columns), strict=True)))
 
-    def stage_rows_so_far(self, now: float) -> list[tuple]:
+    def stage_rows_so_far(self, now: float) -> list[StageRow]:
         """Stage entries so far of the children still in custody."""
         return self._rows_so_far(now)[0]
 
-    def visit_rows_so_far(self, now: float) -> list[tuple]:
+    def visit_rows_so_far(self, now: float) -> list[VisitRow]:
         """Visits so far of the children still in custody (care places given back, and places still
         held) and officers' open cases."""
         here, cases, border = self._in_custody, self._cases, self.border
         in_care = here[:, SCREENED_AT] >= now
         rows = self._rows_so_far(now)[1]
-        rows += [(child_id, border.care_units.code, at, at, np.nan)
+        rows += [VisitRow(child_id, border.care_units.code, at, at, np.nan)
                  for child_id, at in here[in_care][:, [CHILD_ID, ARRIVES_AT]].tolist()]
-        rows += [(child_id, border.shelters.code, at, at, np.nan)
+        rows += [VisitRow(child_id, border.shelters.code, at, at, np.nan)
                  for child_id, at in here[~in_care][:, [CHILD_ID, SCREENED_AT]].tolist()]
-        rows += [(child_id, border.screening.officers.code, at, at, np.nan)
+        rows += [VisitRow(child_id, border.screening.officers.code, at, at, np.nan)
                  for child_id, at, _ in cases.tolist()]
         return rows
 
