@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import NamedTuple
 
-from sim.model.codes import Stage
-from sim.model.parameters import Parameters
+from sim.model.codes import Exit, Reason, Route, Stage
+from sim.model.parameters import ORIGINS, Parameters
 from sim.model.resources import (
     AlternativeCare,
     CareUnit,
@@ -47,6 +47,17 @@ RESOURCE_NAMES = tuple(entry.name for entry in RESOURCES)
 PLACE_NAMES = tuple(entry.name for entry in RESOURCES if entry.holds_children)
 #: A model's resources, one field per resource name (iterated in code order).
 Resources = namedtuple("Resources", RESOURCE_NAMES)  # noqa: PYI024 - fields come from the registry
+
+
+#: What each coded column's integer codes mean, by column name (the same in every table).
+CODEBOOK: dict[str, tuple[str, ...]] = {
+    "route": tuple(code.name.lower() for code in Route),
+    "reason": tuple(code.name.lower() for code in Reason),
+    "exit": tuple(code.name.lower() for code in Exit),
+    "stage": tuple(code.name.lower() for code in Stage),
+    "resource": RESOURCE_NAMES,
+    "origin": ORIGINS,
+}
 
 
 def resource_capacities(p: Parameters) -> dict[str, int]:

@@ -26,10 +26,6 @@ from sim.model.random_streams import RandomStreams
 
 SetOff = Callable[[Departures], None]
 
-CENTRAL_AMERICAN_ORIGINS = ("Guatemala", "Honduras", "El Salvador", "other")
-#: Every origin a child can have; a child's origin code is its index here.
-ORIGINS: tuple[str, ...] = MEXICAN_STATES + CENTRAL_AMERICAN_ORIGINS
-ORIGIN_CODE = {name: code for code, name in enumerate(ORIGINS)}
 _FAR_FROM_BORDER = np.array([state not in NORTHERN_BORDER_STATES for state in MEXICAN_STATES])
 
 
