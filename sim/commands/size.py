@@ -23,12 +23,13 @@ from sim.commands.common import (
 
 def parse_lever(spec: str, parameters) -> tuple:
     """A --lever value, NAME or NAME=LOW:HIGH, as (lever, (low, high))."""
-    from sim.experiments.sizing import LEVERS, default_range, lever_bounds
+    from sim.experiments.sizing import default_range, lever_bounds, sizeable_levers
 
     name, _, bounds = spec.partition("=")
-    lever = LEVERS.get(name.strip())
+    levers = sizeable_levers()
+    lever = levers.get(name.strip())
     if lever is None:
-        fail(f"--lever {spec}: unknown lever {name!r}; allowed: {', '.join(LEVERS)}")
+        fail(f"--lever {spec}: unknown lever {name!r}; allowed: {', '.join(levers)}")
     if not bounds:
         return lever, default_range(lever, parameters)
     smallest, largest = lever_bounds(lever)
