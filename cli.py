@@ -23,7 +23,9 @@ EXIT_INTERRUPTED = 130
 
 
 def _fail(message: str) -> None:
-    raise click.ClickException(message)
+    from sim.inputs.input_error import shown
+
+    raise click.ClickException(shown(message))  # one line, even for a file name holding a newline
 
 
 def _load(path: Path):
