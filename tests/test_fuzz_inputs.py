@@ -203,12 +203,13 @@ def test_a_damaged_manifest_is_one_error_line(tmp_path: Path, command: str, cont
 
 
 LONG = "n" * 300
+BASELINE_FILE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline_2008.toml")
 
 
 @pytest.mark.parametrize("arguments", [
     ["scenarios", LONG], ["report", LONG], ["run", LONG], ["sweep", LONG],
-    ["run", str(Path(cli.DEFAULT_SCENARIO_FOLDER) / "baseline_2008.toml"), "--out", LONG],
-    ["size", str(Path(cli.DEFAULT_SCENARIO_FOLDER) / "baseline_2008.toml"), "--lever", "officers",
+    ["run", BASELINE_FILE, "--out", LONG],
+    ["size", BASELINE_FILE, "--lever", "officers",
      "--standard", "x", "--standards", LONG],
 ], ids=["scenarios", "report", "run", "sweep", "run --out", "size --standards"])
 def test_a_name_over_255_bytes_on_the_command_line_is_one_error_line(tmp_path: Path, arguments: list[str],
