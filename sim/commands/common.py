@@ -26,8 +26,11 @@ EXIT_INTERRUPTED = 130
 
 
 def fail(message: str) -> NoReturn:
-    """Stop the command with one `Error:` line and exit code 1."""
-    raise click.ClickException(message)
+    """Stop the command with one `Error:` line and exit code 1 (control characters in a file name,
+    such as a newline, are written as escapes, so it stays one line)."""
+    from sim.inputs.input_error import shown
+
+    raise click.ClickException(shown(message))
 
 
 def load(path: Path) -> Any:
