@@ -12,6 +12,7 @@ import click
 
 from sim.commands.common import (
     DEFAULT_OUTPUT_FOLDER,
+    check_out_path,
     check_resumable,
     check_writable,
     executor,
@@ -41,6 +42,7 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, resume: bool,
         spec = load_sweep(sweep_file)
     except ScenarioError as error:
         fail(str(error))
+    check_out_path(out)
     out = out or DEFAULT_OUTPUT_FOLDER / sweep_file.stem
     started_file = out / "sweep.json"
     if out.exists() and any(out.iterdir()) and not resume:
