@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 
 from sim.commands.common import executor, fail, simulation_guard, worker_count
+from sim.commands.options import workers_option
 
 
 @click.command()
 @click.argument("result_folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
+@workers_option
 def rerun(result_folder: Path, workers: int | None) -> None:
     """Run again what produced RESULT_FOLDER (a run or compare folder) from its manifest and check
     that every table is identical."""
