@@ -28,7 +28,7 @@ from sim.analysis.invariants import InvariantViolation
 from sim.experiments.record_spool import RecordSpool
 from sim.experiments.replications import run_replication, run_replications
 from sim.model.amparo_model import AmparoModel
-from sim.model.parameters import Parameters
+from sim.model.parameters import Parameters, children_per_year
 from sim.model.records import CHUNK_ROWS, Records
 
 #: The baseline's arrivals with a short warm-up: 0.4 years fill several chunks of rows.
@@ -99,11 +99,11 @@ def test_outcomes_are_identical_whether_records_are_on_disk_or_in_memory(spool_f
 def test_long_runs_spool_their_records_and_short_runs_keep_them_in_memory(
         spool_folder: Path, monkeypatch: pytest.MonkeyPatch):
     years = 0.1
-    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_YEARS",
-                        years * SMALL.arrival_multiplier * 0.99)
+    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_CHILDREN",
+                        years * children_per_year(SMALL) * 0.99)
     assert on_disk(run_replication(SMALL, seed=2, years=years).tables["children"]["departed_at"])
-    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_YEARS",
-                        years * SMALL.arrival_multiplier)
+    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_CHILDREN",
+                        years * children_per_year(SMALL))
     assert not on_disk(run_replication(SMALL, seed=2, years=years).tables["children"]["departed_at"])
 
 
@@ -216,7 +216,7 @@ def test_a_full_disk_under_a_long_runs_records_is_one_message_and_writes_nothing
         tmp_path: Path, spool_folder: Path, monkeypatch: pytest.MonkeyPatch):
     import sim.experiments.record_spool
 
-    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_YEARS", 0.0)
+    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_CHILDREN", 0.0)
     made = tempfile.TemporaryFile
     monkeypatch.setattr(sim.experiments.record_spool.tempfile, "TemporaryFile",
                         lambda **options: FillingFile(made(**options), room=5))
@@ -234,7 +234,7 @@ def test_a_full_disk_under_a_long_runs_records_is_one_message_and_writes_nothing
 
 def test_a_long_table_is_written_block_by_block_with_the_same_bytes(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch):
-    import sim.results.run_folder
+    import sim.results.table_files
 
     rng = np.random.default_rng(5)
     times = rng.random(1000) * 400
@@ -243,14 +243,14 @@ def test_a_long_table_is_written_block_by_block_with_the_same_bytes(tmp_path: Pa
     names = np.array(["shelters", "care, units", 'say "hi"'] * 333 + ["x"], dtype=object)
     columns = {"replication": np.repeat([0, 1], 500), "exited_at": times, "resource": names,
                "child_id": rng.integers(0, 10**6, 1000).astype(np.int32)}
-    sim.results.run_folder.write_csv(tmp_path / "whole.csv", columns)
-    monkeypatch.setattr(sim.results.run_folder, "CSV_BLOCK_ROWS", 7)
-    sim.results.run_folder.write_csv(tmp_path / "blocks.csv", columns)
+    sim.results.table_files.write_csv(tmp_path / "whole.csv", columns)
+    monkeypatch.setattr(sim.results.table_files, "CSV_BLOCK_ROWS", 7)
+    sim.results.table_files.write_csv(tmp_path / "blocks.csv", columns)
     whole = (tmp_path / "whole.csv").read_bytes()
     assert whole.count(b"\n") == 1001
     assert (tmp_path / "blocks.csv").read_bytes() == whole
     with pytest.raises(ValueError, match="different lengths"):
-        sim.results.run_folder.write_csv(tmp_path / "bad.csv", {"a": [1, 2], "b": [1]})
+        sim.results.table_files.write_csv(tmp_path / "bad.csv", {"a": [1, 2], "b": [1]})
 
 
 def test_replications_whose_records_are_not_written_keep_only_their_daily_table():

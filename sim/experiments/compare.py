@@ -3,7 +3,8 @@
 Replication i of every scenario uses the same seed, so it sees the same children departing on the
 same days with the same personal draws; the difference between two scenarios in replication i is
 then due to the policy alone. Each outcome's difference to the first scenario is summarised by the
-mean of the per-replication differences and its 95% confidence interval (Student's t).
+mean of the per-replication differences and its 95% confidence interval (Student's t; for shares a
+bootstrap interval, which cannot leave [-1, 1]). Levels get the bounded intervals of `sim.analysis.summary`.
 """
 
 from __future__ import annotations
@@ -14,18 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analysis.outcomes import ALL_OUTCOMES
+from sim.analysis.outcome_registry import ALL_OUTCOMES, Kind, View, outcomes_in
 from sim.analysis.summary import mean_and_interval
 from sim.experiments.replications import ReplicationResult, run_replications_of_each
 from sim.model.parameters import Parameters
 
-#: The outcomes shown in the terminal table and the forest plot.
-KEY_OUTCOMES: tuple[str, ...] = (
-    "wait_officers_north_days_mean", "wait_officers_south_days_mean", "victims_detected",
-    "share_needs_detected", "detention_child_days", "share_unaccompanied_detained",
-    "share_unaccompanied_held_with_adults", "overflow_alternative_care", "occupancy_shelters",
-    "occupancy_migration_stations", "days_to_reunification_mean", "days_to_return_south_mean",
-)
+#: The outcomes shown in the terminal table and the comparison chart.
+KEY_OUTCOMES: tuple[str, ...] = outcomes_in(View.COMPARE)
 
 
 @dataclass
@@ -57,8 +53,10 @@ def comparison_rows(runs: Sequence[ScenarioRuns]) -> list[dict]:
         base = reference.values(outcome.name)
         for run in runs:
             values = run.values(outcome.name)
-            mean, low, high = mean_and_interval(values)
-            difference, difference_low, difference_high = mean_and_interval(values - base)
+            mean, low, high = mean_and_interval(values, bounds=outcome.bounds)
+            # a difference of shares cannot leave [-1, 1]: bootstrap; other differences: Student's t
+            bounds = (-1.0, 1.0) if outcome.kind is Kind.SHARE else None
+            difference, difference_low, difference_high = mean_and_interval(values - base, bounds=bounds)
             rows.append({"outcome": outcome.name, "unit": outcome.unit, "scenario": run.name,
                          "mean": mean, "ci_low": low, "ci_high": high,
                          "difference": difference, "difference_ci_low": difference_low,

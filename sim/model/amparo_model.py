@@ -31,7 +31,7 @@ import numpy as np
 from sim.model.child import Child
 from sim.model.codes import WHO_COLUMNS, WHO_TYPES, Exit, Stage
 from sim.model.journey_plans import PLAN_COLUMNS, PLAN_TYPES
-from sim.model.parameters import DAYS_PER_YEAR, Parameters
+from sim.model.parameters import DAYS_PER_YEAR, Parameters, children_per_year
 from sim.model.random_streams import RandomStreams
 from sim.model.records import CHUNK_ROWS, ColumnStorage, Records, Table, column_type, rows_as_matrix
 from sim.model.resources import (
@@ -91,8 +91,7 @@ class AmparoModel(mesa.Model):
         self._sequence = itertools.count()
 
         # records, one row each (see tables()), with room for the rows expected
-        per_day = (p.mexican_departures_per_year * p.share_of_mexican_departures_returned_by_united_states
-                   + p.central_american_departures_per_year) * p.arrival_multiplier / DAYS_PER_YEAR
+        per_day = children_per_year(p) / DAYS_PER_YEAR
         expected = int(per_day * self.end_day * 1.1) + CHUNK_ROWS
         self.visits = Records(VISIT_COLUMNS, expected * 2, record_storage)
         self.stages = Records(STAGE_COLUMNS, expected * 4, record_storage)

@@ -21,7 +21,10 @@ Detention review (F19, F20, F24): a child still detained `max_detention_days` af
 detention must leave for alternative care; they keep the station place until one frees, and the
 excess counts as a breach of the limit. (A child on the protection route has already asked for
 alternative care, so the review changes nothing for them; it is scheduled only for a child who will
-still be detained when it is due.)
+still be detained when it is due.) A short limit can come before screening (a child waiting for an
+officer); a child asks for an alternative-care place only once, so one whose review already asked
+keeps that request when screening then finds a need, and starts the protection route when the place
+comes.
 """
 
 from __future__ import annotations
@@ -120,6 +123,11 @@ class SouthernBorder:
         self.model.schedule(now + child.protection_days, self._finish_protection, child)
 
     def _move_to_alternative_care(self, child: Child, now: float) -> None:
+        """Ask for an alternative-care place for `child`, once: a child already in line for one
+        (after a detention review that came before screening) keeps that request, and the
+        protection route starts when the place comes."""
+        if child.transfer_visit is not None:
+            return
         visit = self.alternative_care.request(child, now, self._moved_to_alternative_care)
         if visit.waiting:
             if child.place_visit is not None:
@@ -138,7 +146,7 @@ class SouthernBorder:
 
     def _review_detention(self, visit: Visit, now: float) -> None:
         child = visit.child
-        if child.place_visit is visit and child.transfer_visit is None:
+        if child.place_visit is visit:
             self._move_to_alternative_care(child, now)
 
     # --- leaving ----------------------------------------------------------------------------

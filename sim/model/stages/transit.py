@@ -53,7 +53,9 @@ class Transit:
         self.mean_days = p.transit_days_mean
         self.apprehension_rate = hazard_for_share(p.share_apprehended_in_transit, p.transit_days_mean)
         protection = max(0.0, 1.0 - p.harm_reduction_per_beta_office * p.beta_group_offices)
-        self.harm_rate = hazard_for_share(p.share_harmed_in_transit, p.transit_days_mean) * protection
+        # full protection removes even a certain harm (an infinite rate times 0 would be NaN)
+        self.harm_rate = (hazard_for_share(p.share_harmed_in_transit, p.transit_days_mean) * protection
+                          if protection > 0 else 0.0)
 
     def enter(self, children: Departures) -> None:
         """A day's Central American children enter Mexico. Those who will be apprehended meet the
