@@ -11,6 +11,7 @@ from sim.commands.common import (
     DEFAULT_OUTPUT_FOLDER,
     DEFAULT_SCENARIO_FOLDER,
     check_resumable,
+    check_work,
     check_writable,
     executor,
     fail,
@@ -22,6 +23,7 @@ from sim.commands.common import (
     workers_or_cluster,
 )
 from sim.commands.options import (
+    force_option,
     out_option,
     overwrite_option,
     replications_option,
@@ -51,10 +53,11 @@ from sim.commands.options import (
 @workers_option
 @resume_option("Continue an interrupted calibration in --out.")
 @overwrite_option
+@force_option
 @scheduler_option
 def calibrate(budget: int, generations: int, years: float, replications: int, check_years: float, seed: int,
               base_file: Path, out: Path | None, workers: int | None, resume: bool, overwrite: bool,
-              scheduler: str | None) -> None:
+              force: bool, scheduler: str | None) -> None:
     """Calibrate the free parameters (calibration/free_parameters.toml) to the figures in
     calibration/targets.toml by ABC-PMC, and write the posterior, the calibrated scenario file,
     the fit and held-out validation tables and a report with charts."""
@@ -73,13 +76,12 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
         check_resumable(out, "calibration", "calibration.json")
     if budget < 2 * generations:
         fail(f"--budget {budget}: needs at least 2 simulations per generation ({2 * generations})")
-    check_writable(out)
-    remove_staging_left_beside(out)
 
     from calibration.fit import Settings
     from calibration.run import CalibrationMismatch, begin, run_calibration, start_record
     from calibration.targets import load_free_parameters, load_ledger
     from calibration.validation import CheckSettings
+    from sim.experiments.work_estimate import estimate
 
     try:
         targets, validation, conflicts = load_ledger()
@@ -88,13 +90,17 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
         fail(str(error))
     settings = Settings(budget=budget, generations=generations, seed=seed, years=years)
     checks = CheckSettings(replications=replications, years=check_years)
+    n_workers = workers_or_cluster(workers, settings.batch, scheduler)
+    check_work(estimate([(loaded.parameters, years, settings.batch * generations),
+                         (loaded.parameters, check_years, 2 * replications)], n_workers), force, scheduler)
+    check_writable(out)
+    remove_staging_left_beside(out)
     record = start_record(str(base_file), settings, checks, free, targets, loaded.parameters)
     try:
         begin(out, record, resume)
     except CalibrationMismatch as error:
         fail(str(error))
     total = settings.batch * generations + 2 * replications
-    n_workers = workers_or_cluster(workers, settings.batch, scheduler)
     click.echo(f"Calibrating {len(free)} parameters to {', '.join(t.figure for t in targets)}: {total} "
                f"simulations, {where(n_workers, scheduler)}")
 

@@ -196,3 +196,16 @@ def start_afresh(out: Path, kind: str, started_file: str) -> None:
         shutil.rmtree(aside)
     except OSError as error:
         fail(f"{out}: cannot replace it ({error.strerror or error}); choose another --out")
+
+
+def check_work(work: Any, force: bool, scheduler: str | None = None) -> None:
+    """Say how much work the command has before it starts, and refuse it when it is expected to
+    take longer than the limit unless --force was given (a cluster's size is not known here, so
+    with --scheduler the estimate is only shown)."""
+    from sim.experiments.work_estimate import LIMIT_SECONDS, duration
+
+    click.echo(f"Work: {work.describe()}", err=True)
+    if work.over_limit and not force and not scheduler:
+        fail(f"this is expected to take about {duration(work.seconds)} on {work.workers} worker(s), more "
+             f"than the limit of {duration(LIMIT_SECONDS)}; add --force to run it anyway, or ask for less "
+             "(--years, --replications, points)")

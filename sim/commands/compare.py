@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sim.commands.common import (
+    check_work,
     executor,
     fail,
     load,
@@ -20,6 +21,7 @@ from sim.commands.common import (
     workers_or_cluster,
 )
 from sim.commands.options import (
+    force_option,
     out_option,
     overwrite_option,
     replications_option,
@@ -39,9 +41,10 @@ from sim.commands.options import (
 @out_option("outputs/compare-DATE-TIME")
 @workers_option
 @overwrite_option
+@force_option
 @scheduler_option
 def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, years: float, out: Path | None,
-            workers: int | None, overwrite: bool, scheduler: str | None) -> None:
+            workers: int | None, overwrite: bool, force: bool, scheduler: str | None) -> None:
     """Compare scenarios with common random numbers: each outcome per scenario, and its paired
     difference to the first scenario with a 95% confidence interval."""
     if len(scenario_files) < 2:
@@ -56,10 +59,13 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
     out, unique = new_result_folder(out, "compare", overwrite)
 
     from sim.experiments.compare import KEY_OUTCOMES, comparison_rows, run_scenarios
+    from sim.experiments.work_estimate import estimate
     from sim.results.run_folder import OutputError, write_comparison_folder
 
     n_workers = workers_or_cluster(workers, replications, scheduler)
     total = replications * len(loaded)
+    work = estimate([(scenario.parameters, years, replications) for scenario in loaded], n_workers)
+    check_work(work, force, scheduler)
     click.echo(f"Comparing {len(loaded)} scenarios, {replications} replications each, seed {seed}, "
                f"{where(n_workers, scheduler)}")
     started = time.perf_counter()

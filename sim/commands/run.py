@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sim.commands.common import (
+    check_work,
     executor,
     fail,
     load,
@@ -20,6 +21,7 @@ from sim.commands.common import (
     workers_or_cluster,
 )
 from sim.commands.options import (
+    force_option,
     out_option,
     overwrite_option,
     replications_option,
@@ -40,17 +42,20 @@ from sim.commands.options import (
 @click.option("--records", default=1, show_default=True, type=click.IntRange(0, 100000),
               help="Replications whose per-child records (children, visits, stages) are written.")
 @overwrite_option
+@force_option
 @scheduler_option
 def run(scenario: Path, replications: int, seed: int, years: float, out: Path | None,
-        workers: int | None, records: int, overwrite: bool, scheduler: str | None) -> None:
+        workers: int | None, records: int, overwrite: bool, force: bool, scheduler: str | None) -> None:
     """Run SCENARIO (a .toml file) and write its folder of tables and charts."""
     loaded = load(scenario)
     out, unique = new_result_folder(out, scenario.stem, overwrite)
 
     from sim.experiments.replications import run_replications
+    from sim.experiments.work_estimate import estimate
     from sim.results.run_folder import OutputError, write_run_folder
 
     n_workers = workers_or_cluster(workers, replications, scheduler)
+    check_work(estimate([(loaded.parameters, years, replications)], n_workers), force, scheduler)
     click.echo(f"Running {loaded.title!r}: {replications} replication(s) of {years:g} year(s), "
                f"seed {seed}, {where(n_workers, scheduler)}")
     started = time.perf_counter()

@@ -9,6 +9,7 @@ import click
 
 from sim.commands.common import (
     DEFAULT_SCENARIO_FOLDER,
+    check_work,
     executor,
     fail,
     load,
@@ -21,6 +22,7 @@ from sim.commands.common import (
     workers_or_cluster,
 )
 from sim.commands.options import (
+    force_option,
     out_option,
     overwrite_option,
     scheduler_option,
@@ -43,9 +45,10 @@ from sim.commands.options import (
 @out_option("outputs/sensitivity")
 @workers_option
 @overwrite_option
+@force_option
 @scheduler_option
 def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_file: Path, out: Path | None,
-                workers: int | None, overwrite: bool, scheduler: str | None) -> None:
+                workers: int | None, overwrite: bool, force: bool, scheduler: str | None) -> None:
     """Morris screening of occupancy, waits, detention and detection against the uncertain parameters in
     calibration/uncertain_parameters.toml; writes morris.csv and a chart."""
     from sim.inputs.scenario import ScenarioError
@@ -61,10 +64,12 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
         fail(str(error))
 
     from calibration.sensitivity import morris_design, morris_indices, run_design
+    from sim.experiments.work_estimate import estimate
     from sim.results.run_folder import OutputError, run_metadata, write_atomically, write_csv, write_json
 
     design = morris_design(uncertain, trajectories, levels, seed)
     n_workers = workers_or_cluster(workers, len(design), scheduler)
+    check_work(estimate([(loaded.parameters, years, len(design))], n_workers), force, scheduler)
     click.echo(f"Morris screening of {len(uncertain)} parameters: {len(design)} runs of {years:g} year(s), "
                f"{where(n_workers, scheduler)}")
     started = time.perf_counter()

@@ -10,6 +10,7 @@ import click
 
 from sim.commands.common import (
     DEFAULT_SCENARIO_FOLDER,
+    check_work,
     executor,
     fail,
     load,
@@ -21,6 +22,7 @@ from sim.commands.common import (
 )
 from sim.commands.options import (
     FiniteFloatRange,
+    force_option,
     out_option,
     overwrite_option,
     replications_option,
@@ -72,10 +74,11 @@ def parse_lever(spec: str, parameters) -> tuple:
 @out_option("outputs/size-SCENARIO-STANDARD-DATE-TIME")
 @workers_option
 @overwrite_option
+@force_option
 @scheduler_option
 def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, standards_file: Path,
          confidence: float, replications: int, seed: int, years: float, points: int, out: Path | None,
-         workers: int | None, overwrite: bool, scheduler: str | None) -> None:
+         workers: int | None, overwrite: bool, force: bool, scheduler: str | None) -> None:
     """Find the smallest capacity (officers, beds, places) for which a protection standard holds in
     at least --confidence of the replications; with two levers, the frontier of combinations."""
     from sim.inputs.scenario import ScenarioError
@@ -97,11 +100,15 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
     out, unique = new_result_folder(out, f"size-{scenario.stem}-{standard_name}", overwrite)
 
     from sim.experiments.sizing import find_minimum, frontier, model_evaluator
+    from sim.experiments.work_estimate import estimate, search_evaluations
     from sim.results.run_folder import OutputError
     from sim.results.sizing_folder import SizingRequest, summary_lines, write_sizing_folder
 
     n_workers = workers_or_cluster(workers, replications, scheduler)
     lever, (low, high) = levers[-1]
+    evaluations = (points if len(levers) == 2 else 1) * search_evaluations(low, high)
+    work = estimate([(loaded.parameters, years, replications * evaluations)], n_workers)
+    check_work(work, force, scheduler)
     click.echo(f"Sizing {lever.label} for {standard.title!r} in {loaded.title!r}: {confidence:.0%} of "
                f"{replications} replication(s) of {years:g} year(s), seed {seed}, "
                f"{where(n_workers, scheduler)}")

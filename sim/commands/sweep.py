@@ -12,6 +12,7 @@ import click
 from sim.commands.common import (
     DEFAULT_OUTPUT_FOLDER,
     check_resumable,
+    check_work,
     check_writable,
     executor,
     fail,
@@ -25,6 +26,7 @@ from sim.commands.common import (
     workers_or_cluster,
 )
 from sim.commands.options import (
+    force_option,
     out_option,
     overwrite_option,
     replications_option,
@@ -51,10 +53,11 @@ from sim.experiments.sweep import MAX_POINTS
               help="Design points of a latin_hypercube or sobol design, in place of the sweep file's.")
 @resume_option("Continue an interrupted sweep in --out, skipping finished runs.")
 @overwrite_option
+@force_option
 @scheduler_option
 def sweep(sweep_file: Path, out: Path | None, workers: int | None, replications: int | None,
           seed: int | None, years: float | None, points: int | None, resume: bool, overwrite: bool,
-          scheduler: str | None) -> None:
+          force: bool, scheduler: str | None) -> None:
     """Run a sweep file: a design over levers and uncertainties, every run written as it finishes.
     --replications, --seed, --years and --points replace the file's settings."""
     from sim.experiments.sweep import load_sweep
@@ -83,6 +86,8 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, replications:
         fail(f"{out}: was started from a different sweep file, other --replications, --seed, --years or "
              "--points, or a base scenario that has changed since; resume it with the same files and "
              "options, or choose another --out")
+    check_work(remaining_work(spec, out / "runs.jsonl" if resume else None, workers, scheduler), force,
+               scheduler)
     check_writable(out)
     remove_staging_left_beside(out)
     try:
@@ -91,6 +96,21 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, replications:
     except OSError as error:
         fail(f"{out}: writing the sweep failed ({error.strerror or error}); every run finished so far is "
              "saved in runs.jsonl: make room and continue with --resume")
+
+
+def remaining_work(spec, runs_file: Path | None, workers: int | None, scheduler: str | None):
+    """The work estimate of the sweep's runs not yet in `runs_file` (all of them without one)."""
+    from collections import Counter
+
+    from sim.experiments.sweep import design_points, read_finished
+    from sim.experiments.work_estimate import estimate
+
+    finished = Counter(point for point, _ in read_finished(runs_file)) if runs_file and runs_file.exists() \
+        else Counter()
+    total = len(design_points(spec)) * spec.replications
+    groups = [(parameters, spec.years, spec.replications - finished[index])
+              for index, parameters in enumerate(spec.point_parameters)]
+    return estimate(groups, workers_or_cluster(workers, total, scheduler))
 
 
 def sweep_fingerprint(started_file: Path) -> str | None:
