@@ -156,7 +156,8 @@ def traced_records_bytes(storage: RecordSpool | None) -> tuple[int, int]:
     mine = [tracemalloc.Filter(True, "*/sim/model/records.py"),
             tracemalloc.Filter(True, "*/sim/experiments/record_spool.py")]
     held = sum(stat.size for stat in snapshot.filter_traces(mine).statistics("filename"))
-    stored = sum(records.table()[name].nbytes for records in (model.children, model.visits, model.stages)
+    ledger = model.ledger
+    stored = sum(records.table()[name].nbytes for records in (ledger.children, ledger.visits, ledger.stages)
                  for name in records.names)
     return held, stored
 

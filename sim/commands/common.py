@@ -56,6 +56,15 @@ def check_writable(folder: Path) -> None:
         fail(f"{folder}: cannot write results here ({error.strerror}); choose another --out")
 
 
+def check_out_path(out: Path | None) -> None:
+    """Fail if --out cannot name a file on this system (a NUL, a name over 255 bytes)."""
+    from sim.inputs.input_error import shown_path
+    from sim.inputs.regular_file import path_problem
+
+    if out is not None and (problem := path_problem(out)):
+        fail(f"{shown_path(str(out))}: {problem}; choose another --out")
+
+
 def new_result_folder(out: Path | None, default_name: str, overwrite: bool,
                       stamped: bool = True) -> tuple[Path, bool]:
     """The folder a new result goes to, checked before any work, and whether its name is a default
@@ -64,6 +73,7 @@ def new_result_folder(out: Path | None, default_name: str, overwrite: bool,
     --overwrite and only if it is an Amparo result; the place must be writable."""
     from sim.results.run_folder import OutputError, check_replaceable
 
+    check_out_path(out)
     unique = out is None
     if out is None:
         suffix = f"-{datetime.now():%Y%m%d-%H%M%S}" if stamped else ""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sim.commands.common import DEFAULT_OUTPUT_FOLDER, fail, remove_staging_left_beside
+from sim.commands.common import DEFAULT_OUTPUT_FOLDER, check_out_path, fail, remove_staging_left_beside
 from sim.commands.options import overwrite_option
 
 
@@ -23,6 +23,7 @@ def report(result_folders: tuple[Path, ...], out: Path | None, overwrite: bool) 
     brief, with images embedded so it opens offline, plus a Markdown version."""
     from sim.presentation.report import ReportError, write_report
 
+    check_out_path(out)
     if out is None:
         out = DEFAULT_OUTPUT_FOLDER / f"report-{datetime.now().strftime('%Y%m%d-%H%M%S')}.html"
     if out.suffix.lower() not in (".html", ".htm"):

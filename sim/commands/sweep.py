@@ -11,6 +11,7 @@ import click
 
 from sim.commands.common import (
     DEFAULT_OUTPUT_FOLDER,
+    check_out_path,
     check_resumable,
     check_work,
     check_writable,
@@ -73,6 +74,7 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, replications:
              "applies to latin_hypercube and sobol designs")
     if resume and overwrite:
         fail("--resume continues the sweep in --out and --overwrite replaces it; give one")
+    check_out_path(out)
     out = out or DEFAULT_OUTPUT_FOLDER / sweep_file.stem
     started_file = out / "sweep.json"
     if overwrite:

@@ -33,6 +33,10 @@ MEXICAN_STATES: tuple[str, ...] = (
     "Puebla", "Queretaro", "Quintana Roo", "San Luis Potosi", "Sinaloa", "Sonora", "Tabasco",
     "Tamaulipas", "Tlaxcala", "Veracruz", "Yucatan", "Zacatecas",
 )
+#: The origins of Central American children.
+CENTRAL_AMERICAN_ORIGINS = ("Guatemala", "Honduras", "El Salvador", "other")
+#: Every origin a child can have; a child's origin code is its index here.
+ORIGINS: tuple[str, ...] = MEXICAN_STATES + CENTRAL_AMERICAN_ORIGINS
 #: The six states on the northern border: children from these live near the border (rep26).
 NORTHERN_BORDER_STATES: frozenset[str] = frozenset(
     {"Baja California", "Sonora", "Chihuahua", "Coahuila", "Nuevo Leon", "Tamaulipas"}

@@ -19,7 +19,6 @@ import base64
 import os
 import re
 import shutil
-import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import jinja2
 
+from sim.inputs import regular_file
 from sim.presentation.brief_content import (
     KNOWN_KINDS,
     Content,
@@ -153,19 +153,17 @@ def check_only_regular_files(folder: Path) -> None:
                 )
 
 
+#: Largest chart image a brief embeds; Amparo's charts are under 1 MB.
+MAX_CHART_BYTES = 64 * 1024 * 1024
+
+
 def read_regular_file(path: Path) -> bytes:
     """The bytes of `path`, refusing a symbolic link or special file swapped in since the check."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as error:
-        raise ReportError(
-            f"{path}: cannot be read ({error.strerror}); a brief reads only regular files "
-            "inside the result folder"
-        ) from None
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise ReportError(f"{path}: is not a regular file; a brief reads only regular files")
-        return handle.read()
+        return regular_file.read_regular_file(path, MAX_CHART_BYTES, follow_symlinks=False).data
+    except regular_file.UnreadableFile as error:
+        raise ReportError(f"{path}: {error.reason}; a brief reads only regular files inside the result "
+                          "folder") from None
 
 
 def read_charts(charts_folder: Path) -> list[Chart]:
