@@ -15,6 +15,9 @@ def _stop_while_starting(number: int, _frame: object) -> None:
     os._exit(128 + number)
 
 
+_stop_while_starting.only_while_starting = True  # sim.commands.signals does not restore it
+
+
 if __name__ == "__main__" or os.path.basename(sys.argv[0]) in ("amparo", "cli.py"):
     signal.signal(signal.SIGINT, _stop_while_starting)
     signal.signal(signal.SIGTERM, _stop_while_starting)

@@ -29,7 +29,7 @@ def options_of(command_name: str) -> dict[str, click.Option]:
 
 
 def test_run_compare_and_size_default_to_the_same_replications():
-    for name in ("run", "compare", "size", "calibrate"):
+    for name in ("run", "compare", "size"):
         assert options_of(name)["replications"].default == DEFAULT_REPLICATIONS, name
 
 

@@ -10,6 +10,7 @@ import click
 
 from sim.commands.common import DEFAULT_SCENARIO_FOLDER, PROJECT_FOLDER, fail, load
 from sim.commands.options import seed_option
+from sim.commands.signals import Terminated, exit_interrupted
 
 #: What `amparo explore` needs beyond the core install, and how to get it.
 EXPLORE_INSTALL = ("pip install -c requirements.lock -e '.[explore]' (in this project: "
@@ -49,7 +50,9 @@ def explore(scenario: Path, port: int, host: str, seed: int) -> None:
         # the server ends with this command, even if it is killed, so that it never holds the port
         completed = subprocess.run(command, env=environment, cwd=PROJECT_FOLDER, check=False,
                                    preexec_fn=ask_for_signal_at_parent_death)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: the server was stopped with it
+        if isinstance(interrupt, Terminated):
+            exit_interrupted(interrupt, "the explorer was stopped")
         click.echo("\nExplorer stopped.", err=True)
         return
     if completed.returncode not in (0, -2, 130):

@@ -43,8 +43,10 @@ def signals_as_exceptions() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous[0])
-        signal.signal(signal.SIGTERM, previous[1])
+        # cli.py's handlers of the start-up would say "nothing was written": Python's come back instead
+        defaults = signal.default_int_handler, signal.SIG_DFL
+        for number, handler, default in zip((signal.SIGINT, signal.SIGTERM), previous, defaults, strict=True):
+            signal.signal(number, default if getattr(handler, "only_while_starting", False) else handler)
 
 
 def exit_interrupted(interrupt: KeyboardInterrupt, what_was_kept: str) -> NoReturn:
