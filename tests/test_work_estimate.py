@@ -102,3 +102,17 @@ def test_a_resumed_sweep_counts_only_the_runs_still_to_do(tmp_path):
     spec = load_sweep(sweep_file)
     assert remaining_work(spec, None, 1, None).runs == 2
     assert remaining_work(spec, out / "runs.jsonl", 1, None).runs == 0
+
+
+def test_an_overwrite_refused_for_its_work_keeps_the_old_result(tmp_path, monkeypatch):
+    sweep_file = tmp_path / "one_point.toml"
+    sweep_file.write_text(f'base = "{SHORT}"\npoints = 1\nyears = 0.01\n'
+                          "[levers]\nchild_protection_officers = { low = 40, high = 344 }\n",
+                          encoding="utf-8")
+    out = tmp_path / "sweep"
+    assert invoke("sweep", sweep_file, "-w", "1", "--out", out).exit_code == 0
+    before = (out / "manifest.json").read_bytes()
+    monkeypatch.setattr(work_estimate, "LIMIT_SECONDS", 0.001)
+    refused = invoke("sweep", sweep_file, "-w", "1", "--out", out, "--overwrite")
+    assert refused.exit_code == 1 and "--force" in refused.output
+    assert (out / "manifest.json").read_bytes() == before

@@ -72,9 +72,7 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
     if resume and overwrite:
         fail("--resume continues the calibration in --out and --overwrite replaces it; give one")
     out = out or DEFAULT_OUTPUT_FOLDER / "calibration"
-    if overwrite:
-        start_afresh(out, "calibration", "calibration.json")
-    if out.exists() and not resume:
+    if out.exists() and not resume and not overwrite:
         fail(f"{out}: a calibration already exists here; add --resume to continue it, --overwrite to start "
              "it again, or choose another --out")
     if resume:
@@ -98,6 +96,8 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
     n_workers = workers_or_cluster(workers, settings.batch, scheduler)
     check_work(estimate([(loaded.parameters, years, settings.batch * generations),
                          (loaded.parameters, check_years, 2 * replications)], n_workers), force, scheduler)
+    if overwrite:  # only now, when nothing can refuse the new one any more
+        start_afresh(out, "calibration", "calibration.json")
     check_writable(out)
     remove_staging_left_beside(out)
     record = start_record(str(base_file), settings, checks, free, targets, loaded.parameters)

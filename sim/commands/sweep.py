@@ -77,9 +77,7 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, replications:
     check_out_path(out)
     out = out or DEFAULT_OUTPUT_FOLDER / sweep_file.stem
     started_file = out / "sweep.json"
-    if overwrite:
-        start_afresh(out, "sweep", "sweep.json")
-    if out.exists() and any(out.iterdir()) and not resume:
+    if out.exists() and any(out.iterdir()) and not resume and not overwrite:
         fail(f"{out}: a sweep result already exists here; add --resume to continue it, --overwrite to "
              "start it again, or choose another --out")
     if resume:
@@ -90,6 +88,8 @@ def sweep(sweep_file: Path, out: Path | None, workers: int | None, replications:
              "options, or choose another --out")
     check_work(remaining_work(spec, out / "runs.jsonl" if resume else None, workers, scheduler), force,
                scheduler)
+    if overwrite:  # only now, when nothing can refuse the new one any more
+        start_afresh(out, "sweep", "sweep.json")
     check_writable(out)
     remove_staging_left_beside(out)
     try:
