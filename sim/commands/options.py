@@ -81,11 +81,10 @@ def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
                         help="Worker processes (default: all cores). Results do not depend on it.")(command)
 
 
-def out_option(default_name: str, file: bool = False) -> Decorator:
-    """--out: the result folder (or, with `file`, the result file)."""
-    what = "Result file" if file else "Result folder"
-    return click.option("--out", type=click.Path(path_type=Path, dir_okay=not file, file_okay=file),
-                        help=f"{what} (default: {default_name}).")
+def out_option(default_name: str) -> Decorator:
+    """--out: the result folder."""
+    return click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+                        help=f"Result folder (default: {default_name}).")
 
 
 def overwrite_option(command: Callable[..., Any]) -> Callable[..., Any]:
