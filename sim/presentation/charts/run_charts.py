@@ -291,9 +291,7 @@ def _waiting_panel(ax, title: str, visits: ResourceVisits) -> None:
     if waited.size == 0:
         _note_only(ax, "Nobody waited\n" + "\n".join(notes))
         return
-    share = np.arange(1, waited.size + 1) / waited.size
-    ax.step(np.concatenate([[waited[0]], waited]), np.concatenate([[0.0], share]), where="post",
-            color=IN_USE_COLOUR, linewidth=1.4, label=f"{waited.size:,} who waited")
+    ax.ecdf(waited, color=IN_USE_COLOUR, linewidth=1.4, label=f"{waited.size:,} who waited")
     mean, p95 = waited.mean(), np.percentile(waited, 95)
     ax.axvline(mean, color=MEAN_COLOUR, linestyle="-", linewidth=1.1, label=f"mean {_duration_text(mean)}")
     ax.axvline(p95, color=PERCENTILE_COLOUR, linestyle=":", linewidth=1.3,
