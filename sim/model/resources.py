@@ -41,7 +41,8 @@ class Visit:
         self.cancelled = False
 
     def row(self, ended_at: float = NAN) -> tuple:
-        """The visit's record (`ended_at` NaN: still open)."""
+        """The visit's record (`ended_at` NaN: still open): the fields of `VisitRow`, in order (a
+        plain tuple: made for every visit, a named one costs several times more)."""
         return (self.child.unique_id, self.resource.code, self.requested_at, self.started_at, ended_at)
 
 

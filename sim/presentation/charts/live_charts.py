@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.model.schema import OVERFLOW_NAMES
 from sim.presentation.charts.run_charts import RESOURCES
 from sim.presentation.charts.style import CAPACITY_COLOUR, IN_USE_COLOUR, PALETTE, WAITING_COLOUR
 
@@ -37,7 +38,7 @@ STAGE_LABELS = (
 OCCUPANCY_ORDER = ("officers_north", "officers_south", "care_units", "migration_stations", "shelters",
                    "alternative_care")
 #: Resources whose waiting is itself a protection failure (their waits count as overflows).
-OVERFLOW_RESOURCES = ("care_units", "migration_stations", "alternative_care")
+OVERFLOW_RESOURCES = OVERFLOW_NAMES
 WARMUP_COLOUR = "rgba(0, 0, 0, 0.06)"
 #: The day axis spans at least this many days, so a fresh run's charts have a readable axis.
 MIN_DAYS_SHOWN = 30
