@@ -13,6 +13,7 @@ the browser (`sim.presentation.charts.live_charts`).
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,13 @@ from solara.components.echarts import EchartsWidget
 
 from sim.inputs.scenario import load_scenario
 from sim.model.parameters import parameter_fields
-from sim.presentation.charts.live_charts import occupancy_chart, stages_chart, status_html, waits_chart
+from sim.presentation.charts.live_charts import (
+    MAX_POINTS,
+    occupancy_chart,
+    stages_chart,
+    status_html,
+    waits_chart,
+)
 from sim.presentation.explorer import ExplorerModel, explorer_inputs, value_label
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_2008.toml"
@@ -37,8 +44,10 @@ PLAY_INTERVAL_MS = 10
 CHART_HEIGHTS = {"occupancy": 620, "stages": 400, "waits": 380}
 CHART_STYLES = {name: {"style": f"height: {height}px; width: 100%;"}
                 for name, height in CHART_HEIGHTS.items()}
-#: What the chart elements are made with: the options themselves are set on the widgets.
+#: What the chart widgets are made with: their options are set on them afterwards.
 NO_OPTION: dict[str, Any] = {}
+#: Pauses (s) before a new chart sends its option again, in case the page was still loading ECharts.
+RESEND_SECONDS = (1.0, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
 def changed_parameters(model: ExplorerModel) -> list[str]:
@@ -79,6 +88,12 @@ def Inputs(values: solara.Reactive[dict[str, Any]]):
                                step=spec["step"], on_value=on_value)
 
 
+def charts(history: dict[str, list], max_detention_days: float, points: int = MAX_POINTS) -> dict[str, Any]:
+    """The three charts' options."""
+    return {"occupancy": occupancy_chart(history, points), "stages": stages_chart(history, points),
+            "waits": waits_chart(history, max_detention_days, points)}
+
+
 class Frame:
     """One frame's status and chart options, held in an object reacton does not walk into (it walks
     every list and dict it is given as a prop looking for elements: for charts of a few thousand
@@ -88,8 +103,7 @@ class Frame:
         history = model.collected()
         self.day = len(history["day"])
         self.status = status_html(history, model.warmup_days, changed_parameters(model))
-        self.charts = {"occupancy": occupancy_chart(history), "stages": stages_chart(history),
-                       "waits": waits_chart(history, model.parameters.max_detention_days)}
+        self.charts = charts(history, model.parameters.max_detention_days)
 
 
 @solara.component
@@ -106,15 +120,27 @@ def Live(model: ExplorerModel):
 
 @solara.component
 def Chart(frame: Frame, name: str):
-    """One of the frame's charts: solara.FigureEcharts's own widget, given its option directly."""
+    """One of the frame's charts: solara.FigureEcharts's own widget, given its option directly.
+
+    Each option is set on the widget, not passed as a prop (see `Frame`). The page only draws an
+    option that comes once it has loaded ECharts, which a session's first one may beat, so the
+    chart sets its option again a few times in its first seconds (marked with a key ECharts does
+    not read: the page ignores a value equal to the one it has)."""
     # made here, as this component's root, so that `get_widget` can reach it
     element = EchartsWidget.element(option=NO_OPTION, responsive=True, attributes=CHART_STYLES[name])
+    again = solara.use_reactive(0)
 
     def draw() -> None:
-        # the option goes to the widget itself, not as a prop (see `Frame`)
-        solara.get_widget(element).option = frame.charts[name]
+        option = frame.charts[name]
+        solara.get_widget(element).option = {**option, "sentAgain": again.value} if again.value else option
 
-    solara.use_effect(draw, dependencies=[frame])
+    def send_again() -> None:
+        for pause in RESEND_SECONDS:
+            time.sleep(pause)
+            again.value += 1
+
+    solara.use_effect(draw, dependencies=[frame, again.value])
+    solara.use_thread(send_again, dependencies=[])
     return element
 
 

@@ -54,11 +54,12 @@ def _column(history: Mapping, name: str) -> np.ndarray:
     return np.asarray(history[name], dtype=float)
 
 
-def _shown(n: int) -> np.ndarray:
-    """Indices of the days drawn: all of them, or every k-th and the last when there are too many."""
-    if n <= MAX_POINTS:
+def _shown(n: int, points: int) -> np.ndarray:
+    """Indices of the days drawn: all of them, or every k-th and the last when there are more than
+    `points`."""
+    if n <= points:
         return np.arange(n)
-    every = math.ceil(n / MAX_POINTS)
+    every = math.ceil(n / points)
     return np.unique(np.append(np.arange(0, n, every), n - 1))
 
 
@@ -109,10 +110,10 @@ def _grids(rows: int, columns: int, top: float, bottom: float) -> list[dict[str,
             for r in range(rows) for c in range(columns)]
 
 
-def stages_chart(history: Mapping) -> dict[str, Any]:
+def stages_chart(history: Mapping, points: int = MAX_POINTS) -> dict[str, Any]:
     """Children in each stage at the end of each day."""
     days, measured = _column(history, "day"), _column(history, "measured_day")
-    shown = _shown(days.size)
+    shown = _shown(days.size, points)
     x = days[shown]
     series = [_line(label, x, _column(history, column)[shown], PALETTE[index % len(PALETTE)],
                     dashed=index >= len(PALETTE))
@@ -128,10 +129,10 @@ def stages_chart(history: Mapping) -> dict[str, Any]:
             "xAxis": x_axes, "yAxis": y_axes, "series": series}
 
 
-def occupancy_chart(history: Mapping) -> dict[str, Any]:
+def occupancy_chart(history: Mapping, points: int = MAX_POINTS) -> dict[str, Any]:
     """Per resource, places in use and children waiting each day, against the capacity."""
     days, measured = _column(history, "day"), _column(history, "measured_day")
-    shown = _shown(days.size)
+    shown = _shown(days.size, points)
     x = days[shown]
     titles = dict(RESOURCES)
     grids = _grids(3, 2, top=8, bottom=2)
@@ -158,12 +159,12 @@ def occupancy_chart(history: Mapping) -> dict[str, Any]:
             "grid": grids, "xAxis": x_axes, "yAxis": y_axes, "series": series}
 
 
-def waits_chart(history: Mapping, max_detention_days: float) -> dict[str, Any]:
+def waits_chart(history: Mapping, max_detention_days: float, points: int = MAX_POINTS) -> dict[str, Any]:
     """Mean waits, mean detention stay and overflows over the measured days so far."""
     measured = _column(history, "measured_day")
     first = int(np.argmax(measured > 0)) if (measured > 0).any() else measured.size
     x_all = measured[first:]
-    shown = _shown(x_all.size)
+    shown = _shown(x_all.size, points)
     x = x_all[shown]
 
     def values(name: str) -> np.ndarray:
