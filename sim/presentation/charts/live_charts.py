@@ -63,19 +63,19 @@ def _shown(n: int, points: int) -> np.ndarray:
     return np.unique(np.append(np.arange(0, n, every), n - 1))
 
 
-def _number(value: float) -> float | int | None:
-    """A value as the page gets it: counts as integers, others to 4 significant digits, gaps None
+def _values(column: np.ndarray) -> list[float | int | None]:
+    """A column as the page gets it: counts as integers, other numbers to 3 decimals, gaps as None
     (short numbers keep each frame small)."""
-    if not math.isfinite(value):
-        return None
-    if value == int(value):
-        return int(value)
-    return float(f"{value:.4g}")
+    finite = np.isfinite(column)
+    if finite.all() and (column == np.round(column)).all():
+        return column.astype(np.int64).tolist()
+    rounded = np.round(np.where(finite, column, 0.0), 3).tolist()
+    return [value if keep else None for value, keep in zip(rounded, finite.tolist(), strict=True)]
 
 
 def _points(x: np.ndarray, y: np.ndarray) -> list[list[float | int | None]]:
     """[[x, y], ...] with gaps (None) where y is not a number."""
-    return [[_number(a), _number(b)] for a, b in zip(x.tolist(), y.tolist(), strict=True)]
+    return [list(point) for point in zip(_values(x), _values(y), strict=True)]
 
 
 def _line(name: str, x: np.ndarray, y: np.ndarray, colour: str, dashed: bool = False,
