@@ -74,11 +74,18 @@ def load_sweep(path: Path | str) -> SweepSpec:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        content = tomllib.loads(text)
     except FileNotFoundError:
         raise _error(path, None, "no such sweep file; give the path of a .toml file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise _error(path, None, f"cannot be read as UTF-8 text ({error})") from None
+    return sweep_from_text(path, text)
+
+
+def sweep_from_text(path: Path, text: str, base_parameters: Parameters | None = None) -> SweepSpec:
+    """Check the text of the sweep file `path`, as `load_sweep` does. With `base_parameters` (those a
+    sweep's manifest recorded) the base scenario is not read from its file."""
+    try:
+        content = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:  # its message ends with "(at line N, column M)"
         raise _error(path, None, f"is not valid TOML: {error}") from None
     for key in content:
@@ -92,10 +99,11 @@ def load_sweep(path: Path | str) -> SweepSpec:
     if not isinstance(content.get("base"), str) or not content["base"].strip():
         raise _error(path, "base", "is required: the file name of the base scenario, in quotes")
     base_file = path.parent / content["base"]
-    if not base_file.is_file():
-        raise _error(path, "base", f"base scenario {base_file} does not exist; give a file name relative "
-                                   "to this file's folder")
-    base = load_scenario(base_file)
+    if base_parameters is None:
+        if not base_file.is_file():
+            raise _error(path, "base", f"base scenario {base_file} does not exist; give a file name "
+                                       "relative to this file's folder")
+        base_parameters = load_scenario(base_file).parameters
     design = content.get("design", "latin_hypercube")
     if design not in DESIGNS:
         raise _error(path, "design", f"must be one of {', '.join(DESIGNS)}, got {design!r}")
@@ -129,7 +137,7 @@ def load_sweep(path: Path | str) -> SweepSpec:
             dimensions.append(_dimension(path, key, name, spec, design))
     if not dimensions:
         raise _error(path, None, "varies nothing: add parameters under [levers] or [uncertainties]")
-    spec = SweepSpec(path, str(content.get("title", path.stem)), base.parameters, base_file, design,
+    spec = SweepSpec(path, str(content.get("title", path.stem)), base_parameters, base_file, design,
                      numbers["points"], numbers["replications"], numbers["seed"], float(years), dimensions,
                      text)
     n_points = math.prod(len(d.values) for d in dimensions) if design == "grid" else spec.points

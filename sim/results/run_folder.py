@@ -30,6 +30,7 @@ from sim.model.parameters import Parameters
 from sim.model.records import Table
 from sim.model.schema import RESOURCE_NAMES, daily_columns, resource_capacities
 from sim.results.atomic_folders import exchange, first_free_name, rename_no_replace
+from sim.results.manifest_seal import sealed
 
 PACKAGES = ("amparo", "mesa", "numpy", "scipy", "matplotlib", "click")
 
@@ -218,14 +219,15 @@ def remove_abandoned_staging(parent: Path) -> list[Path]:
         match = _STAGING.match(entry.name)
         if match is None or not entry.is_dir(follow_symlinks=False):
             continue
-        if _process_exists(int(match.group(1))):
+        if process_exists(int(match.group(1))):
             continue
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(Path(entry.path))
     return removed
 
 
-def _process_exists(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
+    """Whether a process with this id exists now (one of another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -297,7 +299,15 @@ def _write_contents(folder: Path, scenario: dict[str, str], parameters: Paramete
     write_json(folder / "manifest.json", {**manifest, "complete": False})
     if draw_charts is not None:
         draw_charts(folder)
-    write_json(folder / "manifest.json", {**manifest, "complete": True})
+    write_final_manifest(folder, manifest)
+
+
+def write_final_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Write a finished result's manifest, the last file written: complete, with the SHA-256 of every
+    file in `folder` and its seal (`sim.results.manifest_seal`); return it."""
+    final = sealed(folder, manifest)
+    write_json(Path(folder) / "manifest.json", final)
+    return final
 
 
 def parameters_as_dict(parameters: Parameters) -> dict[str, Any]:
@@ -352,7 +362,7 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
         write_json(folder / "manifest.json", {**manifest, "complete": False})
         if draw_charts is not None:
             draw_charts(folder)
-        write_json(folder / "manifest.json", {**manifest, "complete": True})
+        write_final_manifest(folder, manifest)
 
     return write_atomically(target, fill, overwrite, unique)
 
