@@ -71,6 +71,30 @@ def _new_result_folder(out: Path | None, default_name: str, overwrite: bool,
     return out, unique
 
 
+def _work_folder(out: Path | None, kind: str, request: dict, resume: bool, overwrite: bool) -> Path | None:
+    """The work folder where this command journals what it finishes (None without --out: a default
+    name cannot be given again to --resume), continuing the interrupted one with --resume."""
+    from sim.results.resume_folders import ResumeError, open_work_folder
+
+    if out is None:
+        if resume:
+            _fail("--resume: give the --out of the interrupted result")
+        return None
+    try:
+        folder, resumed = open_work_folder(out, kind, request, resume, replacing=overwrite)
+    except ResumeError as error:
+        _fail(str(error))
+    if resumed:
+        click.echo(f"Resuming the interrupted {kind} of {out}", err=True)
+    return folder
+
+
+def _resume_hint(out: Path | None) -> str:
+    if out is None:
+        return "no result was written"
+    return f"what finished is saved; continue with the same command and --resume (--out {out})"
+
+
 def _workers(requested: int | None, tasks: int) -> int:
     return max(1, min(requested or os.cpu_count() or 1, tasks))
 
@@ -94,6 +118,23 @@ def _scheduler_option(command):
         help="Send the runs to the Dask cluster whose scheduler is at this address instead of local "
              "processes (needs the cluster extra; see docs/cluster.md). Results do not depend on it.",
     )(command)
+
+
+def _resume_option(command):
+    return click.option(
+        "--resume", is_flag=True,
+        help="Continue, in the same --out, a command that was killed or interrupted: what it finished "
+             "is not run again, and the tables are the same as those of an uninterrupted run.",
+    )(command)
+
+
+def _forget_work_if_kept(requested: Path | None, error: Exception) -> None:
+    """The result was kept under another name: the work saved for it is no longer needed."""
+    from sim.results.resume_folders import remove_work_folders
+    from sim.results.run_folder import ResultKeptElsewhere
+
+    if requested is not None and isinstance(error, ResultKeptElsewhere):
+        remove_work_folders(requested)
 
 
 def _workers_or_cluster(workers: int | None, tasks: int, scheduler: str | None) -> int:
@@ -173,26 +214,36 @@ def scenarios(folder: Path) -> None:
 @click.option("--records", default=1, show_default=True, type=click.IntRange(0, 100000),
               help="Replications whose per-child records (children, visits, stages) are written.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@_resume_option
 @_scheduler_option
 def run(scenario: Path, replications: int, seed: int, years: float, out: Path | None,
-        workers: int | None, records: int, overwrite: bool, scheduler: str | None) -> None:
+        workers: int | None, records: int, overwrite: bool, resume: bool, scheduler: str | None) -> None:
     """Run SCENARIO (a .toml file) and write its folder of tables and charts."""
     loaded = _load(scenario)
+    from sim.experiments.replication_journal import ReplicationJournal
+    from sim.results.run_folder import parameters_as_dict
+
+    request = {"scenario_text": loaded.text, "parameters": parameters_as_dict(loaded.parameters),
+               "replications": replications, "seed": seed, "years": years, "records": records}
+    work = _work_folder(out, "run", request, resume, overwrite)
+    requested = out
     out, unique = _new_result_folder(out, scenario.stem, overwrite)
 
     from sim.experiments.replications import run_replications
+    from sim.results.resume_folders import remove_work_folders
     from sim.results.run_folder import OutputError, write_run_folder
 
     n_workers = _workers_or_cluster(workers, replications, scheduler)
     click.echo(f"Running {loaded.title!r}: {replications} replication(s) of {years:g} year(s), "
                f"seed {seed}, {_where(n_workers, scheduler)}")
     started = time.perf_counter()
-    with (_simulation_guard(), _executor(n_workers, scheduler) as executor,
+    with (_simulation_guard(_resume_hint(requested)), _executor(n_workers, scheduler) as executor,
           click.progressbar(length=replications, label="Replications", show_eta=True,
                             file=sys.stderr) as bar):
         results = run_replications(loaded.parameters, replications, seed, years, executor,
                                    keep_tables=True, on_done=lambda _: bar.update(1),
-                                   records_replications=records)
+                                   records_replications=records,
+                                   journal=ReplicationJournal(work / "replications") if work else None)
     wall = time.perf_counter() - started
 
     def draw(folder: Path) -> None:
@@ -209,7 +260,10 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
                                       records_replications=records, overwrite=overwrite, draw_charts=draw,
                                       unique=unique)
     except OutputError as error:
+        _forget_work_if_kept(requested, error)
         _fail(str(error))
+    if requested is not None:
+        remove_work_folders(requested)
     _print_key_figures(results)
     click.echo(f"Wall time {wall:.1f} s ({wall / replications:.2f} s per replication on {n_workers} "
                f"worker(s)). Results in {folder}")
@@ -226,9 +280,10 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
               help="Result folder (default: outputs/compare-DATE-TIME).")
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@_resume_option
 @_scheduler_option
 def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, years: float, out: Path | None,
-            workers: int | None, overwrite: bool, scheduler: str | None) -> None:
+            workers: int | None, overwrite: bool, resume: bool, scheduler: str | None) -> None:
     """Compare scenarios with common random numbers: each outcome per scenario, and its paired
     difference to the first scenario with a 95% confidence interval."""
     loaded = [_load(path) for path in scenario_files]
@@ -237,9 +292,19 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
         if name in names[:later]:
             _fail(f"{scenario_files[names.index(name)]} and {scenario_files[later]}: two scenario files have "
                   f"the same name {name!r}; results are labelled by file name, so rename one")
+    from sim.experiments.replication_journal import ReplicationJournal
+    from sim.results.run_folder import parameters_as_dict
+
+    request = {"scenarios": [{"name": name, "text": scenario.text,
+                              "parameters": parameters_as_dict(scenario.parameters)}
+                             for name, scenario in zip(names, loaded, strict=True)],
+               "replications": replications, "seed": seed, "years": years}
+    work = _work_folder(out, "compare", request, resume, overwrite)
+    requested = out
     out, unique = _new_result_folder(out, "compare", overwrite)
 
     from sim.experiments.compare import KEY_OUTCOMES, comparison_rows, run_scenarios
+    from sim.results.resume_folders import remove_work_folders
     from sim.results.run_folder import OutputError, write_comparison_folder
 
     n_workers = _workers_or_cluster(workers, replications, scheduler)
@@ -248,9 +313,10 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
                f"{_where(n_workers, scheduler)}")
     started = time.perf_counter()
     pairs = [(name, scenario.parameters) for name, scenario in zip(names, loaded, strict=True)]
-    with (_simulation_guard(), _executor(n_workers, scheduler) as executor,
+    with (_simulation_guard(_resume_hint(requested)), _executor(n_workers, scheduler) as executor,
           click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar):
-        runs = run_scenarios(pairs, replications, seed, years, executor, lambda _: bar.update(1))
+        runs = run_scenarios(pairs, replications, seed, years, executor, lambda _: bar.update(1),
+                             ReplicationJournal(work / "replications") if work else None)
     wall = time.perf_counter() - started
     rows = comparison_rows(runs)
 
@@ -268,7 +334,10 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
                                              wall_seconds=wall, overwrite=overwrite, draw_charts=draw,
                                              unique=unique)
     except OutputError as error:
+        _forget_work_if_kept(requested, error)
         _fail(str(error))
+    if requested is not None:
+        remove_work_folders(requested)
     by_key = {(row["outcome"], row["scenario"]): row for row in rows}
     click.echo(f"\n{'outcome':<38} {'scenario':<28} {'mean':>10} {'difference to ' + names[0]:>36}")
     for outcome in KEY_OUTCOMES:
@@ -345,64 +414,127 @@ def _sweep_fingerprint(started_file: Path) -> str | None:
 
 
 def _run_sweep(spec, sweep_file: Path, out: Path, workers: int | None, scheduler: str | None) -> None:
-    from sim.experiments.sweep import design_points, run_sweep, tables
-    from sim.results.run_folder import run_metadata, write_csv, write_json
+    from sim.experiments.sweep import design_points
+    from sim.results.sweep_folder import write_sweep_folder
 
     total = len(design_points(spec)) * spec.replications
     n_workers = _workers_or_cluster(workers, total, scheduler)
     click.echo(f"Sweep {spec.title!r}: {total} runs ({spec.design}), {_where(n_workers, scheduler)}")
-    started = time.perf_counter()
     with (_executor(n_workers, scheduler) as executor,
           click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar):
         # written once the runs have somewhere to go (a cluster that does not answer leaves nothing)
-        write_json(out / "sweep.json", {"sweep_file": str(sweep_file), "fingerprint": spec.fingerprint})
-        (out / "manifest.json").unlink(missing_ok=True)  # a resumed sweep is complete again only at the end
-        runs = run_sweep(spec, out, executor, lambda count, _: bar.update(count))
-    experiments, outcomes = tables(spec, runs)
-    for name, table in (("experiments.csv", experiments), ("outcomes.csv", outcomes)):
-        temporary = out / f".{name}.tmp"
-        write_csv(temporary, table)
-        os.replace(temporary, out / name)
-    manifest = {"kind": "sweep", "title": spec.title, "sweep_file": str(sweep_file), "sweep_text": spec.text,
-                "base": str(spec.base_file), "design": spec.design, "points": len(design_points(spec)),
-                "replications": spec.replications, "seed": spec.seed, "years": spec.years,
-                "varied": [d.name for d in spec.dimensions], "runs": len(runs),
-                "wall_seconds_this_session": round(time.perf_counter() - started, 3), **run_metadata()}
+        manifest = write_sweep_folder(spec, sweep_file, out, executor, lambda count, _: bar.update(count),
+                                      _draw_sweep)
+    click.echo(f"{manifest['runs']} runs in {out} (experiments.csv, outcomes.csv, charts/)")
+
+
+def _draw_sweep(folder: Path) -> None:
     from sim.presentation.charts.sweep_charts import draw_sweep_charts
 
-    write_json(out / "manifest.json", {**manifest, "complete": False})
-    draw_sweep_charts(out)
-    write_json(out / "manifest.json", {**manifest, "complete": True})
-    click.echo(f"{len(runs)} runs in {out} (experiments.csv, outcomes.csv, charts/)")
+    draw_sweep_charts(folder)
 
 
 @main.command()
 @click.argument("result_folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
 def rerun(result_folder: Path, workers: int | None) -> None:
-    """Run again what produced RESULT_FOLDER (a run or compare folder) from its manifest and check
-    that every table is identical."""
+    """Check RESULT_FOLDER (any kind of result) against its sealed manifest, make it again from the
+    manifest alone, and check that every table and chart is identical."""
     import tempfile
 
-    from sim.results.run_folder import OutputError, differing_tables, read_manifest
+    from sim.results.reproduction import (
+        code_change,
+        file_differences,
+        manifest_differences,
+        manifest_problems,
+    )
+    from sim.results.run_folder import OutputError, read_manifest
 
     try:
         manifest = read_manifest(result_folder)
     except OutputError as error:
         _fail(str(error))
     kind = manifest.get("kind")
-    if kind not in ("run", "compare"):
-        _fail(f"{result_folder}: rerun reproduces run and compare folders; this is a {kind!r} result")
-    click.echo(f"Rerunning the {kind} in {result_folder}: {manifest['replications']} replication(s), seed "
-               f"{manifest['base_seed']}; code then {manifest['git_commit']}")
-    with tempfile.TemporaryDirectory() as scratch:
-        rerun_kind = _rerun_run if kind == "run" else _rerun_comparison
-        again = rerun_kind(manifest, Path(scratch) / "again", workers)
-        differing = differing_tables(result_folder, again)
-    if differing:
-        click.echo(f"Not reproduced: {', '.join(differing)} differ from {result_folder}", err=True)
+    if kind not in _RERUNS:
+        _fail(f"{result_folder}: rerun reproduces {', '.join(_RERUNS)} results; this is a {kind!r} result")
+    problems = manifest_problems(result_folder, manifest)
+    if problems:
+        for problem in problems:
+            click.echo(f"Manifest check: {problem}", err=True)
+        click.echo(f"Not reproducible as recorded: {result_folder} does not match its own manifest; "
+                   "nothing was run.", err=True)
         sys.exit(1)
-    click.echo("Reproduced bit for bit: every table is identical.")
+    if "seal" not in manifest:
+        click.echo("Note: the manifest has no seal (written before Amparo sealed results); edits to it "
+                   "cannot be detected, only differences after running.", err=True)
+    change = code_change(manifest)
+    click.echo(f"Code: {change}." if change else f"Code: the same as when the result was made (commit "
+               f"{manifest.get('git_commit')}).")
+    click.echo(f"Rerunning the {kind} in {result_folder}")
+    with tempfile.TemporaryDirectory() as scratch:
+        again = Path(scratch) / "again"
+        with _simulation_guard(), _executor(_workers(workers, _tasks_of(manifest))) as executor:
+            _RERUNS[kind](result_folder, manifest, again, Path(scratch), executor)
+        differing, same_pixels = file_differences(result_folder, again, manifest)
+        described = manifest_differences(manifest, read_manifest(again))
+    for name in same_pixels:
+        click.echo(f"  {name}: the bytes differ but every pixel is identical", err=True)
+    if differing or described:
+        shown = differing + [f"manifest key {key}" for key in described]
+        click.echo(f"Not reproduced: {', '.join(shown)} differ from {result_folder}"
+                   + (f" ({change})" if change else ""), err=True)
+        sys.exit(1)
+    click.echo(f"Reproduced bit for bit: every table and chart ({len(manifest.get('files', {}))} files) is "
+               "identical.")
+
+
+def _tasks_of(manifest: dict) -> int:
+    return int(manifest.get("replications") or manifest.get("runs") or 1)
+
+
+def _rerun_run(original: Path, manifest: dict, target: Path, scratch: Path, executor) -> None:
+    from sim.presentation.charts.run_charts import draw_run_charts
+    from sim.results.reproduction import rerun_run
+
+    rerun_run(manifest, target, executor, draw_run_charts)
+
+
+def _rerun_comparison(original: Path, manifest: dict, target: Path, scratch: Path, executor) -> None:
+    from sim.presentation.charts.compare_charts import draw_comparison_charts
+    from sim.results.reproduction import rerun_comparison
+
+    rerun_comparison(manifest, target, executor, draw_comparison_charts)
+
+
+def _rerun_sizing(original: Path, manifest: dict, target: Path, scratch: Path, executor) -> None:
+    from sim.presentation.charts.sizing_charts import draw_sizing_charts
+    from sim.results.reproduction import rerun_sizing
+
+    rerun_sizing(manifest, target, executor, draw_sizing_charts)
+
+
+def _rerun_sweep(original: Path, manifest: dict, target: Path, scratch: Path, executor) -> None:
+    from sim.results.reproduction import rerun_sweep
+
+    rerun_sweep(manifest, target, executor, _draw_sweep)
+
+
+def _rerun_sensitivity(original: Path, manifest: dict, target: Path, scratch: Path, executor) -> None:
+    from calibration.charts import draw_sensitivity_charts
+    from calibration.sensitivity import rerun_sensitivity
+
+    rerun_sensitivity(manifest, target, scratch, executor, draw_sensitivity_charts)
+
+
+def _rerun_calibration(original: Path, manifest: dict, target: Path, scratch: Path, executor) -> None:
+    from calibration.charts import draw_calibration_charts
+    from calibration.run import rerun_calibration
+
+    rerun_calibration(original, manifest, target, executor, draw_calibration_charts)
+
+
+_RERUNS = {"run": _rerun_run, "compare": _rerun_comparison, "sweep": _rerun_sweep, "sizing": _rerun_sizing,
+           "sensitivity": _rerun_sensitivity, "calibration": _rerun_calibration}
 
 
 #: What `amparo explore` needs beyond the core install, and how to get it.
@@ -564,15 +696,15 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
               help="Result folder (default: outputs/sensitivity).")
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@_resume_option
 @_scheduler_option
 def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_file: Path, out: Path | None,
-                workers: int | None, overwrite: bool, scheduler: str | None) -> None:
+                workers: int | None, overwrite: bool, resume: bool, scheduler: str | None) -> None:
     """Morris screening of occupancy, waits, detention and detection against the uncertain parameters in
     calibration/uncertain_parameters.toml; writes morris.csv and a chart."""
     from sim.inputs.scenario import ScenarioError
 
     loaded = _load(base_file)
-    out, unique = _new_result_folder(out, "sensitivity", overwrite, stamped=False)
 
     from calibration.targets import HERE, load_free_parameters
 
@@ -581,67 +713,37 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
     except ScenarioError as error:
         _fail(str(error))
 
-    from calibration.sensitivity import morris_design, morris_indices, run_design
-    from sim.results.run_folder import OutputError, run_metadata, write_atomically, write_csv, write_json
+    from calibration.sensitivity import morris_design, write_sensitivity_folder
+    from sim.results.resume_folders import remove_work_folders
+    from sim.results.run_folder import OutputError, parameters_as_dict
 
-    design = morris_design(uncertain, trajectories, levels, seed)
-    n_workers = _workers_or_cluster(workers, len(design), scheduler)
-    click.echo(f"Morris screening of {len(uncertain)} parameters: {len(design)} runs of {years:g} year(s), "
+    requested = out or DEFAULT_OUTPUT_FOLDER / "sensitivity"  # not stamped: it can be resumed
+    asked = {"parameters": parameters_as_dict(loaded.parameters), "uncertain": [vars(p) for p in uncertain],
+             "trajectories": trajectories, "levels": levels, "years": years, "seed": seed}
+    work = _work_folder(requested, "sensitivity", asked, resume, overwrite)
+    out, unique = _new_result_folder(out, "sensitivity", overwrite, stamped=False)
+    runs = len(morris_design(uncertain, trajectories, levels, seed))
+    n_workers = _workers_or_cluster(workers, runs, scheduler)
+    click.echo(f"Morris screening of {len(uncertain)} parameters: {runs} runs of {years:g} year(s), "
                f"{_where(n_workers, scheduler)}")
     started = time.perf_counter()
 
-    def fill(folder: Path) -> None:
-        with (_executor(n_workers, scheduler) as executor,
-              click.progressbar(length=len(design), label="Runs", show_eta=True, file=sys.stderr) as bar):
-            outcomes = run_design(loaded.parameters, uncertain, design, seed, years, folder / "runs.jsonl",
-                                  executor, bar.update)
-        rows = morris_indices(uncertain, design, outcomes, levels, seed)
-        write_csv(folder / "morris.csv", {key: [row[key] for row in rows] for key in rows[0]})
-        write_csv(folder / "design.csv", {p.name: design[:, j] for j, p in enumerate(uncertain)})
-        manifest = {"kind": "sensitivity", "method": "Morris (SALib)", "base": str(base_file),
-                    "parameters": [{"name": p.name, "low": p.low, "high": p.high, "reason": p.reason}
-                                   for p in uncertain],
-                    "trajectories": trajectories, "levels": levels, "runs": len(design), "years": years,
-                    "seed": seed, "wall_seconds": round(time.perf_counter() - started, 3), **run_metadata()}
-        write_json(folder / "manifest.json", {**manifest, "complete": False})
+    def draw(folder: Path) -> None:
         from calibration.charts import draw_sensitivity_charts
 
         draw_sensitivity_charts(folder)
-        write_json(folder / "manifest.json", {**manifest, "complete": True})
 
     try:
-        with _simulation_guard():
-            out = write_atomically(out, fill, overwrite, unique)
+        with (_simulation_guard(_resume_hint(requested)), _executor(n_workers, scheduler) as executor,
+              click.progressbar(length=runs, label="Runs", show_eta=True, file=sys.stderr) as bar):
+            out = write_sensitivity_folder(out, loaded.parameters, str(base_file), uncertain, trajectories,
+                                           levels, seed, years, work / "runs.jsonl", executor, bar.update,
+                                           draw, overwrite, unique)
     except OutputError as error:
+        _forget_work_if_kept(requested, error)
         _fail(str(error))
+    remove_work_folders(requested)
     click.echo(f"Wall time {time.perf_counter() - started:.1f} s. Results in {out} (morris.csv, charts/)")
-
-
-def _rerun_run(manifest: dict, target: Path, workers: int | None) -> Path:
-    from sim.experiments.replications import run_replications
-    from sim.results.run_folder import parameters_from_manifest, write_run_folder
-
-    parameters = parameters_from_manifest(manifest)
-    replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
-    with _simulation_guard(), _executor(_workers(workers, replications)) as executor:
-        results = run_replications(parameters, replications, seed, years, executor,
-                                   records_replications=manifest["records_replications"])
-    return write_run_folder(target, scenario=manifest["scenario"], parameters=parameters, results=results,
-                            years=years, base_seed=seed, wall_seconds=0.0,
-                            records_replications=manifest["records_replications"])
-
-
-def _rerun_comparison(manifest: dict, target: Path, workers: int | None) -> Path:
-    from sim.experiments.compare import comparison_rows, run_scenarios
-    from sim.results.run_folder import parameters_from_manifest, write_comparison_folder
-
-    replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
-    pairs = [(spec["name"], parameters_from_manifest(spec)) for spec in manifest["scenarios"]]
-    with _simulation_guard(), _executor(_workers(workers, replications)) as executor:
-        runs = run_scenarios(pairs, replications, seed, years, executor)
-    specs = [{key: spec[key] for key in ("name", "file", "title", "text")} for spec in manifest["scenarios"]]
-    return write_comparison_folder(target, runs=runs, scenarios=specs, rows=comparison_rows(runs),
-                                   replications=replications, years=years, base_seed=seed, wall_seconds=0.0)
 
 
 def _parse_lever(spec: str, parameters) -> tuple:
@@ -689,10 +791,11 @@ def _parse_lever(spec: str, parameters) -> tuple:
               help="Result folder (default: outputs/size-SCENARIO-STANDARD-DATE-TIME).")
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@_resume_option
 @_scheduler_option
 def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, standards_file: Path,
          confidence: float, replications: int, seed: int, years: float, points: int, out: Path | None,
-         workers: int | None, overwrite: bool, scheduler: str | None) -> None:
+         workers: int | None, overwrite: bool, resume: bool, scheduler: str | None) -> None:
     """Find the smallest capacity (officers, beds, places) for which a protection standard holds in
     at least --confidence of the replications; with two levers, the frontier of combinations."""
     from sim.inputs.scenario import ScenarioError
@@ -711,14 +814,25 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
     levers = [_parse_lever(spec, loaded.parameters) for spec in lever_specs]
     if len(levers) == 2 and levers[0][0].name == levers[1][0].name:
         _fail("--lever: the two levers must differ")
+    from dataclasses import asdict
+
+    from sim.experiments.sizing import OutcomeJournal, frontier_values, size_levers
+    from sim.results.run_folder import OutputError, parameters_as_dict
+
+    first_values = frontier_values(*levers[0][1], points) if len(levers) == 2 else None
+    asked = {"scenario_text": loaded.text, "parameters": parameters_as_dict(loaded.parameters),
+             "levers": [[lv.name, *rg] for lv, rg in levers], "standard": asdict(standard),
+             "confidence": confidence, "replications": replications, "seed": seed, "years": years,
+             "first_values": first_values}
+    work = _work_folder(out, "sizing", asked, resume, overwrite)
+    requested = out
     out, unique = _new_result_folder(out, f"size-{scenario.stem}-{standard_name}", overwrite)
 
-    from sim.experiments.sizing import find_minimum, frontier, model_evaluator
-    from sim.results.run_folder import OutputError
+    from sim.results.resume_folders import remove_work_folders
     from sim.results.sizing_folder import SizingRequest, summary_lines, write_sizing_folder
 
     n_workers = _workers_or_cluster(workers, replications, scheduler)
-    lever, (low, high) = levers[-1]
+    lever = levers[-1][0]
     click.echo(f"Sizing {lever.label} for {standard.title!r} in {loaded.title!r}: {confidence:.0%} of "
                f"{replications} replication(s) of {years:g} year(s), seed {seed}, "
                f"{_where(n_workers, scheduler)}")
@@ -727,27 +841,15 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
         click.echo(f"  {lever.label} {evaluation.value}: standard met in {evaluation.n_met} of "
                    f"{len(evaluation.met)}", err=True)
 
+    def announce(first_value: int) -> None:
+        click.echo(f" {levers[0][0].label} = {first_value}", err=True)
+
     started = time.perf_counter()
-    frontier_points = []
-    with _simulation_guard(), _executor(n_workers, scheduler) as executor:
-        def evaluator(parameters):
-            return model_evaluator(parameters, lever, standard, replications, seed, years, executor, report)
-
-        if len(levers) == 1:
-            start = lever.current(loaded.parameters)
-            searches = [find_minimum(evaluator(loaded.parameters), low, high, start, confidence)]
-        else:
-            first, (first_low, first_high) = levers[0]
-            values = sorted({round(first_low + i * (first_high - first_low) / (points - 1))
-                             for i in range(points)})
-
-            def second_evaluator(first_value: int):
-                click.echo(f" {first.label} = {first_value}", err=True)
-                return evaluator(first.apply(loaded.parameters, first_value))
-
-            frontier_points = frontier(second_evaluator, values, low, high, lever.current(loaded.parameters),
-                                       confidence)
-            searches = [point.search for point in frontier_points]
+    with (_simulation_guard(_resume_hint(requested)), _executor(n_workers, scheduler) as executor,
+          OutcomeJournal(work / "runs.jsonl") if work else contextlib.nullcontext() as journal):
+        searches, frontier_points = size_levers(loaded.parameters, levers, standard, confidence,
+                                                replications, seed, years, executor, first_values, report,
+                                                announce, journal)
     wall = time.perf_counter() - started
     request = SizingRequest(
         scenario={"file": str(scenario), "title": loaded.title, "text": loaded.text},
@@ -763,7 +865,10 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
     try:
         folder = write_sizing_folder(out, request, searches, frontier_points, wall, overwrite, draw, unique)
     except OutputError as error:
+        _forget_work_if_kept(requested, error)
         _fail(str(error))
+    if requested is not None:
+        remove_work_folders(requested)
     click.echo("")
     for line in summary_lines(request, searches, frontier_points):
         click.echo(line)

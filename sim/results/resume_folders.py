@@ -56,20 +56,21 @@ def _differences(saved: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
     return [key for key in keys if saved.get(key) != wanted.get(key)]
 
 
-def open_work_folder(target: Path, kind: str, request: dict[str, Any], resume: bool) -> tuple[Path, bool]:
+def open_work_folder(target: Path, kind: str, request: dict[str, Any], resume: bool,
+                     replacing: bool = False) -> tuple[Path, bool]:
     """The work folder this process keeps for the result `target`, and whether it continues one.
 
     Without `resume`, a new, empty one. With `resume`, the work folder left by a process that no
     longer exists, once its request is checked to be `request` for the same `kind` (ResumeError
     naming what differs otherwise); a new one if there is none. A finished result at `target` is not
-    resumed (ResumeError).
+    resumed (ResumeError) unless `replacing` it (--overwrite) was asked.
     """
     target = Path(target)
     mine = target.with_name(f".{target.name}.resume-{os.getpid()}")
     wanted = {"kind": kind, **_as_stored(request)}
     if resume:
         found = result_kind(target)
-        if found is not None:
+        if found is not None and not replacing:
             raise ResumeError(f"{target}: is a finished {found} result, so there is nothing to resume; "
                               "choose another --out, or add --overwrite (without --resume) to replace it")
         for folder, pid in work_folders(target):

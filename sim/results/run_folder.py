@@ -39,6 +39,14 @@ class OutputError(Exception):
     """The output folder cannot be written (exists, not writable, disk full)."""
 
 
+class ResultKeptElsewhere(OutputError):
+    """The result is complete, but its name was taken meanwhile, so it went to another (`where`)."""
+
+    def __init__(self, message: str, where: Path) -> None:
+        super().__init__(message)
+        self.where = where
+
+
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
@@ -197,9 +205,9 @@ def _put_in_place(staging: Path, target: Path, overwrite: bool, unique: bool) ->
         except FileExistsError:
             target = first_free_name(target)
     if target != wanted and not unique:
-        raise OutputError(f"{wanted}: is taken (by a result written there while this one ran, or by a "
-                          f"folder that is not an Amparo result), and was kept; this result is complete "
-                          f"and was written to {target} instead")
+        raise ResultKeptElsewhere(f"{wanted}: is taken (by a result written there while this one ran, or "
+                                  f"by a folder that is not an Amparo result), and was kept; this result is "
+                                  f"complete and was written to {target} instead", target)
     return target
 
 
