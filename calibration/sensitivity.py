@@ -19,14 +19,12 @@ import numpy as np
 
 from calibration.fit import run_streamed
 from calibration.targets import FreeParameter
+from sim.analysis.outcome_registry import View, outcomes_in
 from sim.model.parameters import Parameters
 from sim.model.random_streams import replication_seed
 
 #: The outcomes screened: occupancy, waits, detention, detection.
-KEY_OUTCOMES: tuple[str, ...] = (
-    "occupancy_shelters", "wait_shelters_days_mean", "wait_officers_north_days_mean",
-    "occupancy_migration_stations", "detention_child_days", "share_needs_detected", "victims_detected",
-)
+KEY_OUTCOMES: tuple[str, ...] = outcomes_in(View.SENSITIVITY)
 
 
 def _problem(uncertain: Sequence[FreeParameter]) -> dict[str, Any]:

@@ -142,7 +142,7 @@ def full_disk(real, after):
 
 
 def test_a_full_disk_during_a_run_is_one_message_and_leaves_nothing(tmp_path):
-    disk_full = FULL_AFTER + "import sim.results.run_folder as r; r.write_csv = full_disk(r.write_csv, 2)"
+    disk_full = FULL_AFTER + "import sim.results.table_files as r; r.write_csv = full_disk(r.write_csv, 2)"
     done = run(amparo("run", BASELINE, *QUICK, "--out", "result", python_first=disk_full), tmp_path)
     print(f"\nfull disk during a run: exit {done.returncode}: {done.stderr.strip()}")
     assert done.returncode == 1 and "Traceback" not in done.stderr

@@ -234,7 +234,7 @@ def test_a_full_disk_under_a_long_runs_records_is_one_message_and_writes_nothing
 
 def test_a_long_table_is_written_block_by_block_with_the_same_bytes(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch):
-    import sim.results.run_folder
+    import sim.results.table_files
 
     rng = np.random.default_rng(5)
     times = rng.random(1000) * 400
@@ -243,14 +243,14 @@ def test_a_long_table_is_written_block_by_block_with_the_same_bytes(tmp_path: Pa
     names = np.array(["shelters", "care, units", 'say "hi"'] * 333 + ["x"], dtype=object)
     columns = {"replication": np.repeat([0, 1], 500), "exited_at": times, "resource": names,
                "child_id": rng.integers(0, 10**6, 1000).astype(np.int32)}
-    sim.results.run_folder.write_csv(tmp_path / "whole.csv", columns)
-    monkeypatch.setattr(sim.results.run_folder, "CSV_BLOCK_ROWS", 7)
-    sim.results.run_folder.write_csv(tmp_path / "blocks.csv", columns)
+    sim.results.table_files.write_csv(tmp_path / "whole.csv", columns)
+    monkeypatch.setattr(sim.results.table_files, "CSV_BLOCK_ROWS", 7)
+    sim.results.table_files.write_csv(tmp_path / "blocks.csv", columns)
     whole = (tmp_path / "whole.csv").read_bytes()
     assert whole.count(b"\n") == 1001
     assert (tmp_path / "blocks.csv").read_bytes() == whole
     with pytest.raises(ValueError, match="different lengths"):
-        sim.results.run_folder.write_csv(tmp_path / "bad.csv", {"a": [1, 2], "b": [1]})
+        sim.results.table_files.write_csv(tmp_path / "bad.csv", {"a": [1, 2], "b": [1]})
 
 
 def test_replications_whose_records_are_not_written_keep_only_their_daily_table():

@@ -2,15 +2,15 @@
 
 Outcomes refer to the measured period (after the warm-up). Flows are per year: `new_*`; means of
 daily stocks: `mean_n_*`, peaks `peak_n_*`; cumulative totals over the whole period: `cum_*`.
-Times are in days. A share with no children to share among is NaN, never a silent zero.
+Times are in days. A share with no children to share among is NaN, never a silent zero. Names,
+labels and units are in `sim.analysis.outcome_registry`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from sim.analysis.outcome_registry import ALL_OUTCOMES, OUTCOME_BY_NAME, Outcome
 from sim.model.codes import Exit, Route
 from sim.model.parameters import DAYS_PER_YEAR, Parameters
 from sim.model.records import Table
@@ -18,83 +18,9 @@ from sim.model.schema import RESOURCE_NAMES, resource_capacities
 
 RESOURCE_CODE = {name: code for code, name in enumerate(RESOURCE_NAMES)}
 
-
-@dataclass(frozen=True)
-class Outcome:
-    name: str
-    unit: str
-    description: str
-
-
-def _flow(name: str, description: str) -> Outcome:
-    return Outcome(name, "children/year", description)
-
-
-OUTCOMES: tuple[Outcome, ...] = (
-    # flows
-    _flow("new_departures_mexico", "Mexican children leaving home"),
-    _flow("new_departures_central_america", "Central American children entering Mexico"),
-    _flow("new_repatriated_north", "children handed back by the United States at the northern border (F01)"),
-    _flow("new_repatriated_north_unaccompanied", "of those, unaccompanied (F02)"),
-    _flow("new_repatriated_north_accompanied", "of those, accompanied by family"),
-    _flow("new_returned_with_family_north", "accompanied children gone home with their family"),
-    _flow("new_reunified_north", "unaccompanied children returned to their family in Mexico"),
-    _flow("new_protection_route_north", "northern children who took the protection route"),
-    _flow("new_shelter_admissions", "children admitted to transitory shelters (F10: ~15,300/year)"),
-    _flow("new_apprehended_south", "Central American children apprehended in transit"),
-    _flow("new_apprehended_south_unaccompanied", "of those, unaccompanied"),
-    _flow("new_returned_south", "children returned to their country via the southern border"),
-    _flow("new_returned_south_unaccompanied", "of those, unaccompanied (F03)"),
-    _flow("new_protection_route_south", "southern children who took the protection route (asylum, care)"),
-    _flow("new_reached_united_states", "Central American children who crossed Mexico unapprehended"),
-    _flow("new_harmed_in_transit", "children harmed or exploited in transit through Mexico"),
-    _flow("new_protected_by_system", "children repatriated to or from Mexico who met the protection "
-                                     "system: unaccompanied north, all apprehended south (F11: >25,000)"),
-    # screening
-    Outcome("victims_detected", "children/year", "children with a hidden need (victim or protection need) "
-                                                 "whose need screening detected"),
-    Outcome("victims_missed", "children/year", "children with a hidden need that screening missed"),
-    Outcome("share_needs_detected", "share", "detected / (detected + missed)"),
-    Outcome("share_screened_by_officer", "share",
-            "screened children seen by an officer, not a regular agent"),
-    # detention and protection failures
-    Outcome("detention_child_days", "child-days/year", "days children spent in migration stations"),
-    Outcome("detention_days_mean", "days", "mean length of a stay in a migration station"),
-    Outcome("detention_limit_breaches", "children/year", "stays in detention longer than the legal maximum"),
-    Outcome("share_unaccompanied_detained", "share", "unaccompanied children apprehended in the south who "
-                                                     "spent any time in a migration station"),
-    Outcome("share_unaccompanied_held_with_adults", "share", "unaccompanied children (both borders) who "
-                                                             "waited in a holding area with adults"),
-    Outcome("share_unaccompanied_detained_or_with_adults", "share", "unaccompanied children who were "
-                                                                    "detained or held with adults"),
-    # time to reunification
-    Outcome("days_to_reunification_mean", "days", "handover to reunification, unaccompanied north"),
-    Outcome("days_to_reunification_p95", "days", "95th percentile of the same"),
-    Outcome("days_to_return_south_mean", "days", "apprehension to return via the southern border"),
-)
-
-
-def _resource_outcomes() -> tuple[Outcome, ...]:
-    rows = []
-    for name in RESOURCE_NAMES:
-        rows += [
-            Outcome(f"wait_{name}_days_mean", "days", f"mean wait for {name} (children who had to ask)"),
-            Outcome(f"wait_{name}_days_median", "days", f"median wait for {name}"),
-            Outcome(f"wait_{name}_days_p95", "days", f"95th percentile wait for {name}"),
-            Outcome(f"mean_n_in_{name}", "places", f"mean places of {name} in use"),
-            Outcome(f"peak_n_in_{name}", "places", f"most places of {name} in use at a day's end"),
-            Outcome(f"occupancy_{name}", "share", f"mean share of {name} capacity in use"),
-            Outcome(f"mean_n_waiting_{name}", "children", f"mean children waiting for {name}"),
-            Outcome(f"overflow_{name}", "children/year", f"requests for {name} that had to wait"),
-            Outcome(f"unserved_{name}", "children/year", f"requests for {name} given up after the longest "
-                                                         "wait allowed (officers: screened by a regular "
-                                                         "agent; places: went on from holding)"),
-        ]
-    return tuple(rows)
-
-
-ALL_OUTCOMES: tuple[Outcome, ...] = OUTCOMES + _resource_outcomes()
-OUTCOME_BY_NAME = {outcome.name: outcome for outcome in ALL_OUTCOMES}
+__all__ = [
+    "ALL_OUTCOMES", "OUTCOME_BY_NAME", "Outcome", "TIMED_OUTCOMES", "compute_outcomes", "timed_outcome",
+]
 
 
 def _share(part: float, whole: float) -> float:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.analysis.outcome_registry import View, outcomes_in
+
 
 @dataclass(frozen=True)
 class ReportedFigure:
@@ -22,10 +24,4 @@ REPORTED: dict[str, ReportedFigure] = {
 }
 
 #: Outcomes the command line prints after a run.
-KEY_OUTCOMES: tuple[str, ...] = (
-    "new_repatriated_north", "new_repatriated_north_unaccompanied", "new_returned_south_unaccompanied",
-    "new_shelter_admissions", "new_protected_by_system", "victims_detected", "share_needs_detected",
-    "detention_child_days", "share_unaccompanied_detained", "share_unaccompanied_held_with_adults",
-    "wait_officers_north_days_mean", "wait_shelters_days_mean", "occupancy_shelters",
-    "occupancy_migration_stations", "occupancy_alternative_care", "days_to_reunification_mean",
-)
+KEY_OUTCOMES: tuple[str, ...] = outcomes_in(View.RUN)

@@ -14,19 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analysis.outcomes import ALL_OUTCOMES
+from sim.analysis.outcome_registry import ALL_OUTCOMES, View, outcomes_in
 from sim.analysis.summary import mean_and_interval
 from sim.experiments.replication_journal import ReplicationJournal
 from sim.experiments.replications import ReplicationResult, run_replications_of_each
 from sim.model.parameters import Parameters
 
-#: The outcomes shown in the terminal table and the forest plot.
-KEY_OUTCOMES: tuple[str, ...] = (
-    "wait_officers_north_days_mean", "wait_officers_south_days_mean", "victims_detected",
-    "share_needs_detected", "detention_child_days", "share_unaccompanied_detained",
-    "share_unaccompanied_held_with_adults", "overflow_alternative_care", "occupancy_shelters",
-    "occupancy_migration_stations", "days_to_reunification_mean", "days_to_return_south_mean",
-)
+#: The outcomes shown in the terminal table and the comparison chart.
+KEY_OUTCOMES: tuple[str, ...] = outcomes_in(View.COMPARE)
 
 
 @dataclass
@@ -61,7 +56,7 @@ def comparison_rows(runs: Sequence[ScenarioRuns]) -> list[dict]:
         base = reference.values(outcome.name)
         for run in runs:
             values = run.values(outcome.name)
-            mean, low, high = mean_and_interval(values)
+            mean, low, high = mean_and_interval(values, bounds=outcome.bounds)
             difference, difference_low, difference_high = mean_and_interval(values - base)
             rows.append({"outcome": outcome.name, "unit": outcome.unit, "scenario": run.name,
                          "mean": mean, "ci_low": low, "ci_high": high,

@@ -5,8 +5,9 @@ No Mesa here: the analysis of saved tables reads these names without loading the
 
 from __future__ import annotations
 
-from sim.model.codes import Stage
+from sim.model.codes import Exit, Reason, Route, Stage
 from sim.model.parameters import Parameters
+from sim.model.stages.origin import ORIGINS
 
 #: Resource names, in the order of their codes in the visit table.
 RESOURCE_NAMES = ("officers_north", "officers_south", "care_units", "shelters",
@@ -18,6 +19,17 @@ CHILD_COLUMNS = ("child_id", "route", "origin", "age", "girl", "accompanied", "r
                  "detained", "departed_at", "apprehended_at", "exit", "exited_at")
 VISIT_COLUMNS = ("child_id", "resource", "requested_at", "started_at", "ended_at")
 STAGE_COLUMNS = ("child_id", "stage", "entered_at")
+
+#: What each coded column's integer codes mean, by column name (the same in every table).
+CODEBOOK: dict[str, tuple[str, ...]] = {
+    "route": tuple(code.name.lower() for code in Route),
+    "reason": tuple(code.name.lower() for code in Reason),
+    "exit": tuple(code.name.lower() for code in Exit),
+    "stage": tuple(code.name.lower() for code in Stage),
+    "resource": RESOURCE_NAMES,
+    "origin": ORIGINS,
+}
+
 
 def resource_capacities(p: Parameters) -> dict[str, int]:
     """Places of each resource, by resource name."""

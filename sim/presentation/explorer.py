@@ -19,6 +19,7 @@ from typing import Any
 
 import mesa
 
+from sim.analysis.outcome_registry import View, outcomes_in
 from sim.analysis.outcomes import compute_outcomes
 from sim.model.amparo_model import AmparoModel
 from sim.model.codes import Stage
@@ -42,12 +43,7 @@ STAGES = tuple(stage for stage in Stage if stage is not Stage.EXITED)
 #: Resources whose waiting is itself a protection failure, so whose waits count as overflows.
 OVERFLOW_RESOURCES = ("care_units", "migration_stations", "alternative_care")
 #: Live outcomes, recomputed every `OUTCOMES_EVERY_DAYS` once the warm-up is over.
-LIVE_OUTCOMES = (
-    *(f"wait_{name}_days_mean" for name in ("officers_north", "care_units", "shelters", "officers_south",
-                                             "migration_stations", "alternative_care")),
-    "detention_days_mean", "detention_child_days", "detention_limit_breaches",
-    *(f"overflow_{name}" for name in OVERFLOW_RESOURCES),
-)
+LIVE_OUTCOMES = outcomes_in(View.EXPLORER)
 
 
 def explored_names() -> list[str]:

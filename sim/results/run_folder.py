@@ -8,7 +8,6 @@ result. An existing result is never overwritten unless asked.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import platform
@@ -23,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.analysis.effects import effects_from_rows
 from sim.analysis.outcomes import ALL_OUTCOMES
 from sim.analysis.summary import mean_and_interval
 from sim.experiments.replications import ReplicationResult
@@ -31,6 +31,7 @@ from sim.model.records import Table
 from sim.model.schema import RESOURCE_NAMES, daily_columns, resource_capacities
 from sim.results.atomic_folders import exchange, first_free_name, rename_no_replace
 from sim.results.manifest_seal import sealed
+from sim.results.table_files import write_codebook, write_csv, write_parquet, write_table
 
 PACKAGES = ("amparo", "mesa", "numpy", "scipy", "matplotlib", "click")
 
@@ -70,34 +71,6 @@ def git_commit() -> str:
     return commit + ("-dirty" if dirty else "")
 
 
-#: Rows of a table turned into text at a time when it is written as CSV.
-CSV_BLOCK_ROWS = 65_536
-
-
-def _as_text(array: np.ndarray) -> list[str]:
-    if array.dtype.kind in "iub":
-        return array.astype(np.int64).astype(str).tolist()
-    if array.dtype.kind == "f":
-        return np.char.mod("%.17g", array).tolist()
-    return [str(value) for value in array]
-
-
-def write_csv(path: Path, columns: dict[str, Sequence | np.ndarray]) -> None:
-    """Write equal-length columns as CSV (integers without decimals, floats to full precision,
-    text quoted where needed), `CSV_BLOCK_ROWS` rows at a time: the text of a long run's records
-    (a Python string per cell) would take ten times the memory of the records themselves."""
-    arrays = [np.asarray(values) for values in columns.values()]
-    n_rows = len(arrays[0]) if arrays else 0
-    if any(len(array) != n_rows for array in arrays):
-        raise ValueError(f"{path.name}: the columns have different lengths")
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(list(columns))
-        for start in range(0, n_rows, CSV_BLOCK_ROWS):
-            texts = [_as_text(array[start:start + CSV_BLOCK_ROWS]) for array in arrays]
-            writer.writerows(zip(*texts, strict=True))
-
-
 def stacked(results: Sequence[ReplicationResult], name: str) -> dict[str, np.ndarray]:
     """One table of every replication's table `name`, with a replication column first."""
     tables: list[Table] = [r.tables[name] for r in results if r.tables is not None]
@@ -110,11 +83,14 @@ def stacked(results: Sequence[ReplicationResult], name: str) -> dict[str, np.nda
 
 
 def summary_rows(results: Sequence[ReplicationResult]) -> list[dict[str, Any]]:
-    """Each outcome's mean and 95% confidence interval across replications."""
+    """Each outcome's mean and 95% confidence interval across replications (bounded outcomes: a
+    bootstrap interval inside their range, see `sim.analysis.summary`)."""
     rows = []
     for outcome in ALL_OUTCOMES:
-        mean, low, high = mean_and_interval([r.outcomes[outcome.name] for r in results])
-        rows.append({"outcome": outcome.name, "unit": outcome.unit, "description": outcome.description,
+        values = [r.outcomes[outcome.name] for r in results]
+        mean, low, high = mean_and_interval(values, bounds=outcome.bounds)
+        rows.append({"outcome": outcome.name, "label": outcome.label, "unit": outcome.unit,
+                     "family": str(outcome.family), "description": outcome.description,
                      "mean": mean, "ci_low": low, "ci_high": high, "replications": len(results)})
     return rows
 
@@ -276,20 +252,22 @@ def _write_contents(folder: Path, scenario: dict[str, str], parameters: Paramete
                     wall_seconds: float, records_replications: int,
                     draw_charts: Callable[[Path], Any] | None) -> None:
     rows = summary_rows(results)
-    write_csv(folder / "summary.csv", {key: [row[key] for row in rows] for key in rows[0]})
+    write_table(folder, "summary", {key: [row[key] for row in rows] for key in rows[0]})
     by_replication = {"replication": [r.replication for r in results], "seed": [r.seed for r in results]}
     for outcome in ALL_OUTCOMES:
         by_replication[outcome.name] = np.array([r.outcomes[outcome.name] for r in results], dtype=float)
-    write_csv(folder / "outcomes_by_replication.csv", by_replication)
-    write_csv(folder / "daily_stocks.csv", stacked(results, "daily"))
+    write_table(folder, "outcomes_by_replication", by_replication)
+    write_table(folder, "daily_stocks", stacked(results, "daily"))
     with_records = [r for r in results if r.replication < records_replications]
     if with_records and with_records[0].tables is not None:
+        write_table(folder, "children", stacked(with_records, "children"))
         visits = stacked(with_records, "visits")
+        write_parquet(folder / "visits.parquet", visits)
         visits["resource"] = np.array(RESOURCE_NAMES, dtype=object)[visits["resource"]]
-        write_csv(folder / "children.csv", stacked(with_records, "children"))
         write_csv(folder / "visits.csv", visits)
         del visits  # a long run's records: not held while the charts are drawn
-        write_csv(folder / "stages.csv", stacked(with_records, "stages"))
+        write_table(folder, "stages", stacked(with_records, "stages"))
+    write_codebook(folder / "codebook.csv")
     manifest = {
         "kind": "run",
         "scenario": scenario,
@@ -344,6 +322,7 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
     charts, and the manifest last."""
     def fill(folder: Path) -> None:
         write_csv(folder / "comparison.csv", {key: [row[key] for row in rows] for key in rows[0]})
+        write_what_changed(folder / "what_changed.csv", rows, scenarios[0]["name"])
         by_replication: dict[str, list] = {"scenario": [], "replication": [], "seed": []}
         by_replication.update({outcome.name: [] for outcome in ALL_OUTCOMES})
         daily_parts = []
@@ -373,6 +352,24 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
         write_final_manifest(folder, manifest)
 
     return write_atomically(target, fill, overwrite, unique)
+
+
+def write_what_changed(path: Path, rows: list[dict[str, Any]], reference: str) -> None:
+    """The effect of each scenario on every outcome, in natural units and in plain words, largest
+    first within each unit: what a planner reads before the full comparison table."""
+    effects = effects_from_rows(rows, reference)
+    write_csv(path, {
+        "scenario": [e.scenario for e in effects],
+        "outcome": [e.outcome.name for e in effects],
+        "label": [e.outcome.label for e in effects],
+        "unit": [e.display_unit for e in effects],
+        "difference": np.array([e.difference for e in effects], dtype=float),
+        "difference_ci_low": np.array([e.low for e in effects], dtype=float),
+        "difference_ci_high": np.array([e.high for e in effects], dtype=float),
+        "verdict": [{True: "better", False: "worse"}.get(e.better, "no clear change" if not e.significant
+                                                         else "changed") for e in effects],
+        "in_words": [e.sentence() for e in effects],
+    })
 
 
 #: The tables `amparo rerun` compares byte for byte.

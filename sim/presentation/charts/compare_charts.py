@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.analysis.effects import effects_from_rows
 from sim.experiments.compare import KEY_OUTCOMES
 from sim.presentation.charts.run_charts import ChartFile, as_floats, read_columns
 from sim.presentation.charts.style import (
@@ -48,49 +49,61 @@ def _stamp(manifest: dict) -> str:
 
 
 def _forest(folder: Path, manifest: dict, out: Path) -> ChartFile:
+    """One panel per unit (children a year, child-days a year, days, percentage points, places), each
+    key outcome's paired difference with its 95% interval, largest effect at the top."""
     table = read_columns(folder / "comparison.csv")
     names = [s["name"] for s in manifest["scenarios"]]
-    reference = names[0]
-    outcome = np.array(table["outcome"])
-    scenario = np.array(table["scenario"])
-    mean = as_floats(table["mean"])
-    difference = as_floats(table["difference"])
-    low, high = as_floats(table["difference_ci_low"]), as_floats(table["difference_ci_high"])
-    others = names[1:]
-    fig, ax = figure(7.5, 0.45 * len(KEY_OUTCOMES) * max(1, len(others)) ** 0.5 + 1.5)
-    y_positions = np.arange(len(KEY_OUTCOMES))[::-1]
+    reference, others = names[0], names[1:]
+    rows = [dict(zip(table, values, strict=True)) for values in zip(*table.values(), strict=True)]
+    effects = effects_from_rows(rows, reference, KEY_OUTCOMES)
+    units = list(dict.fromkeys(effect.display_unit for effect in effects))
+    by_unit = {unit: [e for e in effects if e.display_unit == unit] for unit in units}
+    order = {unit: _ranked_outcomes(by_unit[unit], others) for unit in units}
+    heights = [len(order[unit]) + 1.2 for unit in units] or [1]
+    fig, axes = figure(7.5, 0.32 * sum(heights) * max(1, len(others)) ** 0.5 + 1.2, nrows=max(1, len(units)),
+                       ncols=1, squeeze=False, layout="constrained", gridspec_kw={"height_ratios": heights})
     spread = 0.7 / max(1, len(others))
-    for index, name in enumerate(others):
-        style = series_style(index + 1)
-        ys, xs, errors = [], [], []
-        for y, key in zip(y_positions, KEY_OUTCOMES, strict=True):
-            row = np.flatnonzero((outcome == key) & (scenario == name))
-            base = np.flatnonzero((outcome == key) & (scenario == reference))
-            if not row.size or not base.size:
-                continue
-            scale = abs(mean[base[0]])
-            if not np.isfinite(scale) or scale == 0:
-                scale = 1.0  # from zero: show the change in the outcome's own unit
-            i = row[0]
-            ys.append(y - 0.35 + spread * (index + 0.5))
-            xs.append(100 * difference[i] / scale)
-            errors.append([100 * (difference[i] - low[i]) / scale, 100 * (high[i] - difference[i]) / scale])
-        ax.errorbar(xs, ys, xerr=np.array(errors).T if errors else None, fmt=style["marker"],
-                    color=style["color"], capsize=2, linewidth=1, label=name)
-    ax.axvline(0, color=CAPACITY_COLOUR, linewidth=1)
-    ax.set_yticks(y_positions, KEY_OUTCOMES)
-    ax.set_xlabel(f"paired difference to {reference!r} (% of its mean)")
-    ax.set_title("Effect of each scenario, with 95% confidence intervals")
-    ax.legend(loc="best", title="scenario")
+    for ax, unit in zip(axes[:, 0], units, strict=False):
+        labels = order[unit]
+        y_of = {label: len(labels) - 1 - i for i, label in enumerate(labels)}
+        for index, name in enumerate(others):
+            style = series_style(index + 1)
+            mine = [e for e in by_unit[unit] if e.scenario == name]
+            ys = [y_of[e.outcome.label] - 0.35 + spread * (index + 0.5) for e in mine]
+            xs = [e.difference for e in mine]
+            errors = np.array([[e.difference - e.low, e.high - e.difference] for e in mine]).T
+            ax.errorbar(xs, ys, xerr=errors if mine else None, fmt=style["marker"], color=style["color"],
+                        capsize=2, linewidth=1, label=name)
+        ax.axvline(0, color=CAPACITY_COLOUR, linewidth=1)
+        ax.set_yticks([y_of[label] for label in labels], labels)
+        ax.set_ylim(-0.6, len(labels) - 0.4)
+        ax.set_xlabel(f"difference to {reference!r}, {unit}")
+    if not units:
+        axes[0, 0].text(0.5, 0.5, "no key outcomes in comparison.csv", ha="center", va="center",
+                        transform=axes[0, 0].transAxes)
+    fig.suptitle("Effect of each scenario on the key outcomes, with 95% confidence intervals")
+    if others and units:
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside upper center", ncols=len(others),
+                   title="scenario", fontsize=7)
     stamp(fig, _stamp(manifest))
     text = caption(
-        f"Mean paired difference of each key outcome to {reference!r}, as a percentage of the reference "
-        "mean (where the reference mean is zero, in the outcome's own unit); one marker and line style "
-        "per scenario.",
+        f"Mean paired difference of each key outcome to {reference!r}, in the outcome's own unit (shares "
+        "in percentage points), one panel per unit, the largest effect at the top; one marker per "
+        "scenario.",
         f"Whiskers: 95% confidence intervals of the paired difference across {manifest['replications']} "
         "replications with common random numbers (replication i of every scenario sees the same children).",
         "Source: comparison.csv.")
     return ChartFile("differences", save(fig, out, "differences"), text)
+
+
+def _ranked_outcomes(effects: list, scenarios: list[str]) -> list[str]:
+    """Outcome labels of one panel, by the largest absolute effect of any scenario, largest first."""
+    size: dict[str, float] = {}
+    for effect in effects:
+        if effect.scenario in scenarios:
+            value = abs(effect.difference) if np.isfinite(effect.difference) else -1.0
+            size[effect.outcome.label] = max(size.get(effect.outcome.label, -1.0), value)
+    return sorted(size, key=lambda label: -size[label])
 
 
 def _occupancy(folder: Path, manifest: dict, out: Path) -> ChartFile:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sim.analysis.outcomes import ALL_OUTCOMES
+from sim.analysis.outcome_registry import ALL_OUTCOMES, View, outcomes_in
 from sim.model.parameters import field_by_name
 from sim.presentation.charts.run_charts import ChartFile, as_floats, read_columns
 from sim.presentation.charts.style import PALETTE, caption, figure, save, stamp, write_text
 
-KEY_OUTCOMES = ("wait_officers_north_days_mean", "detention_child_days",
-                "share_unaccompanied_held_with_adults", "overflow_alternative_care")
+KEY_OUTCOMES = outcomes_in(View.SWEEP)
 
 
 def draw_sweep_charts(folder: Path) -> list[ChartFile]:

@@ -1,0 +1,229 @@
+"""The one registry of outcomes: every reported number's name, plain-language label, unit, kind,
+family, whether more of it is better, and the views that show it.
+
+Every table, chart, the brief, the explorer and the command line read outcome names, labels and
+units from here; no other module lists outcomes. `sim.analysis.outcomes` computes the values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sim.model.schema import RESOURCE_NAMES
+
+
+class Kind(StrEnum):
+    """What sort of number an outcome is; it sets how it is summarised and drawn."""
+
+    FLOW = "flow"          # children (or child-days) per year
+    SHARE = "share"        # a proportion in [0, 1]; differences are drawn in percentage points
+    DURATION = "duration"  # days
+    STOCK = "stock"        # places or children present on an average or peak day
+
+
+class Family(StrEnum):
+    """The question an outcome answers; charts and the brief group outcomes by family."""
+
+    JOURNEYS = "journeys and returns"
+    PROTECTION = "protection and screening"
+    DETENTION = "detention and holding with adults"
+    TIME = "time to go home"
+    CAPACITY = "capacity in use and waits"
+
+
+class View(StrEnum):
+    """Where an outcome is among the few shown first."""
+
+    RUN = "run"                  # the key figures after a run, and in the brief
+    COMPARE = "compare"          # the comparison table and chart
+    SWEEP = "sweep"              # the sweep charts
+    SENSITIVITY = "sensitivity"  # the outcomes screened by the sensitivity analysis
+    EXPLORER = "explorer"        # the explorer's live outcomes
+
+
+UNIT_BY_KIND = {Kind.SHARE: "share", Kind.DURATION: "days"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One reported number. `higher_is_better` is None where more is neither better nor worse (a
+    count of departures, say)."""
+
+    name: str
+    label: str
+    unit: str
+    kind: Kind
+    family: Family
+    higher_is_better: bool | None
+    description: str
+    views: frozenset[View] = field(default_factory=frozenset)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values the outcome can take: every outcome is a count, a share, a time or a stock."""
+        return (0.0, 1.0) if self.kind is Kind.SHARE else (0.0, float("inf"))
+
+
+def _outcome(name: str, label: str, kind: Kind, family: Family, higher_is_better: bool | None,
+             description: str, *views: View, unit: str = "children/year") -> Outcome:
+    return Outcome(name, label, UNIT_BY_KIND.get(kind, unit), kind, family, higher_is_better, description,
+                   frozenset(views))
+
+
+J, P, D, T, C = Family.JOURNEYS, Family.PROTECTION, Family.DETENTION, Family.TIME, Family.CAPACITY
+RUN, COMPARE, SWEEP, SENSITIVITY, EXPLORER = (View.RUN, View.COMPARE, View.SWEEP, View.SENSITIVITY,
+                                             View.EXPLORER)
+FLOW, SHARE, DURATION, STOCK = Kind.FLOW, Kind.SHARE, Kind.DURATION, Kind.STOCK
+
+_MODEL_OUTCOMES: tuple[Outcome, ...] = (
+    _outcome("new_departures_mexico", "Mexican children leaving home", FLOW, J, None,
+             "Mexican children leaving home"),
+    _outcome("new_departures_central_america", "Central American children entering Mexico", FLOW, J, None,
+             "Central American children entering Mexico"),
+    _outcome("new_repatriated_north", "Children repatriated by the United States", FLOW, J, None,
+             "children handed back by the United States at the northern border (F01)", RUN),
+    _outcome("new_repatriated_north_unaccompanied", "Unaccompanied children repatriated by the United States",
+             FLOW, J, None, "of those, unaccompanied (F02)", RUN),
+    _outcome("new_repatriated_north_accompanied", "Accompanied children repatriated by the United States",
+             FLOW, J, None, "of those, accompanied by family"),
+    _outcome("new_returned_with_family_north", "Accompanied children gone home with their family", FLOW, J,
+             None, "accompanied children gone home with their family"),
+    _outcome("new_reunified_north", "Unaccompanied children reunified with their family", FLOW, J, True,
+             "unaccompanied children returned to their family in Mexico"),
+    _outcome("new_protection_route_north", "Northern children on the protection route", FLOW, P, None,
+             "northern children who took the protection route"),
+    _outcome("new_shelter_admissions", "Admissions to transitory shelters", FLOW, C, None,
+             "children admitted to transitory shelters (F10: ~15,300/year)", RUN),
+    _outcome("new_apprehended_south", "Central American children apprehended in Mexico", FLOW, J, None,
+             "Central American children apprehended in transit"),
+    _outcome("new_apprehended_south_unaccompanied", "Unaccompanied children apprehended in Mexico", FLOW, J,
+             None, "of those, unaccompanied"),
+    _outcome("new_returned_south", "Children returned via the southern border", FLOW, J, None,
+             "children returned to their country via the southern border"),
+    _outcome("new_returned_south_unaccompanied", "Unaccompanied children returned via the southern border",
+             FLOW, J, None, "of those, unaccompanied (F03)", RUN),
+    _outcome("new_protection_route_south", "Southern children on the protection route", FLOW, P, None,
+             "southern children who took the protection route (asylum, care)"),
+    _outcome("new_reached_united_states", "Central American children who crossed Mexico unapprehended",
+             FLOW, J, None, "Central American children who crossed Mexico unapprehended"),
+    _outcome("new_harmed_in_transit", "Children harmed or exploited in transit", FLOW, P, False,
+             "children harmed or exploited in transit through Mexico"),
+    _outcome("new_protected_by_system", "Children who met the protection system", FLOW, P, True,
+             "children repatriated to or from Mexico who met the protection system: unaccompanied north, "
+             "all apprehended south (F11: >25,000)", RUN),
+    _outcome("victims_detected", "Children whose protection need was detected", FLOW, P, True,
+             "children with a hidden need (victim or protection need) whose need screening detected",
+             RUN, COMPARE, SENSITIVITY),
+    _outcome("victims_missed", "Children whose protection need was missed", FLOW, P, False,
+             "children with a hidden need that screening missed"),
+    _outcome("share_needs_detected", "Share of protection needs detected", SHARE, P, True,
+             "detected / (detected + missed)", RUN, COMPARE, SENSITIVITY),
+    _outcome("share_screened_by_officer", "Share screened by a child protection officer", SHARE, P, True,
+             "screened children seen by an officer, not a regular agent"),
+    _outcome("detention_child_days", "Days children spent in migration stations", FLOW, D, False,
+             "days children spent in migration stations", RUN, COMPARE, SWEEP, SENSITIVITY, EXPLORER,
+             unit="child-days/year"),
+    _outcome("detention_days_mean", "Mean stay in a migration station", DURATION, D, False,
+             "mean length of a stay in a migration station", EXPLORER),
+    _outcome("detention_limit_breaches", "Stays beyond the legal maximum", FLOW, D, False,
+             "stays in detention longer than the legal maximum", EXPLORER),
+    _outcome("share_unaccompanied_detained", "Share of unaccompanied children detained", SHARE, D, False,
+             "unaccompanied children apprehended in the south who spent any time in a migration station",
+             RUN, COMPARE),
+    _outcome("share_unaccompanied_held_with_adults", "Share of unaccompanied children held with adults",
+             SHARE, D, False,
+             "unaccompanied children (both borders) who waited in a holding area with adults",
+             RUN, COMPARE, SWEEP),
+    _outcome("share_unaccompanied_detained_or_with_adults",
+             "Share of unaccompanied children detained or held with adults", SHARE, D, False,
+             "unaccompanied children who were detained or held with adults"),
+    _outcome("days_to_reunification_mean", "Days from handover to reunification", DURATION, T, False,
+             "handover to reunification, unaccompanied north", RUN, COMPARE),
+    _outcome("days_to_reunification_p95", "Days to reunification, slowest 5%", DURATION, T, False,
+             "95th percentile of the same"),
+    _outcome("days_to_return_south_mean", "Days from apprehension to return south", DURATION, T, False,
+             "apprehension to return via the southern border", COMPARE),
+)
+
+#: Plain names of the resources, for labels.
+RESOURCE_LABELS = {
+    "officers_north": "child protection officers (north)",
+    "care_units": "special care units",
+    "shelters": "transitory shelters",
+    "officers_south": "child protection officers (south)",
+    "migration_stations": "migration stations",
+    "alternative_care": "alternative care",
+}
+
+#: Which per-resource outcomes are shown first, by view.
+_RESOURCE_VIEWS: dict[str, tuple[View, ...]] = {
+    "wait_officers_north_days_mean": (RUN, COMPARE, SWEEP, SENSITIVITY, EXPLORER),
+    "wait_officers_south_days_mean": (COMPARE, EXPLORER),
+    "wait_shelters_days_mean": (RUN, SENSITIVITY, EXPLORER),
+    "wait_care_units_days_mean": (EXPLORER,),
+    "wait_migration_stations_days_mean": (EXPLORER,),
+    "wait_alternative_care_days_mean": (EXPLORER,),
+    "occupancy_shelters": (RUN, COMPARE, SENSITIVITY),
+    "occupancy_migration_stations": (RUN, COMPARE, SENSITIVITY),
+    "occupancy_alternative_care": (RUN,),
+    "overflow_alternative_care": (COMPARE, SWEEP, EXPLORER),
+    "overflow_care_units": (EXPLORER,),
+    "overflow_migration_stations": (EXPLORER,),
+}
+
+
+def _resource_outcomes(name: str) -> tuple[Outcome, ...]:
+    label = RESOURCE_LABELS[name]
+    short = label[0].upper() + label[1:]
+
+    def made(outcome: str, text: str, kind: Kind, higher_is_better: bool | None, description: str,
+             unit: str = "children/year") -> Outcome:
+        return _outcome(outcome, text, kind, C, higher_is_better, description,
+                        *_RESOURCE_VIEWS.get(outcome, ()), unit=unit)
+
+    return (
+        made(f"wait_{name}_days_mean", f"Mean wait for {label}", DURATION, False,
+             f"mean wait for {name} (children who had to ask)"),
+        made(f"wait_{name}_days_median", f"Median wait for {label}", DURATION, False,
+             f"median wait for {name}"),
+        made(f"wait_{name}_days_p95", f"Wait for {label}, slowest 5%", DURATION, False,
+             f"95th percentile wait for {name}"),
+        made(f"mean_n_in_{name}", f"{short}: places in use on an average day", STOCK, None,
+             f"mean places of {name} in use", unit="places"),
+        made(f"peak_n_in_{name}", f"{short}: most places in use on a day", STOCK, None,
+             f"most places of {name} in use at a day's end", unit="places"),
+        made(f"occupancy_{name}", f"{short}: share of capacity in use", SHARE, None,
+             f"mean share of {name} capacity in use"),
+        made(f"mean_n_waiting_{name}", f"Children waiting for {label} on an average day", STOCK, False,
+             f"mean children waiting for {name}", unit="children"),
+        made(f"overflow_{name}", f"Requests for {label} that had to wait", FLOW, False,
+             f"requests for {name} that had to wait"),
+        made(f"unserved_{name}", f"Requests for {label} given up", FLOW, False,
+             f"requests for {name} given up after the longest wait allowed (officers: screened by a "
+             "regular agent; places: went on from holding)"),
+    )
+
+
+ALL_OUTCOMES: tuple[Outcome, ...] = _MODEL_OUTCOMES + tuple(
+    outcome for name in RESOURCE_NAMES for outcome in _resource_outcomes(name))
+OUTCOME_BY_NAME: dict[str, Outcome] = {outcome.name: outcome for outcome in ALL_OUTCOMES}
+
+
+def outcomes_in(view: View) -> tuple[str, ...]:
+    """Names of the outcomes shown first in `view`, in registry order."""
+    return tuple(outcome.name for outcome in ALL_OUTCOMES if view in outcome.views)
+
+
+def outcome(name: str) -> Outcome:
+    """The registry entry of `name`; a clear error names the unknown outcome."""
+    try:
+        return OUTCOME_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is not an outcome of the model") from None
+
+
+def unit_of(name: str) -> str:
+    """The unit of an outcome name, with the timed protection shares (standards) counted as shares."""
+    entry = OUTCOME_BY_NAME.get(name)
+    return entry.unit if entry is not None else "share"
