@@ -150,8 +150,9 @@ def main() -> None:
                 shutil.rmtree(out, ignore_errors=True)
             compared = len(set(manifest["files"]) - JOURNAL_FILES - TIMED_FILES)
             rows.append((kind, total, whole_seconds, compared, results))
-    print("| command | runs | kills | runs saved at the kill | what the kill left | resume exit | runs redone "
-          "on resume (median) | uninterrupted s | resume s (median) | files identical to uninterrupted |")
+    print("| command | runs | kills | runs saved at the kill | what the kill left | resume exit | runs "
+          "redone on resume (median) | uninterrupted s | resume s (median) | files identical to "
+          "uninterrupted |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for kind, total, whole_seconds, files, results in rows:
         saved = [r["saved"] for r in results]
