@@ -5,9 +5,10 @@
 Runs, each in a fresh process so imports are excluded fairly: the Mesa and NumPy yardsticks
 (`../shared/yardsticks`, never edited), one simulated year of the baseline, the Mesa yardstick and
 the baseline timed in turn (paired ratios, wall and CPU time: the fairest comparison on a shared
-machine), the peak memory of a 1-year and a 5-year run, and the throughput of 1 and 2 workers.
-Prints a table of medians and ratios with the machine, the load and the date, and writes it
-between the figure markers of docs/performance.md.
+machine), the peak memory of a 1-year and a 5-year run, the throughput of 1 and 2 workers, and
+every shipped scenario with the sweep's scarce corner, each timed in turn with both yardsticks
+(`scenario_speed.py`). Prints the tables of medians and ratios with the machine, the load and the
+date, and writes them between the figure markers of docs/performance.md.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fresh_process import run_in_fresh_process
+from scenario_speed import measure as measure_scenarios
+from scenario_speed import table as scenario_table
 
 ROOT = Path(__file__).resolve().parents[1]
 YARDSTICKS = ROOT.parent / "shared" / "yardsticks"
@@ -149,6 +152,7 @@ def main() -> None:
     serial = run_in_fresh_process(THROUGHPUT, "1", str(runs))["years_per_minute"]
     parallel = run_in_fresh_process(THROUGHPUT, "2", str(runs))["years_per_minute"]
     heavy = run_in_fresh_process(IMPORTS)["heavy"]
+    scenarios = scenario_table(measure_scenarios(reps, 1.0))
 
     rows = [
         ("Mesa yardstick, one year (median s)", f"{mesa:.3f}", ""),
@@ -176,9 +180,14 @@ def main() -> None:
              f"load average {load_before:.2f} before and {load:.2f} after (other work on the machine "
              "slows every row and lowers the 2-worker gain)")
     table = ["| measure | value | target |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    scenarios_title = ("Every shipped scenario and the sweep's scarce corner, one simulated year after the "
+                       "warm-up with invariants and outcomes, each timed in turn with both yardsticks "
+                       "(medians of paired ratios):")
     print(stamp)
     print("\n".join(table))
-    _write_figures(ROOT / "docs" / "performance.md", f"{stamp}\n\n" + "\n".join(table) + "\n")
+    print(f"\n{scenarios_title}\n\n{scenarios}")
+    _write_figures(ROOT / "docs" / "performance.md",
+                   f"{stamp}\n\n" + "\n".join(table) + f"\n\n{scenarios_title}\n\n{scenarios}\n")
 
 
 #: The benchmark rewrites only what lies between these lines of docs/performance.md.

@@ -6,12 +6,13 @@ checks every entry, so a mistake is one `ScenarioError` naming the file, the key
 
 from __future__ import annotations
 
-import tomllib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.inputs.scenario import ScenarioError
+from sim.inputs.input_error import ScenarioError
+from sim.inputs.toml_file import MAX_DESCRIPTION_CHARACTERS, read_toml, text_value
 from sim.model.parameters import check_value, field_by_name
 
 HERE = Path(__file__).resolve().parent
@@ -54,40 +55,57 @@ class FreeParameter:
 
 
 def _read(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(path, None, "no such file") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(path, None, f"is not valid TOML: {error}") from None
+    return read_toml(path, "file").content
 
 
-def _target(path: Path, key: str, figure: str, entry: dict) -> Target:
+def _table(path: Path, content: dict, key: str) -> dict:
+    table = content.get(key, {})
+    if not isinstance(table, dict):
+        raise ScenarioError(path, key, f"must be [{key}.FIGURE] tables")
+    return table
+
+
+def _finite(path: Path, key: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ScenarioError(path, key, f"must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _target(path: Path, key: str, figure: str, entry: object) -> Target:
+    if not isinstance(entry, dict):
+        raise ScenarioError(path, key, "must be a table of value, outcome, compare, definition, year, place")
     for name in ("value", "outcome", "compare", "definition", "year", "place"):
         if name not in entry:
             raise ScenarioError(path, f"{key}.{name}", "is required")
-    if entry["compare"] not in COMPARISONS:
+    texts = {name: text_value(path, f"{key}.{name}", entry.get(name), MAX_DESCRIPTION_CHARACTERS,
+                              required=name != "pass_when")
+             for name in ("outcome", "compare", "definition", "year", "place", "pass_when")}
+    if texts["compare"] not in COMPARISONS:
         raise ScenarioError(path, f"{key}.compare", f"must be one of {', '.join(COMPARISONS)}")
-    value = entry.get("per_year", entry["value"])
-    return Target(figure, float(value), entry["outcome"], entry["compare"], entry["definition"],
-                  str(entry["year"]), entry["place"], float(entry.get("tolerance", 0.0)),
-                  entry.get("pass_when", ""))
+    value = _finite(path, f"{key}.per_year" if "per_year" in entry else f"{key}.value",
+                    entry.get("per_year", entry["value"]))
+    tolerance = _finite(path, f"{key}.tolerance", entry.get("tolerance", 0.0))
+    return Target(figure, value, texts["outcome"], texts["compare"], texts["definition"], texts["year"],
+                  texts["place"], tolerance, texts["pass_when"])
 
 
 def load_ledger(path: Path = TARGETS_FILE) -> tuple[list[Target], list[Target], list[dict]]:
     """(calibration targets, held-out validation figures, recorded source conflicts)."""
     content = _read(path)
     calibration = [_target(path, f"calibration.{figure}", figure, entry)
-                   for figure, entry in content.get("calibration", {}).items()]
+                   for figure, entry in _table(path, content, "calibration").items()]
     for target in calibration:
         if not 0 < target.tolerance < 1:
             raise ScenarioError(path, f"calibration.{target.figure}.tolerance",
                                 "must be a relative error between 0 and 1")
     validation = [_target(path, f"validation.{figure}", figure, entry)
-                  for figure, entry in content.get("validation", {}).items()]
+                  for figure, entry in _table(path, content, "validation").items()]
     if not calibration:
         raise ScenarioError(path, "calibration", "needs at least one calibration target")
-    return calibration, validation, list(content.get("conflict", []))
+    conflicts = content.get("conflict", [])
+    if not isinstance(conflicts, list) or not all(isinstance(c, dict) for c in conflicts):
+        raise ScenarioError(path, "conflict", "must be [[conflict]] tables")
+    return calibration, validation, conflicts
 
 
 def load_free_parameters(path: Path = FREE_PARAMETERS_FILE) -> list[FreeParameter]:
@@ -108,7 +126,8 @@ def load_free_parameters(path: Path = FREE_PARAMETERS_FILE) -> list[FreeParamete
                 raise ScenarioError(path, f"{name}.{bound}", problem or "must be above 0")
         if not entry["low"] < entry["high"]:
             raise ScenarioError(path, name, f"low must be below high, got {entry['low']} and {entry['high']}")
-        free.append(FreeParameter(name, float(entry["low"]), float(entry["high"]), entry["reason"]))
+        reason = text_value(path, f"{name}.reason", entry["reason"], MAX_DESCRIPTION_CHARACTERS)
+        free.append(FreeParameter(name, float(entry["low"]), float(entry["high"]), reason))
     if not free:
         raise ScenarioError(path, None, "names no parameter to fit")
     return free

@@ -57,7 +57,7 @@ def test_the_explored_model_unchanged_is_the_model_itself() -> None:
     assert explored.daily_records == plain.daily_records
     history = explored.history()
     assert len(history) == 41  # the start, then every day
-    assert list(history["n_in_shelters"])[-1] == plain.shelters.in_use
+    assert list(history["n_in_shelters"])[-1] == plain.resources.shelters.in_use
     assert history["measured_day"].iloc[-1] == 35
     # waits, detention and overflows so far are computed weekly once the warm-up is over
     assert not math.isnan(history["detention_days_mean"].iloc[-1])
@@ -66,7 +66,7 @@ def test_the_explored_model_unchanged_is_the_model_itself() -> None:
 def test_slider_values_change_the_scenario_and_unknown_names_are_refused() -> None:
     parameters = load_scenario(BASELINE).parameters
     model = ExplorerModel(base=parameters, shelters=30, free_flights=True, arrival_multiplier=0.5)
-    assert model.shelters.capacity == 30 * parameters.beds_per_shelter
+    assert model.resources.shelters.capacity == 30 * parameters.beds_per_shelter
     assert model.parameters.free_flights is True and model.parameters.arrival_multiplier == 0.5
     assert isinstance(model.parameters.shelters, int)
     with pytest.raises(TypeError, match="not model parameters: sheltres"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import inspect
 import re
 from pathlib import Path
 
@@ -52,3 +53,15 @@ def test_every_parameter_cites_a_source_or_says_it_is_an_assumption():
         cited = re.search(r"\bF\d\d\b|\b(?:los|det|rep|sh|cap|opi|trf|asy)\d\d\b", source)
         assert cited or "assumption" in source, f.name
         assert f.metadata["unit"], f.name
+
+
+def test_the_daily_schedule_is_numbered_as_in_the_docs():
+    from sim.model.amparo_model import AmparoModel
+
+    source = inspect.getsource(AmparoModel.step)
+    in_code = [int(n) for n in re.findall(r"# (\d)$", source, flags=re.MULTILINE)]
+    section = DOC.read_text(encoding="utf-8").split("## 3. Process overview", 1)[1].split("\n## ", 1)[0]
+    in_docs = [int(n) for n in re.findall(r"^(\d)\. ", section, flags=re.MULTILINE)]
+    in_docstring = [int(n) for n in re.findall(r"^ +(\d)\. ", source, flags=re.MULTILINE)]
+    assert in_code == in_docs == in_docstring == list(range(1, len(in_docs) + 1))
+    assert len(in_docs) >= 3

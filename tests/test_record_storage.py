@@ -28,7 +28,7 @@ from sim.analysis.invariants import InvariantViolation
 from sim.experiments.record_spool import RecordSpool
 from sim.experiments.replications import run_replication, run_replications
 from sim.model.amparo_model import AmparoModel
-from sim.model.parameters import Parameters
+from sim.model.parameters import Parameters, children_per_year
 from sim.model.records import CHUNK_ROWS, Records
 
 #: The baseline's arrivals with a short warm-up: 0.4 years fill several chunks of rows.
@@ -99,11 +99,11 @@ def test_outcomes_are_identical_whether_records_are_on_disk_or_in_memory(spool_f
 def test_long_runs_spool_their_records_and_short_runs_keep_them_in_memory(
         spool_folder: Path, monkeypatch: pytest.MonkeyPatch):
     years = 0.1
-    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_YEARS",
-                        years * SMALL.arrival_multiplier * 0.99)
+    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_CHILDREN",
+                        years * children_per_year(SMALL) * 0.99)
     assert on_disk(run_replication(SMALL, seed=2, years=years).tables["children"]["departed_at"])
-    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_YEARS",
-                        years * SMALL.arrival_multiplier)
+    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_CHILDREN",
+                        years * children_per_year(SMALL))
     assert not on_disk(run_replication(SMALL, seed=2, years=years).tables["children"]["departed_at"])
 
 
@@ -156,7 +156,8 @@ def traced_records_bytes(storage: RecordSpool | None) -> tuple[int, int]:
     mine = [tracemalloc.Filter(True, "*/sim/model/records.py"),
             tracemalloc.Filter(True, "*/sim/experiments/record_spool.py")]
     held = sum(stat.size for stat in snapshot.filter_traces(mine).statistics("filename"))
-    stored = sum(records.table()[name].nbytes for records in (model.children, model.visits, model.stages)
+    ledger = model.ledger
+    stored = sum(records.table()[name].nbytes for records in (ledger.children, ledger.visits, ledger.stages)
                  for name in records.names)
     return held, stored
 
@@ -216,7 +217,7 @@ def test_a_full_disk_under_a_long_runs_records_is_one_message_and_writes_nothing
         tmp_path: Path, spool_folder: Path, monkeypatch: pytest.MonkeyPatch):
     import sim.experiments.record_spool
 
-    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_YEARS", 0.0)
+    monkeypatch.setattr(sim.experiments.replications, "SPOOL_RECORDS_ABOVE_CHILDREN", 0.0)
     made = tempfile.TemporaryFile
     monkeypatch.setattr(sim.experiments.record_spool.tempfile, "TemporaryFile",
                         lambda **options: FillingFile(made(**options), room=5))

@@ -72,13 +72,20 @@ def test_report_of_a_run_and_a_comparison_is_one_self_contained_page(results: di
         assert source.startswith("data:image/png;base64,")
         assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     assert not re.search(r'(src|href)="(?!data:|#)', html)  # nothing fetched from elsewhere
-    # key figures, the methods box and the sources with their quotes
-    assert "new_repatriated_north" in html and "32,075 (F01)" in html
-    assert "Replications" in html and "base seed 2008" in html and "Calibration used" in html
-    assert "no_detention_unaccompanied" in html and "share_unaccompanied_detained" in html
+    # a summary first; key figures in plain words; the methods box; the sources with their quotes
+    assert html.index('id="summary"') < html.index("Key figures")
+    assert "What changes, against &#39;Baseline 2008&#39;" in html
+    assert "Share of unaccompanied children detained:" in html and "percentage points" in html
+    assert "Children repatriated by the United States" in html and "32,075 (F01)" in html
+    assert "new_repatriated_north" in html  # the outcome's name, small, under its label
+    assert "Replications" in html and "base seed 2008" in html
+    assert "Calibration used</dt><dd>calibration/calibrated_2008.toml" in html
+    assert "None" not in html and str(results["run"].parent) not in html  # no Python None, no local paths
+    assert "Protecting Children Migrating Alone" in html  # sources name their document
     # every chart's caption says what its intervals are and where its numbers come from
     assert "Source: comparison.csv." in html and "Source: daily_stocks.csv" in html
     assert html.count("95% confidence interval") >= 3
+    assert "_" not in re.search(r'<section class="summary".*?</section>', html, re.S).group(0)
     quote = read_figures()["F01"].quote
     assert quote in html
     # the Markdown twin refers to copies of every chart next to it
@@ -119,9 +126,10 @@ def test_a_sweep_reports_its_varied_inputs_and_the_spread_of_key_outcomes(tmp_pa
     assert "Sweep: Officers and beds" in html and "grid, 3 points, varying shelters" in html
     row = re.search(r"<td>shelters</td>(.*?)</tr>", html).group(1)
     assert re.findall(r">([^<]*)</td>", row) == ["10", "40", "3"]  # lowest, highest, distinct values
-    row = re.search(r"<td>detention_child_days</td>(.*?)</tr>", html).group(1)
+    days = r"Days children spent in migration stations<small.*?</small></td>(.*?)</tr>"
+    row = re.search(days, html).group(1)
     assert re.findall(r">([^<]*)</td>", row) == ["child-days/year", "100", "200", "300"]  # low, median, high
-    row = re.search(r"<td>share_needs_detected</td>(.*?)</tr>", html).group(1)
+    row = re.search(r"Share of protection needs detected<small.*?</small></td>(.*?)</tr>", html).group(1)
     assert re.findall(r">([^<]*)</td>", row) == ["share", "25.0%", "37.5%", "50.0%"]  # without the NaN run
 
 
@@ -190,3 +198,39 @@ def test_the_report_opens_offline_in_a_browser_with_every_image(results: dict[st
         page.screenshot(path=str(SCREENSHOTS / "report.png"), full_page=True)
         assert not page.errors, page.errors
     assert (SCREENSHOTS / "report.png").stat().st_size > 10_000
+
+
+#: A4 less the brief's print margins (12 mm each side), in CSS pixels (96 per inch).
+A4_CONTENT_WIDTH = round((210 - 2 * 12) / 25.4 * 96)
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('table, img, figure, aside, pre, h1, h2, h3, p, li')]
+    .filter(el => el.getBoundingClientRect().right > width + 1 || el.scrollWidth > el.clientWidth + 1)
+    .map(el => el.tagName + ': ' + (el.textContent || el.alt || '').slice(0, 60));
+}"""
+
+
+def test_a_three_scenario_brief_prints_on_a4_and_reads_on_a_phone(tmp_path: Path) -> None:
+    require_browser()
+    comparison = tmp_path / "three"
+    surge = ROOT / "scenarios" / "surge.toml"
+    outcome = invoke("compare", BASELINE, NO_DETENTION, surge, *QUICK, "--out", comparison)
+    assert outcome.exit_code == 0, outcome.output
+    out = tmp_path / "brief.html"
+    assert invoke("report", comparison, "--out", out).exit_code == 0
+    pdf = tmp_path / "brief.pdf"
+    with browser_page(A4_CONTENT_WIDTH, 1000) as page:
+        page.goto(out.as_uri())
+        page.emulate_media(media="print")
+        assert page.evaluate(OVERFLOWING) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= A4_CONTENT_WIDTH
+        page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True, print_background=True)
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        assert page.evaluate(OVERFLOWING) == []
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 900, "height": 1270})
+        page.screenshot(path=str(SCREENSHOTS / "brief-first-page.png"))
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    print(f"\nA4 PDF of a 3-scenario brief: {pages} pages")
+    assert 2 <= pages <= 20

@@ -112,9 +112,10 @@ def effects_from_rows(rows: Iterable[Mapping[str, object]], reference: str,
 
 
 def largest_effects(effects: Iterable[Effect], count: int = 5) -> list[Effect]:
-    """The `count` clearest effects: those whose interval excludes zero, by the distance of the
-    interval from zero relative to its width (a unit-free ranking)."""
-    clear = [effect for effect in effects if effect.significant]
+    """The `count` clearest improvements or harms: effects on outcomes where more is better or worse
+    (not counts of arrivals, which a scenario sets) whose interval excludes zero, ranked by the size
+    of the effect relative to its interval's width (a unit-free ranking)."""
+    clear = [effect for effect in effects if effect.better is not None]
 
     def strength(effect: Effect) -> float:
         width = effect.high - effect.low

@@ -10,12 +10,12 @@ import numpy as np
 
 from sim.model.codes import Exit, Stage
 from sim.model.records import Table
-from sim.model.schema import RESOURCE_NAMES
+from sim.model.schema import PLACE_NAMES, RESOURCE_NAMES
 
 #: Times may differ by float rounding only.
 TOLERANCE = 1e-9
 #: Resources a child is in, in person; an officer's case work may outlast the child's stay.
-PLACES = ("care_units", "shelters", "migration_stations", "alternative_care")
+PLACES = PLACE_NAMES
 
 
 class InvariantViolation(RuntimeError):

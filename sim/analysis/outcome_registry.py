@@ -47,8 +47,9 @@ UNIT_BY_KIND = {Kind.SHARE: "share", Kind.DURATION: "days"}
 
 @dataclass(frozen=True)
 class Outcome:
-    """One reported number. `higher_is_better` is None where more is neither better nor worse (a
-    count of departures, say)."""
+    """One reported number. `higher_is_better` is None where more is neither better nor worse: a
+    count of departures, or a count that grows with arrivals whatever the policy (children reunified,
+    needs detected: their shares say whether the system did better)."""
 
     name: str
     label: str
@@ -89,7 +90,7 @@ _MODEL_OUTCOMES: tuple[Outcome, ...] = (
              FLOW, J, None, "of those, accompanied by family"),
     _outcome("new_returned_with_family_north", "Accompanied children gone home with their family", FLOW, J,
              None, "accompanied children gone home with their family"),
-    _outcome("new_reunified_north", "Unaccompanied children reunified with their family", FLOW, J, True,
+    _outcome("new_reunified_north", "Unaccompanied children reunified with their family", FLOW, J, None,
              "unaccompanied children returned to their family in Mexico"),
     _outcome("new_protection_route_north", "Northern children on the protection route", FLOW, P, None,
              "northern children who took the protection route"),
@@ -109,10 +110,10 @@ _MODEL_OUTCOMES: tuple[Outcome, ...] = (
              FLOW, J, None, "Central American children who crossed Mexico unapprehended"),
     _outcome("new_harmed_in_transit", "Children harmed or exploited in transit", FLOW, P, False,
              "children harmed or exploited in transit through Mexico"),
-    _outcome("new_protected_by_system", "Children who met the protection system", FLOW, P, True,
+    _outcome("new_protected_by_system", "Children who met the protection system", FLOW, P, None,
              "children repatriated to or from Mexico who met the protection system: unaccompanied north, "
              "all apprehended south (F11: >25,000)", RUN),
-    _outcome("victims_detected", "Children whose protection need was detected", FLOW, P, True,
+    _outcome("victims_detected", "Children whose protection need was detected", FLOW, P, None,
              "children with a hidden need (victim or protection need) whose need screening detected",
              RUN, COMPARE, SENSITIVITY),
     _outcome("victims_missed", "Children whose protection need was missed", FLOW, P, False,

@@ -3,7 +3,8 @@
 Replication i of every scenario uses the same seed, so it sees the same children departing on the
 same days with the same personal draws; the difference between two scenarios in replication i is
 then due to the policy alone. Each outcome's difference to the first scenario is summarised by the
-mean of the per-replication differences and its 95% confidence interval (Student's t).
+mean of the per-replication differences and its 95% confidence interval (Student's t; for shares a
+bootstrap interval, which cannot leave [-1, 1]). Levels get the bounded intervals of `sim.analysis.summary`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analysis.outcome_registry import ALL_OUTCOMES, View, outcomes_in
+from sim.analysis.outcome_registry import ALL_OUTCOMES, Kind, View, outcomes_in
 from sim.analysis.summary import mean_and_interval
 from sim.experiments.replication_journal import ReplicationJournal
 from sim.experiments.replications import ReplicationResult, run_replications_of_each
@@ -57,7 +58,9 @@ def comparison_rows(runs: Sequence[ScenarioRuns]) -> list[dict]:
         for run in runs:
             values = run.values(outcome.name)
             mean, low, high = mean_and_interval(values, bounds=outcome.bounds)
-            difference, difference_low, difference_high = mean_and_interval(values - base)
+            # a difference of shares cannot leave [-1, 1]: bootstrap; other differences: Student's t
+            bounds = (-1.0, 1.0) if outcome.kind is Kind.SHARE else None
+            difference, difference_low, difference_high = mean_and_interval(values - base, bounds=bounds)
             rows.append({"outcome": outcome.name, "unit": outcome.unit, "scenario": run.name,
                          "mean": mean, "ci_low": low, "ci_high": high,
                          "difference": difference, "difference_ci_low": difference_low,

@@ -19,7 +19,7 @@ from sim.analysis.outcomes import compute_outcomes
 from sim.experiments.execution import map_as_finished, map_in_order
 from sim.experiments.record_spool import RecordSpool
 from sim.model.amparo_model import AmparoModel
-from sim.model.parameters import Parameters
+from sim.model.parameters import Parameters, children_per_year
 from sim.model.random_streams import replication_seed
 from sim.model.records import Table
 from sim.model.schema import resource_capacities
@@ -27,14 +27,16 @@ from sim.model.schema import resource_capacities
 if TYPE_CHECKING:
     from sim.experiments.replication_journal import ReplicationJournal
 
-#: Runs longer than this many years of baseline arrivals (years x arrival multiplier) keep their
-#: records on disk while they run (`sim.experiments.record_spool`), so their memory stays flat in
-#: simulated time.
+#: Runs longer than this many years of baseline arrivals keep their records on disk while they run
+#: (`sim.experiments.record_spool`), so their memory stays flat in simulated time.
 #: Assumption: two years of records (about 12 MB at baseline arrivals, docs/reliability.md) are small
 #: next to the rest of a run's memory (about 140 MB), so short runs, the great majority (sweeps and
 #: calibrations of one year), keep them in memory and need no temporary file; spooling was measured to
 #: cost no noticeable time either way.
 SPOOL_RECORDS_ABOVE_YEARS = 2.0
+#: The same, in children followed (simulated years x `children_per_year`): departures far above the
+#: baseline's spool as a longer run would.
+SPOOL_RECORDS_ABOVE_CHILDREN = SPOOL_RECORDS_ABOVE_YEARS * children_per_year(Parameters())
 
 
 @dataclass
@@ -54,10 +56,10 @@ def run_replication(parameters: Parameters, seed: int, years: float = 1.0, repli
     """Run one replication, check its invariants and derive its outcomes. `keep_tables` keeps all
     tables, none, or the named ones (less to send back from another process or machine).
     `spool_records` keeps the records on disk during the run (default: for runs longer than
-    `SPOOL_RECORDS_ABOVE_YEARS`); the numbers are the same either way, bit for bit."""
+    `SPOOL_RECORDS_ABOVE_CHILDREN`); the numbers are the same either way, bit for bit."""
     start = time.perf_counter()
     if spool_records is None:
-        spool_records = years * parameters.arrival_multiplier > SPOOL_RECORDS_ABOVE_YEARS
+        spool_records = years * children_per_year(parameters) > SPOOL_RECORDS_ABOVE_CHILDREN
     with RecordSpool() if spool_records else contextlib.nullcontext() as spool:
         model = AmparoModel(parameters, seed=seed, years=years, record_storage=spool)
         model.run()

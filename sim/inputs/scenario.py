@@ -20,11 +20,18 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.inputs.input_error import ScenarioError
+from sim.inputs.toml_file import (
+    MAX_DESCRIPTION_CHARACTERS,
+    MAX_TITLE_CHARACTERS,
+    TomlFile,
+    read_toml,
+    text_value,
+)
 from sim.model.parameters import (
     ParameterError,
     Parameters,
@@ -44,12 +51,8 @@ MAX_CHAIN = 20
 NOT_SCENARIOS = re.compile(r"^(standards\.toml|sweep_.*)$")
 
 
-class ScenarioError(Exception):
-    """A scenario file cannot be used; the message names the file, the key and what is allowed."""
-
-    def __init__(self, file: Path | str, key: str | None, message: str) -> None:
-        self.file, self.key, self.message = str(file), key, message
-        super().__init__(f"{file}: {key}: {message}" if key else f"{file}: {message}")
+__all__ = ["MAX_CHAIN", "SECTIONS", "Scenario", "ScenarioError", "list_scenarios", "load_scenario",
+           "scenario_summary"]
 
 
 @dataclass(frozen=True)
@@ -63,19 +66,6 @@ class Scenario:
     overrides: dict[str, Any]  # every value set along the chain, the most basic base first
     chain: tuple[Path, ...]  # from the most basic base to this file
     text: str  # this file's own TOML text, as written
-
-
-def _read(path: Path) -> tuple[dict[str, Any], str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(path, None, "no such scenario file; give the path of a .toml file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(path, None, f"cannot be read as UTF-8 text ({error})") from None
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as error:  # its message ends with "(at line N, column M)"
-        raise ScenarioError(path, None, f"is not valid TOML: {error}") from None
 
 
 def _section_of(name: str) -> str:
@@ -96,9 +86,10 @@ def _check_header(path: Path, content: dict[str, Any]) -> None:
         if key not in TOP_LEVEL_KEYS:
             raise ScenarioError(path, key, "unknown key; a scenario has title, description, extends "
                                            "and the sections [levers], [uncertainties], [settings]")
-    for key in ("title", "description"):
+    for key, limit in (("title", MAX_TITLE_CHARACTERS), ("description", MAX_DESCRIPTION_CHARACTERS)):
         if not isinstance(content.get(key), str) or not content[key].strip():
             raise ScenarioError(path, key, "is required in every scenario file: a non-empty text in quotes")
+        text_value(path, key, content[key], limit)
 
 
 def _parameter_values(path: Path, content: dict[str, Any]) -> dict[str, Any]:
@@ -119,6 +110,9 @@ def _parameter_values(path: Path, content: dict[str, Any]) -> dict[str, Any]:
                 kind = fields[name].metadata["kind"]
                 raise ScenarioError(path, key, f"is a{'n' if kind[0] in 'aeiou' else ''} {kind}: "
                                                f"put it under [{home}], not [{section}]")
+            if isinstance(value, list | dict):
+                raise ScenarioError(path, key, f"must be one value, {describe_allowed(fields[name])}, not "
+                                               f"{'an array' if isinstance(value, list) else 'a table'}")
             try:
                 problem = check_value(name, value)
                 if not problem:  # a bad value (NaN for a count, say) is reported, never converted
@@ -130,28 +124,27 @@ def _parameter_values(path: Path, content: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _read_chain(path: Path) -> list[tuple[Path, dict[str, Any], str]]:
-    """(file, content, text) for the scenario and each base it extends, the scenario first."""
-    files = [(path, *_read(path))]
-    seen = [path.resolve()]
-    while (base := files[-1][1].get("extends")) is not None:
-        current = files[-1][0]
+def _read_chain(path: Path) -> list[TomlFile]:
+    """The scenario and each base it extends, the scenario first. A loop is found by file identity
+    (device and inode), so symbolic and hard links to a file in the chain count; the depth is
+    checked before each base is read."""
+    files = [read_toml(path, "scenario file")]
+    seen = [files[0].identity]
+    while (base := files[-1].content.get("extends")) is not None:
+        current = files[-1].path
         if not isinstance(base, str) or not base.strip():
             raise ScenarioError(current, "extends", "must be the file name of a base scenario, in quotes, "
                                                     "relative to this file's folder")
-        following = current.parent / base
-        if following.resolve() in seen:
-            names = " -> ".join(p.name for p in [*seen, following])
-            raise ScenarioError(current, "extends", f"the chain of bases loops: {names}; "
-                                                    "a scenario may not extend itself")
         if len(files) >= MAX_CHAIN:
             raise ScenarioError(current, "extends", f"the chain of bases is more than {MAX_CHAIN} files "
                                                     f"deep; at most {MAX_CHAIN} are allowed")
-        if not following.is_file():
-            raise ScenarioError(current, "extends", f"base scenario {following} does not exist; "
-                                                    "give a file name relative to this file's folder")
-        files.append((following, *_read(following)))
-        seen.append(following.resolve())
+        following = read_toml(current.parent / base, "base scenario", referred_by=(current, "extends"))
+        if following.identity in seen:
+            names = " -> ".join(f.path.name for f in [*files, following])
+            raise ScenarioError(current, "extends", f"the chain of bases loops: {names}; "
+                                                    "a scenario may not extend itself")
+        files.append(following)
+        seen.append(following.identity)
     return files
 
 
@@ -165,10 +158,10 @@ def load_scenario(path: Path | str) -> Scenario:
     files = _read_chain(path)
     overrides: dict[str, Any] = {}
     set_by: dict[str, Path] = {}
-    for file, content, _ in reversed(files):
-        for name, value in _parameter_values(file, content).items():
+    for file in reversed(files):
+        for name, value in _parameter_values(file.path, file.content).items():
             overrides[name] = value
-            set_by[name] = file
+            set_by[name] = file.path
     try:
         parameters = Parameters(**overrides)
     except ParameterError as error:
@@ -176,12 +169,12 @@ def load_scenario(path: Path | str) -> Scenario:
         # to the scenario, that set one of the values involved.
         name, message = error.problems[0]
         involved = (_names_in(message) | {name}) & set(set_by)
-        order = [file for file, _, _ in files]
+        order = [file.path for file in files]
         blamed = min((set_by[n] for n in involved), key=order.index, default=path)
         raise ScenarioError(blamed, f"{_section_of(name)}.{name}", message) from None
-    _, own, text = files[0]
+    own = files[0].content
     return Scenario(path, own["title"].strip(), " ".join(own["description"].split()), parameters,
-                    overrides, tuple(file for file, _, _ in reversed(files)), text)
+                    overrides, tuple(file.path for file in reversed(files)), files[0].text)
 
 
 def _first_sentence(text: str) -> str:
@@ -200,7 +193,7 @@ def list_scenarios(folder: Path | str) -> list[tuple[Path, str, str]]:
     for path in sorted(Path(folder).glob("*.toml")):
         if NOT_SCENARIOS.match(path.name):
             continue
-        content, _ = _read(path)
+        content = read_toml(path, "scenario file").content
         title = content.get("title")
         if not isinstance(title, str) or not title.strip():
             continue

@@ -18,11 +18,11 @@ leave nobody to measure downstream. Any mistake in the file is one
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.inputs.scenario import ScenarioError
+from sim.inputs.input_error import ScenarioError
+from sim.inputs.toml_file import MAX_DESCRIPTION_CHARACTERS, MAX_TITLE_CHARACTERS, read_toml, text_value
 
 KEYS = ("title", "source", "outcome", "days", "at_least", "at_most")
 
@@ -59,8 +59,10 @@ def _outcome_names() -> tuple[set[str], set[str]]:
 
 
 def _number(path: Path, key: str, value: object, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not (low <= value <= high):
-        raise ScenarioError(path, key, f"must be a number from {low:g} to {high:g}, got {value!r}")
+    """`value` as a finite number from `low` to `high` (NaN and infinity are refused)."""
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not (low <= value <= high)
+            or not math.isfinite(value)):
+        raise ScenarioError(path, key, f"must be a finite number from {low:g} to {high:g}, got {value!r}")
     return float(value)
 
 
@@ -71,13 +73,14 @@ def _standard(path: Path, name: str, table: object) -> Standard:
     for key in table:
         if key not in KEYS:
             raise ScenarioError(path, f"{name}.{key}", f"unknown key; allowed: {', '.join(KEYS)}")
-    for key in ("title", "source"):
+    for key, most in (("title", MAX_TITLE_CHARACTERS), ("source", MAX_DESCRIPTION_CHARACTERS)):
         if not isinstance(table.get(key), str) or not table[key].strip():
             raise ScenarioError(path, f"{name}.{key}", "is required: a non-empty text in quotes (the source "
                                                        "names figure ids, or says 'assumption:' and why)")
+        text_value(path, f"{name}.{key}", table[key], most)
     plain, timed = _outcome_names()
     outcome = table.get("outcome")
-    if outcome not in plain | timed:
+    if not isinstance(outcome, str) or outcome not in plain | timed:
         raise ScenarioError(path, f"{name}.outcome", f"must be an outcome name of sim/analysis/outcomes.py, "
                             f"got "
                                                      f"{outcome!r}; timed ones: {', '.join(sorted(timed))}")
@@ -92,7 +95,7 @@ def _standard(path: Path, name: str, table: object) -> Standard:
     limits = [key for key in ("at_least", "at_most") if key in table]
     if len(limits) != 1:
         raise ScenarioError(path, name, "needs exactly one of at_least or at_most")
-    limit = _number(path, f"{name}.{limits[0]}", table[limits[0]], -math.inf, math.inf)
+    limit = _number(path, f"{name}.{limits[0]}", table[limits[0]], -1e12, 1e12)
     return Standard(name, table["title"].strip(), " ".join(table["source"].split()), outcome, limit,
                     limits[0] == "at_least", days)
 
@@ -100,14 +103,7 @@ def _standard(path: Path, name: str, table: object) -> Standard:
 def load_standards(path: Path | str) -> dict[str, Standard]:
     """Every standard in a standards file, by name, each checked."""
     path = Path(path)
-    try:
-        content = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(path, None, "no such standards file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(path, None, f"cannot be read as UTF-8 text ({error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(path, None, f"is not valid TOML: {error}") from None
+    content = read_toml(path, "standards file").content
     if not content:
         raise ScenarioError(path, None, "names no standard; add a table [name] per standard")
     return {name: _standard(path, name, table) for name, table in content.items()}

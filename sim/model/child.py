@@ -14,14 +14,10 @@ scenario, which is what common random numbers need.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from mesa import Agent
+from mesa import Agent, Model
 
 from sim.model.codes import WHO_ACCOMPANIED, WHO_AGE, WHO_CHILD_ID, Exit, Stage
-
-if TYPE_CHECKING:
-    from sim.model.amparo_model import AmparoModel
+from sim.model.rows import ChildRow
 
 
 class Child(Agent):
@@ -36,6 +32,7 @@ class Child(Agent):
     # what screening found
     screened_by_officer = False
     needs_detected = False
+    path = None  # at the northern border, what follows screening (`sim.model.stages.northern_rules`)
     # protection failures experienced
     held_with_adults = False
     detained = False
@@ -47,7 +44,7 @@ class Child(Agent):
     place_visit = None  # the place the child holds now (care unit, bed, station, ...)
     transfer_visit = None  # a request to move on while keeping the current place
 
-    def __init__(self, model: AmparoModel, who: tuple, stage: Stage, departed_at: float,
+    def __init__(self, model: Model, who: tuple, stage: Stage, departed_at: float,
                  plan: tuple) -> None:
         super().__init__(model)
         # the child's id in every table: given at departure, before the child became an agent
@@ -61,7 +58,7 @@ class Child(Agent):
          self.family_pickup, self.family_contact_days, self.return_travel_days,
          self.return_arrangement_days, self.protection_days) = plan
 
-    def record(self) -> tuple:
+    def record(self) -> ChildRow:
         """The child's row in the children table, as things stand."""
-        return self.who + (self.screened_by_officer, self.needs_detected, self.held_with_adults,
-                           self.detained, self.departed_at, self.apprehended_at, self.exit, self.exited_at)
+        return ChildRow(*self.who, self.screened_by_officer, self.needs_detected, self.held_with_adults,
+                        self.detained, self.departed_at, self.apprehended_at, self.exit, self.exited_at)

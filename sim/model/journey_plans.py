@@ -18,8 +18,8 @@ from sim.model.codes import WHO_COLUMNS, Chance, Normal
 from sim.model.durations import exponential_days, lognormal_days
 
 if TYPE_CHECKING:
+    from sim.model.departures import Departures
     from sim.model.parameters import Parameters
-    from sim.model.stages.origin import Departures
 
 #: Mexico's 32 states; phone lines (F07) cover `phone_line_states` of them.
 N_STATES = 32

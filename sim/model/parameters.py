@@ -19,6 +19,11 @@ Kind = Literal["lever", "uncertainty", "setting"]
 
 #: Days in a simulated year.
 DAYS_PER_YEAR = 365
+#: The most children a year the model follows (`children_per_year`). assumption: forty times the
+#: 2008 flow (about 52,500: F01 handed back, F03 via the calibrated departures), far above any
+#: flow reported since; a larger flow has no meaning for Mexico's system and would only make a run
+#: take hours and many gigabytes (every child is a record, many are agents; see docs/model.md).
+MAX_CHILDREN_PER_YEAR = 2_000_000
 
 #: Mexico's 31 states and its capital, the places of origin of Mexican children.
 MEXICAN_STATES: tuple[str, ...] = (
@@ -28,6 +33,10 @@ MEXICAN_STATES: tuple[str, ...] = (
     "Puebla", "Queretaro", "Quintana Roo", "San Luis Potosi", "Sinaloa", "Sonora", "Tabasco",
     "Tamaulipas", "Tlaxcala", "Veracruz", "Yucatan", "Zacatecas",
 )
+#: The origins of Central American children.
+CENTRAL_AMERICAN_ORIGINS = ("Guatemala", "Honduras", "El Salvador", "other")
+#: Every origin a child can have; a child's origin code is its index here.
+ORIGINS: tuple[str, ...] = MEXICAN_STATES + CENTRAL_AMERICAN_ORIGINS
 #: The six states on the northern border: children from these live near the border (rep26).
 NORTHERN_BORDER_STATES: frozenset[str] = frozenset(
     {"Baja California", "Sonora", "Chihuahua", "Coahuila", "Nuevo Leon", "Tamaulipas"}
@@ -54,17 +63,19 @@ class Parameters:
 
     # --- simulation --------------------------------------------------------------------------
     warmup_days: int = parameter(
-        90, unit="days", kind="setting", low=0, high=3650,
+        90, unit="days", kind="setting", low=0, high=730,
         source="assumption: the system starts empty; 90 days is longer than all but the rarest "
                "stays (detention is capped at 90 days, det04), so measured years start in a "
-               "steady state",
+               "steady state. At most two years, twice the longest mean stay allowed (365 days): a "
+               "longer warm-up adds nothing but run time",
     )
 
     # --- origin: departures ------------------------------------------------------------------
     mexican_departures_per_year: float = parameter(
-        64150.0, unit="children/year", kind="uncertainty", low=0, high=1e7,
+        64150.0, unit="children/year", kind="uncertainty", low=0, high=2e6,
         source="F01 / share_of_mexican_departures_returned_by_united_states: 32,075 / 0.5, so that "
-               "repatriations from the United States equal F01",
+               "repatriations from the United States equal F01. At most 2,000,000; with the other flows "
+               "at most 2,000,000 children followed a year (see arrival_multiplier)",
     )
     days_abroad_mean: float = parameter(
         14.0, unit="days", kind="uncertainty", low=0, high=365,
@@ -77,13 +88,17 @@ class Parameters:
                "returned by the United States; only departures x this share is identified by F01",
     )
     central_american_departures_per_year: float = parameter(
-        19700.0, unit="children/year", kind="uncertainty", low=0, high=1e7,
+        19700.0, unit="children/year", kind="uncertainty", low=0, high=2e6,
         source="F03 via share_unaccompanied_south and share_apprehended_in_transit: set so that "
-               "unaccompanied returns south equal F03 (4,314)",
+               "unaccompanied returns south equal F03 (4,314). At most 2,000,000; with the other flows "
+               "at most 2,000,000 children followed a year (see arrival_multiplier)",
     )
     arrival_multiplier: float = parameter(
         1.0, unit="factor", kind="uncertainty", low=0, high=20,
-        source="assumption: 1 reproduces 2008; a surge scenario raises it (1.5 = arrivals +50%)",
+        source="assumption: 1 reproduces 2008; a surge scenario raises it (1.5 = arrivals +50%). "
+               "The children followed a year (handed back by the United States plus entering Mexico, "
+               "times this factor) may not exceed 2,000,000: forty times 2008 (assumption), beyond "
+               "any flow on record; more only makes a run take hours and gigabytes",
     )
     awareness_campaign_reduction: float = parameter(
         0.0, unit="share of departures", kind="lever", low=0, high=1,
@@ -322,8 +337,10 @@ class Parameters:
                "lognormal with sigma 0.8 (assumption)",
     )
     protection_route_days_mean: float = parameter(
-        30.0, unit="days", kind="uncertainty", low=0.01, high=3650,
-        source="assumption: specialised care for a victim, or an asylum claim, takes about a month",
+        30.0, unit="days", kind="uncertainty", low=0.01, high=365,
+        source="assumption: specialised care for a victim, or an asylum claim, takes about a month. "
+               "At most a year on average, like every other stay: a longer mean outlasts any warm-up "
+               "allowed, so no measured year would be in a steady state",
     )
 
     def __post_init__(self) -> None:
@@ -352,6 +369,16 @@ class Parameters:
     @property
     def shelter_beds(self) -> int:
         return self.shelters * self.beds_per_shelter
+
+
+def children_per_year(p: Parameters | Any) -> float:
+    """Children a year who meet Mexico's protection system or cross Mexico, each one a record and
+    many an agent: Mexican children handed back by the United States and Central American children
+    entering Mexico, as scaled by the multiplier and the campaign (the rest are only counted).
+    `p` is any object with those parameters as attributes."""
+    return ((p.mexican_departures_per_year * p.share_of_mexican_departures_returned_by_united_states
+             + p.central_american_departures_per_year)
+            * p.arrival_multiplier * (1.0 - p.awareness_campaign_reduction))
 
 
 class ParameterError(ValueError):
@@ -428,6 +455,14 @@ def validation_problems(p: Parameters) -> list[tuple[str, str]]:
         total = sum(getattr(p, n) for n in names)
         if total > 1 + 1e-9:
             problems.append((key, f"{' + '.join(names)} must not exceed 1, got {total:g}"))
+    arriving = children_per_year(p)
+    if arriving > MAX_CHILDREN_PER_YEAR * (1 + 1e-9):
+        problems.append(("arrival_multiplier",
+                         "the children followed a year, (mexican_departures_per_year x "
+                         "share_of_mexican_departures_returned_by_united_states + "
+                         "central_american_departures_per_year) x arrival_multiplier x "
+                         f"(1 - awareness_campaign_reduction), must not exceed {MAX_CHILDREN_PER_YEAR:,}, "
+                         f"got {arriving:,.0f}"))
     return problems
 
 

@@ -1,24 +1,53 @@
 """The tables a run returns, by name and column, and the one registry of resources.
 
-No Mesa here: the analysis of saved tables reads these names without loading the model.
+A table's columns are the fields of its row record (`sim.model.rows`). No Mesa here: the analysis
+of saved tables reads these names without loading the model.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
+from typing import NamedTuple
+
 from sim.model.codes import Exit, Reason, Route, Stage
-from sim.model.parameters import Parameters
-from sim.model.stages.origin import ORIGINS
+from sim.model.parameters import ORIGINS, Parameters
+from sim.model.resources import (
+    AlternativeCare,
+    CareUnit,
+    ChildProtectionOfficer,
+    MigrationStation,
+    Resource,
+    Shelter,
+)
+from sim.model.rows import ChildRow, StageRow, VisitRow
 
-#: Resource names, in the order of their codes in the visit table.
-RESOURCE_NAMES = ("officers_north", "officers_south", "care_units", "shelters",
-                  "migration_stations", "alternative_care")
 
-CHILD_COLUMNS = ("child_id", "route", "origin", "age", "girl", "accompanied", "reason",
-                 "far_from_border", "trafficking_victim", "in_need_of_protection",
-                 "harmed_in_transit", "screened_by_officer", "needs_detected", "held_with_adults",
-                 "detained", "departed_at", "apprehended_at", "exit", "exited_at")
-VISIT_COLUMNS = ("child_id", "resource", "requested_at", "started_at", "ended_at")
-STAGE_COLUMNS = ("child_id", "stage", "entered_at")
+class ResourceEntry(NamedTuple):
+    """One capacity-limited resource: its name in every table, its kind, and the parameter that
+    gives its number of places."""
+
+    name: str
+    kind: type[Resource]
+    capacity_parameter: str
+    #: whether a child stays in it (a place, bed or unit) rather than being seen by it (an officer)
+    holds_children: bool
+
+
+#: Every resource, in the order of their codes in the visit table: the one list of them.
+RESOURCES = (
+    ResourceEntry("officers_north", ChildProtectionOfficer, "officers_north", False),
+    ResourceEntry("officers_south", ChildProtectionOfficer, "officers_south", False),
+    ResourceEntry("care_units", CareUnit, "care_unit_places", True),
+    ResourceEntry("shelters", Shelter, "shelter_beds", True),
+    ResourceEntry("migration_stations", MigrationStation, "migration_station_places", True),
+    ResourceEntry("alternative_care", AlternativeCare, "alternative_care_places", True),
+)
+RESOURCE_NAMES = tuple(entry.name for entry in RESOURCES)
+#: The resources children stay in (not officers).
+PLACE_NAMES = tuple(entry.name for entry in RESOURCES if entry.holds_children)
+#: A model's resources, one field per resource name (iterated in code order).
+Resources = namedtuple("Resources", RESOURCE_NAMES)  # noqa: PYI024 - fields come from the registry
+
 
 #: What each coded column's integer codes mean, by column name (the same in every table).
 CODEBOOK: dict[str, tuple[str, ...]] = {
@@ -33,10 +62,12 @@ CODEBOOK: dict[str, tuple[str, ...]] = {
 
 def resource_capacities(p: Parameters) -> dict[str, int]:
     """Places of each resource, by resource name."""
-    return {"officers_north": p.officers_north, "officers_south": p.officers_south,
-            "care_units": p.care_unit_places, "shelters": p.shelter_beds,
-            "migration_stations": p.migration_station_places,
-            "alternative_care": p.alternative_care_places}
+    return {entry.name: getattr(p, entry.capacity_parameter) for entry in RESOURCES}
+
+
+CHILD_COLUMNS = ChildRow._fields
+VISIT_COLUMNS = VisitRow._fields
+STAGE_COLUMNS = StageRow._fields
 
 
 def daily_columns() -> tuple[str, ...]:

@@ -87,6 +87,23 @@ def _same(written: Any, recorded: Any) -> bool:
     return written == recorded
 
 
+#: What a manifest of each kind must hold to be made again.
+NEEDED_KEYS = {
+    "run": ("scenario", "parameters", "replications", "years", "base_seed", "records_replications"),
+    "compare": ("scenarios", "replications", "years", "base_seed"),
+    "sweep": ("sweep_file", "sweep_text"),
+    "sizing": ("scenario", "parameters", "standard", "levers", "confidence", "replications", "base_seed",
+               "years"),
+    "sensitivity": ("base", "base_parameters", "parameters", "trajectories", "levels", "seed", "years"),
+    "calibration": ("settings", "checks"),
+}
+
+
+def missing_keys(manifest: dict[str, Any]) -> list[str]:
+    """The keys a manifest of its kind needs to be made again and does not have."""
+    return [key for key in NEEDED_KEYS.get(manifest.get("kind"), ()) if key not in manifest]
+
+
 def manifest_problems(folder: Path, manifest: dict[str, Any]) -> list[str]:
     """What is wrong with a result before it is run again: seal, digests, and the manifest's
     consistency with itself. Empty for an intact, consistent result."""

@@ -26,6 +26,8 @@ from sim.analysis.effects import effects_from_rows
 from sim.analysis.outcomes import ALL_OUTCOMES
 from sim.analysis.summary import mean_and_interval
 from sim.experiments.replications import ReplicationResult
+from sim.inputs.json_file import read_json_file
+from sim.inputs.regular_file import UnreadableFile, path_problem
 from sim.model.parameters import Parameters
 from sim.model.records import Table
 from sim.model.schema import RESOURCE_NAMES, daily_columns, resource_capacities
@@ -104,13 +106,11 @@ def result_kind(folder: Path) -> str | None:
     folder, a symlink, no readable manifest.json of a known kind). Incomplete results count."""
     folder = Path(folder)
     manifest = folder / "manifest.json"
-    if folder.is_symlink() or not folder.is_dir() or manifest.is_symlink() or not manifest.is_file():
+    if path_problem(folder) or folder.is_symlink() or not folder.is_dir() or manifest.is_symlink():
         return None
     try:
-        if manifest.stat().st_size > 64 * 1024 * 1024:
-            return None
-        content = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        content = read_json_file(manifest)
+    except UnreadableFile:
         return None
     if not isinstance(content, dict) or "amparo_version" not in content:
         return None
@@ -381,11 +381,13 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest of a complete result folder (OutputError if missing or incomplete)."""
     path = Path(folder) / "manifest.json"
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise OutputError(f"{folder}: not a result folder (no manifest.json)") from None
-    except (OSError, json.JSONDecodeError) as error:
-        raise OutputError(f"{path}: cannot be read ({error})") from None
+        manifest = read_json_file(path)
+    except UnreadableFile as error:
+        if error.missing:
+            raise OutputError(f"{folder}: not a result folder (no manifest.json)") from None
+        raise OutputError(f"{path}: {error.reason}") from None
+    if not isinstance(manifest, dict):
+        raise OutputError(f"{path}: is not an Amparo manifest (a JSON object of names and values)")
     if manifest.get("complete") is not True:
         raise OutputError(f"{path}: the result is incomplete (the run did not finish)")
     return manifest

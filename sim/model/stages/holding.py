@@ -15,26 +15,26 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sim.model.calendar import EventCalendar
 from sim.model.resources import Visit
 
 if TYPE_CHECKING:
-    from sim.model.amparo_model import AmparoModel
     from sim.model.child import Child
 
 
 class Holding:
     """The waits of one border's children in provisional holding."""
 
-    def __init__(self, model: AmparoModel) -> None:
-        self.model = model
-        self.max_days = model.parameters.max_days_waiting_in_holding
+    def __init__(self, calendar: EventCalendar, max_days: float) -> None:
+        self.calendar = calendar
+        self.max_days = max_days
 
     def wait(self, visit: Visit, now: float, go_on: Callable[[Child, float], None]) -> None:
         """The child of `visit` waits in holding for its place; if it has not come within the
         limit, they leave the line and `go_on(child, time)` happens without it."""
         visit.child.held_with_adults = True
         if self.max_days < math.inf:
-            self.model.schedule(now + self.max_days, self._stop_waiting, (visit, go_on))
+            self.calendar.schedule(now + self.max_days, self._stop_waiting, (visit, go_on))
 
     def _stop_waiting(self, waiting: tuple[Visit, Callable[[Child, float], None]], now: float) -> None:
         visit, go_on = waiting

@@ -13,9 +13,10 @@ through, in order:
    contacted (faster with a free phone line, F07), then the journey home (`return_home`).
 
 How long each stay lasts and whether the family picks the child up come from the child's personal
-draws, worked out when they departed (`sim.model.journey_plans`). While no line forms at this border the
-same rules are applied in bulk, without agents (`sim.model.stages.northern_border_in_bulk`): a change to
-them here must be made there too (`tests/test_northern_border_in_bulk.py` checks that both agree).
+draws, worked out when they departed (`sim.model.journey_plans`); which path follows screening, how
+long its stay lasts and how it ends are the rules of `sim.model.stages.northern_rules`, which the
+border also applies in bulk, without agents, while no line forms (`northern_border_in_bulk`;
+`tests/test_northern_border_in_bulk.py` checks that both give the same tables).
 
 A child moving from the care unit to a full shelter keeps the care-unit place until a bed frees; a
 child in holding (no care-unit place) waits there for a bed, within the holding limit, then goes on
@@ -24,32 +25,48 @@ without one: family contact, or the protection route, from holding.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
+from sim.model.calendar import EventCalendar
 from sim.model.child import Child
 from sim.model.codes import Exit, Stage
+from sim.model.custody import Custody
+from sim.model.departures import Departures
 from sim.model.journey_plans import arriving
+from sim.model.ledger import Ledger
+from sim.model.parameters import Parameters
 from sim.model.resources import CareUnit, ChildProtectionOfficer, Shelter, Visit
 from sim.model.stages.holding import Holding
 from sim.model.stages.northern_border_in_bulk import NorthernBorderInBulk
+from sim.model.stages.northern_rules import (
+    EXIT_OF_PATH,
+    STAGE_AFTER_SCREENING,
+    days_of_stay,
+    goes_home_after_stay,
+    needs_a_bed,
+    path_after_screening,
+)
 from sim.model.stages.screening import Screening
-
-if TYPE_CHECKING:
-    from sim.model.amparo_model import AmparoModel
-    from sim.model.stages.origin import Departures
 
 
 class NorthernBorder:
-    def __init__(self, model: AmparoModel, care_units: CareUnit, shelters: Shelter,
-                 officers: ChildProtectionOfficer) -> None:
-        self.model = model
+    """The care, screening and placement of the children handed back at the northern border."""
+
+    def __init__(self, p: Parameters, calendar: EventCalendar, ledger: Ledger, custody: Custody,
+                 care_units: CareUnit, shelters: Shelter, officers: ChildProtectionOfficer,
+                 go_home: Callable[[Child, float], None]) -> None:
+        """`go_home(child, time)`: the journey home after family contact (`return_home`)."""
+        self.p = p
+        self.calendar = calendar
+        self.ledger = ledger
+        self.custody = custody
         self.care_units = care_units
         self.shelters = shelters
-        self.screening = Screening(model, officers, self._after_screening)
-        self.holding = Holding(model)
-        self.p = model.parameters
+        self.go_home = go_home
+        self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening)
+        self.holding = Holding(calendar, p.max_days_waiting_in_holding)
         # while no line forms here, unaccompanied children are handled in bulk, not as agents
-        self.in_bulk = NorthernBorderInBulk(model, self)
+        self.in_bulk = NorthernBorderInBulk(ledger, custody, calendar, self)
 
     def expect(self, children: Departures) -> None:
         """A batch of Mexican children who will be handed back by the United States leave home.
@@ -57,27 +74,27 @@ class NorthernBorder:
         Unaccompanied children meet the border as agents. Accompanied children are handed over with
         their family and go home within hours, holding no place: they are counted in bulk.
         """
-        model = self.model
-        model.depart(children, Stage.ABROAD)
+        ledger = self.ledger
+        ledger.depart(children, Stage.ABROAD)
         alone = arriving(children.subset(~children.accompanied), self.p)
         if self.in_bulk.active:
             self.in_bulk.expect(alone)
         else:
-            model.meet_system(alone, Stage.ABROAD, self.receive)
+            self.custody.meet_system(alone, Stage.ABROAD, self.receive)
         family = children.subset(children.accompanied)
         handed_over_at = family.reaches_border_at
         gone_home_at = handed_over_at + self.p.accompanied_processing_days
-        model.move_in_bulk(family.child_id, Stage.ABROAD, Stage.HANDOVER, handed_over_at)
-        model.move_in_bulk(family.child_id, Stage.HANDOVER, Stage.EXITED, gone_home_at)
-        model.count_handovers_in_bulk(handed_over_at)
-        model.record_in_bulk(family, Exit.RETURNED_WITH_FAMILY, apprehended_at=handed_over_at,
-                             exited_at=gone_home_at)
+        ledger.move_in_bulk(family.child_id, Stage.ABROAD, Stage.HANDOVER, handed_over_at)
+        ledger.move_in_bulk(family.child_id, Stage.HANDOVER, Stage.EXITED, gone_home_at)
+        ledger.count_handovers_in_bulk(handed_over_at)
+        ledger.record_in_bulk(family, Exit.RETURNED_WITH_FAMILY, apprehended_at=handed_over_at,
+                              exited_at=gone_home_at)
 
     def receive(self, child: Child, now: float) -> None:
         """An unaccompanied child handed back by the United States arrives at the northern border."""
         child.apprehended_at = now
-        self.model.count_handovers_today(1)
-        self.model.enter_stage(child, Stage.CARE_UNIT, now)
+        self.ledger.count_handovers_today(1)
+        self.ledger.enter_stage(child, Stage.CARE_UNIT, now)
         visit = self.care_units.request(child, now, self._admit_to_care_unit)
         if visit.waiting:  # screened from holding if no place comes in time
             self.holding.wait(visit, now, self.screening.screen)
@@ -85,59 +102,44 @@ class NorthernBorder:
     def _admit_to_care_unit(self, visit: Visit, now: float) -> None:
         child = visit.child
         child.place_visit = visit
-        self.model.schedule(now + child.care_days, self.screening.screen, child)
+        self.calendar.schedule(now + child.care_days, self.screening.screen, child)
 
     def _after_screening(self, child: Child, now: float) -> None:
-        if child.needs_detected:
-            self.model.enter_stage(child, Stage.PROTECTION_ROUTE, now)
-            self._ask_for_bed(child, now, self._admit_for_protection, self._start_protection)
-        elif child.family_pickup:
+        child.path = path = path_after_screening(child.needs_detected, child.family_pickup)
+        if not needs_a_bed(path):  # picked up by family at the border
             self._leave_care_unit(child, now)
-            self.model.exit(child, Exit.REUNIFIED, now)
-        else:
-            self.model.enter_stage(child, Stage.SHELTER, now)
-            self._ask_for_bed(child, now, self._admit_to_shelter, self._contact_family)
-
-    def _ask_for_bed(self, child: Child, now: float, on_granted, without_bed) -> None:
-        visit = self.shelters.request(child, now, on_granted)
+            self.ledger.exit(child, EXIT_OF_PATH[path], now)
+            return
+        self.ledger.enter_stage(child, STAGE_AFTER_SCREENING[path], now)
+        visit = self.shelters.request(child, now, self._admit_to_bed)
         if visit.waiting:
             if child.place_visit is not None:
                 child.transfer_visit = visit  # blocked: keeps the care-unit place meanwhile
-            else:  # in holding (no care-unit place came in time); goes on without a bed
-                self.holding.wait(visit, now, without_bed)
+            else:  # in holding (no care-unit place came in time); the stay goes on without a bed
+                self.holding.wait(visit, now, self._start_stay)
 
     def _leave_care_unit(self, child: Child, now: float) -> None:
         if child.place_visit is not None:
             self.care_units.release(child.place_visit, now)
 
-    def _move_into_shelter(self, visit: Visit, now: float) -> Child:
+    def _admit_to_bed(self, visit: Visit, now: float) -> None:
         child = visit.child
         self._leave_care_unit(child, now)
         child.place_visit = visit
         child.transfer_visit = None
-        return child
+        self._start_stay(child, now)
 
-    def _admit_to_shelter(self, visit: Visit, now: float) -> None:
-        self._contact_family(self._move_into_shelter(visit, now), now)
+    def _start_stay(self, child: Child, now: float) -> None:
+        days = days_of_stay(child.path, child.family_contact_days, child.protection_days)
+        self.calendar.schedule(now + days, self.stay_ends, child)
 
-    def _contact_family(self, child: Child, now: float) -> None:
-        self.model.schedule(now + child.family_contact_days, self.family_contacted, child)
-
-    def family_contacted(self, child: Child, now: float) -> None:
-        self._leave_shelter(child, now)
-        self.model.return_home.travel(child, now)
-
-    def _admit_for_protection(self, visit: Visit, now: float) -> None:
-        self._start_protection(self._move_into_shelter(visit, now), now)
-
-    def _start_protection(self, child: Child, now: float) -> None:
-        self.model.schedule(now + child.protection_days, self.finish_protection, child)
-
-    def finish_protection(self, child: Child, now: float) -> None:
-        self._leave_shelter(child, now)
-        self.model.exit(child, Exit.PROTECTION, now)
-
-    def _leave_shelter(self, child: Child, now: float) -> None:
+    def stay_ends(self, child: Child, now: float) -> None:
+        """The stay after screening ends (family contacted, or the protection route over): the
+        child leaves the bed and goes home, or their journey ends."""
         if child.place_visit is not None:
             self.shelters.release(child.place_visit, now)
             child.place_visit = None
+        if goes_home_after_stay(child.path):
+            self.go_home(child, now)
+        else:
+            self.ledger.exit(child, EXIT_OF_PATH[child.path], now)

@@ -2,8 +2,9 @@
 
 While every care-unit place, officer and shelter bed asked for at the northern border is free when
 asked for, an unaccompanied child's whole stay follows from their plan (`sim.model.journey_plans`) the
-moment they arrive: care for `care_days`, screening at once, then pick-up by family, or a bed until
-family contact (then the journey home) or until the protection route ends. Children then never
+moment they arrive: care for `care_days`, screening at once, then the path, stay and end that the
+northern border's rules give (`sim.model.stages.northern_rules`, the functions the border child by
+child calls too). Children then never
 wait for one another, so a day's stays can be worked out as numpy arrays, without making each
 child a Mesa agent, and give the same tables as agents would (tested). The 2008 baseline never
 forms a line in the north, where most of a run's children are.
@@ -17,18 +18,28 @@ northern border goes on child by child (`sim.model.stages.northern_border`) for 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
+from sim.model.calendar import EventCalendar
 from sim.model.child import Child
 from sim.model.codes import WHO_COLUMNS, WHO_TYPES, Exit, Stage
+from sim.model.custody import Custody
 from sim.model.journey_plans import PLAN_COLUMNS, PLAN_TYPES
-from sim.model.resources import Resource, Visit
-
-if TYPE_CHECKING:
-    from sim.model.amparo_model import AmparoModel
-    from sim.model.stages.northern_border import NorthernBorder
+from sim.model.ledger import Ledger
+from sim.model.resources import CareUnit, Resource, Shelter, Visit
+from sim.model.rows import ChildRow, StageRow, VisitRow
+from sim.model.stages.northern_rules import (
+    EXIT_OF_PATH,
+    STAGE_AFTER_SCREENING,
+    days_home_after_stay,
+    days_of_stay,
+    goes_home_after_stay,
+    needs_a_bed,
+    path_after_screening,
+)
+from sim.model.stages.screening import Screening
 
 #: Columns of the arrays of children handled in bulk: who they are, when they left and arrive,
 #: their plan, then their stay as worked out when nobody waits.
@@ -40,8 +51,6 @@ COLUMNS = (*WHO_COLUMNS, "departed_at", "arrives_at", *PLAN_COLUMNS, "screened_a
                                                 "exits_at"))
 PLAN = slice(COLUMNS.index(PLAN_COLUMNS[0]), COLUMNS.index(PLAN_COLUMNS[-1]) + 1)
 WHO = slice(0, len(WHO_COLUMNS))
-#: What happens after screening.
-PICKUP, SHELTER, PROTECTION = 0, 1, 2
 #: Columns of officers' open cases.
 CASE_CHILD, CASE_STARTED, CASE_ENDS = 0, 1, 2
 #: How often the rows of children who have left custody are written.
@@ -58,11 +67,25 @@ class CaseFile:
         self.unique_id = child_id
 
 
+class ChildByChild(Protocol):
+    """What the northern border does child by child, once the children are agents."""
+
+    care_units: CareUnit
+    shelters: Shelter
+    screening: Screening
+
+    def receive(self, child: Child, now: float) -> None: ...
+    def stay_ends(self, child: Child, now: float) -> None: ...
+
+
 class NorthernBorderInBulk:
     """The northern border's unaccompanied children, in bulk, while no line forms."""
 
-    def __init__(self, model: AmparoModel, border: NorthernBorder) -> None:
-        self.model = model
+    def __init__(self, ledger: Ledger, custody: Custody, calendar: EventCalendar,
+                 border: ChildByChild) -> None:
+        self.ledger = ledger
+        self.custody = custody
+        self.calendar = calendar
         self.border = border
         self.active = True
         self._on_the_way = np.empty((0, len(COLUMNS)))  # left home, not handed over; by arrival time
@@ -91,12 +114,11 @@ class NorthernBorderInBulk:
         table[:, CASE_ENDS_AT] = screened + children["case_days"]
         detected = children["detected_by_officer"] if self._officers_screen else children["detected_by_agent"]
         table[:, NEEDS_DETECTED] = detected
-        path = np.where(detected, PROTECTION, np.where(children["family_pickup"], PICKUP, SHELTER))
+        path = path_after_screening(detected, children["family_pickup"])
         table[:, PATH] = path
-        stay = np.where(path == PROTECTION, children["protection_days"],
-                        np.where(path == SHELTER, children["family_contact_days"], 0.0))
+        stay = days_of_stay(path, children["family_contact_days"], children["protection_days"])
         table[:, LEAVES_AT] = leaves = screened + stay
-        table[:, EXITS_AT] = np.where(path == SHELTER, leaves + children["return_travel_days"], leaves)
+        table[:, EXITS_AT] = leaves + days_home_after_stay(path, children["return_travel_days"])
         table = np.concatenate([self._on_the_way, table])
         self._on_the_way = table[np.argsort(table[:, ARRIVES_AT], kind="stable")]
 
@@ -115,7 +137,7 @@ class NorthernBorderInBulk:
         here = np.concatenate([self._in_custody, arrivals]) if arriving else self._in_custody
         screened_at, leaves_at, path = here[:, SCREENED_AT], here[:, LEAVES_AT], here[:, PATH]
         screened = (screened_at >= start) & (screened_at < end)
-        in_bed = path != PICKUP
+        in_bed = needs_a_bed(path)
         leaves = leaves_at < end
         cases = self._cases
         closing = cases[:, CASE_ENDS] < end
@@ -131,7 +153,8 @@ class NorthernBorderInBulk:
             self._become_agents(start)
             return
         self._on_the_way = self._on_the_way[arriving:]
-        self._count(arriving, path[screened], path[leaves], here[leaves & (path == SHELTER), EXITS_AT])
+        self._count(arriving, path[screened], path[leaves],
+                    here[leaves & goes_home_after_stay(path), EXITS_AT])
         if leaves.any():
             self._gone.append(here[leaves])
             self._in_custody = here[~leaves]
@@ -155,44 +178,53 @@ class NorthernBorderInBulk:
     def _count(self, n_arrived: int, screened: np.ndarray, gone: np.ndarray, home_at: np.ndarray) -> None:
         """The day's moves between stages, counted: `screened` and `gone` are the paths of the
         children screened and leaving custody today, `home_at` when those going home arrive."""
-        model = self.model
-        counts = model.n_in_stage
-        picked_up, to_shelter, to_protection = np.bincount(screened.astype(np.int64), minlength=3).tolist()
-        _, gone_home, protected = np.bincount(gone.astype(np.int64), minlength=3).tolist()
+        ledger = self.ledger
+        counts = ledger.n_in_stage
+        paths = len(STAGE_AFTER_SCREENING)
         counts[Stage.ABROAD] -= n_arrived
-        counts[Stage.CARE_UNIT] += n_arrived - picked_up - to_shelter - to_protection
-        counts[Stage.SHELTER] += to_shelter - gone_home
-        counts[Stage.PROTECTION_ROUTE] += to_protection - protected
-        counts[Stage.RETURN_TRAVEL] += gone_home
-        model.n_exited += picked_up + protected
-        model.count_handovers_today(n_arrived)
-        if gone_home:
-            model.count_moves(home_at, Stage.RETURN_TRAVEL, Stage.EXITED)
+        counts[Stage.CARE_UNIT] += n_arrived - screened.size
+        for path, n in enumerate(np.bincount(screened.astype(np.int64), minlength=paths).tolist()):
+            if needs_a_bed(path):
+                counts[STAGE_AFTER_SCREENING[path]] += n
+            else:  # picked up: the journey ends
+                ledger.n_exited += n
+        for path, n in enumerate(np.bincount(gone.astype(np.int64), minlength=paths).tolist()):
+            if needs_a_bed(path):  # the others left at screening
+                counts[STAGE_AFTER_SCREENING[path]] -= n
+                if goes_home_after_stay(path):
+                    counts[Stage.RETURN_TRAVEL] += n
+                else:
+                    ledger.n_exited += n
+        ledger.count_handovers_today(n_arrived)
+        if home_at.size:
+            ledger.count_moves(home_at, Stage.RETURN_TRAVEL, Stage.EXITED)
 
     def write_records(self) -> None:
         """Write the rows of the children who have left custody and of the officers' closed cases:
         their stage entries, their visits and their children rows."""
-        model, border = self.model, self.border
+        ledger, border = self.ledger, self.border
         if self._gone:
             gone = np.concatenate(self._gone) if len(self._gone) > 1 else self._gone[0]
             self._gone = []
             child_id, path = gone[:, CHILD_ID], gone[:, PATH]
-            after_screening = np.choose(path.astype(np.int64), (int(Stage.EXITED), int(Stage.SHELTER),
-                                                                int(Stage.PROTECTION_ROUTE)))
-            home, protected, bed = path == SHELTER, path == PROTECTION, path != PICKUP
-            model.record_moves(child_id, np.full(child_id.size, int(Stage.CARE_UNIT)), gone[:, ARRIVES_AT])
-            model.record_moves(child_id, after_screening, gone[:, SCREENED_AT])
-            model.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.RETURN_TRAVEL)),
+            after_screening = np.array(STAGE_AFTER_SCREENING)[path.astype(np.int64)]
+            home, bed = goes_home_after_stay(path), needs_a_bed(path)
+            protected = bed & ~home
+            ledger.record_moves(child_id, np.full(child_id.size, int(Stage.CARE_UNIT)), gone[:, ARRIVES_AT])
+            ledger.record_moves(child_id, after_screening, gone[:, SCREENED_AT])
+            ledger.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.RETURN_TRAVEL)),
                                gone[home, LEAVES_AT])
-            model.record_moves(child_id[protected], np.full(np.count_nonzero(protected), int(Stage.EXITED)),
+            ledger.record_moves(child_id[protected], np.full(np.count_nonzero(protected), int(Stage.EXITED)),
                                gone[protected, LEAVES_AT])
-            model.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.EXITED)),
+            ledger.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.EXITED)),
                                gone[home, EXITS_AT])
             self._write_visits(border.care_units.code, child_id, gone[:, ARRIVES_AT], gone[:, SCREENED_AT])
             self._write_visits(border.shelters.code, child_id[bed], gone[bed, SCREENED_AT],
                                gone[bed, LEAVES_AT])
-            how = np.where(protected, int(Exit.PROTECTION), int(Exit.REUNIFIED))
-            model.children.extend(self._child_columns(gone, gone[:, NEEDS_DETECTED], how, gone[:, EXITS_AT]))
+            how = np.array(EXIT_OF_PATH)[path.astype(np.int64)]
+            by_officer = float(self._officers_screen)
+            ledger.children.extend(self._child_columns(gone, gone[:, NEEDS_DETECTED], by_officer, how,
+                                                       gone[:, EXITS_AT]))
         if self._closed:
             closed = np.concatenate(self._closed)
             self._closed = []
@@ -202,28 +234,31 @@ class NorthernBorderInBulk:
     def _write_visits(self, code: int, child_id: np.ndarray, started: np.ndarray, ended: np.ndarray) -> None:
         """Visits given at once when asked for, from `started` to `ended`."""
         if child_id.size:
-            self.model.visits.extend([child_id, np.full(child_id.size, code), started, started, ended])
+            self.ledger.visits.extend(VisitRow(child_id, np.full(child_id.size, code), started, started,
+                                               ended))
 
-    def _child_columns(self, children: np.ndarray, needs_detected: np.ndarray, how: np.ndarray | float,
-                       exits_at: np.ndarray | float, handed_over: bool = True) -> list[np.ndarray]:
-        """Children-table columns (see `sim.model.amparo_model.CHILD_COLUMNS`)."""
+    def _child_columns(self, children: np.ndarray, needs_detected: np.ndarray | float,
+                       screened_by_officer: np.ndarray | float, how: np.ndarray | float,
+                       exits_at: np.ndarray | float, handed_over: bool = True) -> ChildRow:
+        """Children-table columns of `children` (rows of the arrays handled in bulk)."""
         n = children.shape[0]
         no = np.zeros(n)
-        return [*children[:, WHO].T, np.full(n, float(self._officers_screen and handed_over)),
-                needs_detected, no, no, children[:, DEPARTED_AT],
-                children[:, ARRIVES_AT] if handed_over else np.full(n, np.nan),
-                np.broadcast_to(how, n), np.broadcast_to(exits_at, n)]
+        return ChildRow(*children[:, WHO].T, screened_by_officer=np.broadcast_to(screened_by_officer, n),
+                        needs_detected=np.broadcast_to(needs_detected, n), held_with_adults=no, detained=no,
+                        departed_at=children[:, DEPARTED_AT],
+                        apprehended_at=children[:, ARRIVES_AT] if handed_over else np.full(n, np.nan),
+                        exit=np.broadcast_to(how, n), exited_at=np.broadcast_to(exits_at, n))
 
-    def _rows_so_far(self, now: float) -> tuple[list[tuple], list[tuple]]:
+    def _rows_so_far(self, now: float) -> tuple[list[StageRow], list[VisitRow]]:
         """The stage entries and the ended visits, up to `now`, of the children still in custody
         (their rows are written once they leave)."""
         here, border = self._in_custody, self.border
         in_bed = here[:, SCREENED_AT] < now
-        stages = [(child_id, int(Stage.CARE_UNIT), at)
+        stages = [StageRow(child_id, int(Stage.CARE_UNIT), at)
                   for child_id, at in here[:, [CHILD_ID, ARRIVES_AT]].tolist()]
-        stages += [(child_id, int(Stage.SHELTER) if path == SHELTER else int(Stage.PROTECTION_ROUTE), at)
+        stages += [StageRow(child_id, int(STAGE_AFTER_SCREENING[int(path)]), at)
                    for child_id, path, at in here[in_bed][:, [CHILD_ID, PATH, SCREENED_AT]].tolist()]
-        visits = [(child_id, border.care_units.code, arrived, arrived, screened)
+        visits = [VisitRow(child_id, border.care_units.code, arrived, arrived, screened)
                   for child_id, arrived, screened
                   in here[in_bed][:, [CHILD_ID, ARRIVES_AT, SCREENED_AT]].tolist()]
         return stages, visits
@@ -233,16 +268,16 @@ class NorthernBorderInBulk:
         """From `now` on, the northern border goes child by child: the children in its care become
         agents in the state they are in, with what is due to them scheduled; the cases officers
         still work on stay open; the children on their way will arrive as agents."""
-        model, border = self.model, self.border
+        ledger, border, calendar = self.ledger, self.border, self.calendar
         self.active = False
         self.write_records()
         stages, visits = self._rows_so_far(now)
-        model.stage_rows.flush()
+        ledger.stage_rows.flush()
         for row in stages:
-            model.stage_rows.add(row)
+            ledger.stage_rows.add(row)
         for row in visits:
-            model.visit_rows.add(row)
-        model.record_moves_made()  # a child's stage rows to come must follow these
+            ledger.visit_rows.add(row)
+        ledger.record_moves_made(now)  # a child's stage rows to come must follow these
         here = self._in_custody
         agents: dict[int, Child] = {}
         for row in here.tolist():
@@ -250,61 +285,61 @@ class NorthernBorderInBulk:
             if screened_at >= now:
                 stage, place, holds_since = Stage.CARE_UNIT, border.care_units, row[ARRIVES_AT]
             else:
-                stage = Stage.SHELTER if row[PATH] == SHELTER else Stage.PROTECTION_ROUTE
+                stage = STAGE_AFTER_SCREENING[int(row[PATH])]
                 place, holds_since = border.shelters, screened_at
-            child = Child(model, _who(row), stage, row[DEPARTED_AT], _plan(row))
+            child = self.custody.new_child(_who(row), stage, row[DEPARTED_AT], _plan(row))
             child.apprehended_at = row[ARRIVES_AT]
             child.place_visit = _held(child, place, holds_since)
             agents[child.unique_id] = child
             if stage is Stage.CARE_UNIT:
-                model.schedule(screened_at, border.screening.screen, child)
+                calendar.schedule(screened_at, border.screening.screen, child)
             else:
                 child.screened_by_officer = self._officers_screen
                 child.needs_detected = bool(row[NEEDS_DETECTED])
-                done = border.family_contacted if stage is Stage.SHELTER else border.finish_protection
-                model.schedule(row[LEAVES_AT], done, child)
+                child.path = int(row[PATH])
+                calendar.schedule(row[LEAVES_AT], border.stay_ends, child)
         officers = border.screening.officers
         for child_id, started_at, ends_at in self._cases.tolist():
             holder = agents.get(int(child_id)) or CaseFile(int(child_id))
-            model.schedule(ends_at, officers.release, _held(holder, officers, started_at))
+            calendar.schedule(ends_at, officers.release, _held(holder, officers, started_at))
         self._in_custody = self._in_custody[:0]
         self._cases = self._cases[:0]
         on_the_way, self._on_the_way = self._on_the_way, self._on_the_way[:0]
         if on_the_way.shape[0]:
             columns = {name: on_the_way[:, i] for i, name in enumerate(COLUMNS[: PLAN.stop])}
-            model.meet_system(columns, Stage.ABROAD, border.receive)
+            self.custody.meet_system(columns, Stage.ABROAD, border.receive)
 
     # --- what the tables show while in bulk --------------------------------------------------------
-    def rows_still_here(self, now: float) -> list[tuple]:
+    def rows_still_here(self, now: float) -> list[ChildRow]:
         """Children rows of the children in custody, as things stand at `now`."""
         here = self._in_custody
         screened = here[:, SCREENED_AT] < now
-        columns = self._child_columns(here, here[:, NEEDS_DETECTED] * screened, float(Exit.NONE), np.nan)
-        columns[11] = columns[11] * screened  # screened_by_officer: only once screened
-        return list(zip(*(column.tolist() for column in columns), strict=True))
+        by_officer = np.full(here.shape[0], float(self._officers_screen)) * screened  # once screened
+        columns = self._child_columns(here, here[:, NEEDS_DETECTED] * screened, by_officer, float(Exit.NONE),
+                                      np.nan)
+        return list(map(ChildRow._make, zip(*(column.tolist() for column in columns), strict=True)))
 
-    def rows_on_the_way(self, now: float) -> list[tuple]:
+    def rows_on_the_way(self, now: float) -> list[ChildRow]:
         """Children rows of the children who have left home and are not yet handed over."""
         gone = self._on_the_way[self._on_the_way[:, DEPARTED_AT] < now]
-        columns = self._child_columns(gone, np.zeros(gone.shape[0]), float(Exit.NONE), np.nan,
-                                      handed_over=False)
-        return list(zip(*(column.tolist() for column in columns), strict=True))
+        columns = self._child_columns(gone, 0.0, 0.0, float(Exit.NONE), np.nan, handed_over=False)
+        return list(map(ChildRow._make, zip(*(column.tolist() for column in columns), strict=True)))
 
-    def stage_rows_so_far(self, now: float) -> list[tuple]:
+    def stage_rows_so_far(self, now: float) -> list[StageRow]:
         """Stage entries so far of the children still in custody."""
         return self._rows_so_far(now)[0]
 
-    def visit_rows_so_far(self, now: float) -> list[tuple]:
+    def visit_rows_so_far(self, now: float) -> list[VisitRow]:
         """Visits so far of the children still in custody (care places given back, and places still
         held) and officers' open cases."""
         here, cases, border = self._in_custody, self._cases, self.border
         in_care = here[:, SCREENED_AT] >= now
         rows = self._rows_so_far(now)[1]
-        rows += [(child_id, border.care_units.code, at, at, np.nan)
+        rows += [VisitRow(child_id, border.care_units.code, at, at, np.nan)
                  for child_id, at in here[in_care][:, [CHILD_ID, ARRIVES_AT]].tolist()]
-        rows += [(child_id, border.shelters.code, at, at, np.nan)
+        rows += [VisitRow(child_id, border.shelters.code, at, at, np.nan)
                  for child_id, at in here[~in_care][:, [CHILD_ID, SCREENED_AT]].tolist()]
-        rows += [(child_id, border.screening.officers.code, at, at, np.nan)
+        rows += [VisitRow(child_id, border.screening.officers.code, at, at, np.nan)
                  for child_id, at, _ in cases.tolist()]
         return rows
 

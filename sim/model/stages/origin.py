@@ -4,7 +4,7 @@ Departures are a Poisson process per day for Mexico and for Central America. Mex
 will not be handed back by the United States never meet Mexico's protection system and are only
 counted. Every other departing child gets a record; the departures of several days are drawn and
 described as one numpy batch (who they are, when they reach a border, what happens in transit),
-and a child becomes a Mesa agent only when they meet the protection system (see `sim.model.amparo_model`).
+and a child becomes a Mesa agent only when they meet the protection system (see `sim.model.custody`).
 
 Each day's draws come from generators seeded by (run seed, stream, day), so a scenario that changes
 how many children leave on one day changes nothing about any other day, and the first k children
@@ -13,69 +13,33 @@ of a day are the same children in every scenario.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import numpy as np
 
 from sim.model.codes import N_CHANCES, N_NORMALS, Chance, Reason, Route
+from sim.model.departures import Departures
 from sim.model.durations import exponential_days
-from sim.model.parameters import DAYS_PER_YEAR, MEXICAN_STATES, NORTHERN_BORDER_STATES
+from sim.model.ledger import Ledger
+from sim.model.parameters import DAYS_PER_YEAR, MEXICAN_STATES, NORTHERN_BORDER_STATES, Parameters
+from sim.model.random_streams import RandomStreams
 
-if TYPE_CHECKING:
-    from sim.model.amparo_model import AmparoModel
+SetOff = Callable[[Departures], None]
 
-CENTRAL_AMERICAN_ORIGINS = ("Guatemala", "Honduras", "El Salvador", "other")
-#: Every origin a child can have; a child's origin code is its index here.
-ORIGINS: tuple[str, ...] = MEXICAN_STATES + CENTRAL_AMERICAN_ORIGINS
-ORIGIN_CODE = {name: code for code, name in enumerate(ORIGINS)}
 _FAR_FROM_BORDER = np.array([state not in NORTHERN_BORDER_STATES for state in MEXICAN_STATES])
-
-
-@dataclass
-class Departures:
-    """One day's departing children of one route, as columns (one entry per child).
-
-    `chances` and `normals` are the children's personal draws (see `sim.model.child.Chance`, `Normal`);
-    `reaches_border_at` is when the child is handed back by the United States (north) or ends
-    their journey through Mexico (south, see `sim.model.stages.transit`).
-    """
-
-    route: Route
-    child_id: np.ndarray
-    departed_at: np.ndarray
-    chances: np.ndarray
-    normals: np.ndarray
-    accompanied: np.ndarray
-    age: np.ndarray
-    girl: np.ndarray
-    origin: np.ndarray
-    far_from_border: np.ndarray
-    reason: np.ndarray
-    trafficking_victim: np.ndarray
-    in_need_of_protection: np.ndarray
-    harmed_in_transit: np.ndarray
-    reaches_border_at: np.ndarray
-
-    def __len__(self) -> int:
-        return self.child_id.size
-
-    def subset(self, keep: np.ndarray) -> Departures:
-        """The children where `keep` is true, in the same order."""
-        return Departures(self.route, *(getattr(self, name)[keep] for name in _COLUMNS))
-
-
-_COLUMNS = ("child_id", "departed_at", "chances", "normals", "accompanied", "age", "girl", "origin",
-            "far_from_border", "reason", "trafficking_victim", "in_need_of_protection",
-            "harmed_in_transit", "reaches_border_at")
 
 
 class Origin:
     """Draws each day's departures and gives every departing child who they are."""
 
-    def __init__(self, model: AmparoModel) -> None:
-        p = model.parameters
-        self.model = model
+    def __init__(self, p: Parameters, streams: RandomStreams, ledger: Ledger, abroad: SetOff,
+                 into_transit: SetOff) -> None:
+        """`abroad` receives a batch of Mexican children who will be handed back (the northern
+        border), `into_transit` one of Central American children (transit)."""
+        self.streams = streams
+        self.ledger = ledger
+        self.abroad = abroad
+        self.into_transit = into_transit
         scale = p.arrival_multiplier * (1.0 - p.awareness_campaign_reduction) / DAYS_PER_YEAR
         self.mexican_per_day = p.mexican_departures_per_year * scale
         self.central_american_per_day = p.central_american_departures_per_year * scale
@@ -90,8 +54,7 @@ class Origin:
         way. The days' draws are made day by day, from each day's own streams, and the children
         are then described and sent on as one batch: the work per batch is numpy calls on whole
         columns, whose fixed cost would dominate if paid every day."""
-        model = self.model
-        streams = model.streams
+        ledger, streams = self.ledger, self.streams
         north: list[tuple] = []
         south: list[tuple] = []
         departures = np.zeros((end_day - first_day, 3), dtype=np.int64)
@@ -104,19 +67,19 @@ class Origin:
             # child ids in departure order: a day's northern children, then its southern ones
             if n_returned:
                 north.append(_draw_day(n_returned, streams.for_day("children north", day), day,
-                                       model.new_child_ids(n_returned, day)))
+                                       ledger.new_child_ids(n_returned, day)))
             if n_central_american:
                 south.append(_draw_day(n_central_american, streams.for_day("children south", day), day,
-                                       model.new_child_ids(n_central_american, day)))
-        model.count_departures(first_day, departures)
+                                       ledger.new_child_ids(n_central_american, day)))
+        ledger.count_departures(first_day, departures)
         if north:
             children = _batch(Route.NORTH, north)
             self._describe_mexican(children)
-            model.northern_border.expect(children)
+            self.abroad(children)
         if south:
             children = _batch(Route.SOUTH, south)
             self._describe_central_american(children)
-            model.transit.enter(children)
+            self.into_transit(children)
 
     def _describe_mexican(self, children: Departures) -> None:
         p, u = self.p, children.chances

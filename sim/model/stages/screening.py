@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from sim.model.calendar import EventCalendar
 from sim.model.child import Child
 from sim.model.resources import ChildProtectionOfficer, Visit
-
-if TYPE_CHECKING:
-    from sim.model.amparo_model import AmparoModel
 
 Continuation = Callable[[Child, float], None]
 
@@ -26,11 +23,12 @@ Continuation = Callable[[Child, float], None]
 class Screening:
     """The interview step of one border; `then(child, time)` is what follows it there."""
 
-    def __init__(self, model: AmparoModel, officers: ChildProtectionOfficer, then: Continuation) -> None:
-        self.model = model
+    def __init__(self, calendar: EventCalendar, officers: ChildProtectionOfficer, max_wait_days: float,
+                 then: Continuation) -> None:
+        self.calendar = calendar
         self.officers = officers
         self.then = then
-        self.max_wait_days = model.parameters.officer_max_wait_days
+        self.max_wait_days = max_wait_days
 
     def screen(self, child: Child, now: float) -> None:
         """Screen `child`; what follows screening happens once it is done."""
@@ -39,13 +37,13 @@ class Screening:
             return
         visit = self.officers.request(child, now, self._officer_takes_case)
         if visit.waiting and self.max_wait_days < math.inf:
-            self.model.schedule(now + self.max_wait_days, self._stop_waiting, visit)
+            self.calendar.schedule(now + self.max_wait_days, self._stop_waiting, visit)
 
     def _officer_takes_case(self, visit: Visit, now: float) -> None:
         child = visit.child
         child.screened_by_officer = True
         child.needs_detected = child.detected_by_officer
-        self.model.schedule(now + child.case_days, self.officers.release, visit)  # the case is closed
+        self.calendar.schedule(now + child.case_days, self.officers.release, visit)  # the case is closed
         self.then(child, now)
 
     def _stop_waiting(self, visit: Visit, now: float) -> None:

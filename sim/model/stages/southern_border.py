@@ -21,34 +21,38 @@ Detention review (F19, F20, F24): a child still detained `max_detention_days` af
 detention must leave for alternative care; they keep the station place until one frees, and the
 excess counts as a breach of the limit. (A child on the protection route has already asked for
 alternative care, so the review changes nothing for them; it is scheduled only for a child who will
-still be detained when it is due.)
+still be detained when it is due.) A short limit can come before screening (a child waiting for an
+officer); a child asks for an alternative-care place only once, so one whose review already asked
+keeps that request when screening then finds a need, and starts the protection route when the place
+comes.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
+from sim.model.calendar import EventCalendar
 from sim.model.child import Child
 from sim.model.codes import Exit, Stage
+from sim.model.ledger import Ledger
+from sim.model.parameters import Parameters
 from sim.model.resources import AlternativeCare, ChildProtectionOfficer, MigrationStation, Resource, Visit
 from sim.model.stages.holding import Holding
 from sim.model.stages.screening import Screening
 
-if TYPE_CHECKING:
-    from sim.model.amparo_model import AmparoModel
-
 
 class SouthernBorder:
-    def __init__(self, model: AmparoModel, stations: MigrationStation,
+    """Placement, screening and return of the children apprehended in transit."""
+
+    def __init__(self, p: Parameters, calendar: EventCalendar, ledger: Ledger, stations: MigrationStation,
                  alternative_care: AlternativeCare, officers: ChildProtectionOfficer) -> None:
-        self.model = model
+        self.p = p
+        self.calendar = calendar
+        self.ledger = ledger
         self.stations = stations
         self.alternative_care = alternative_care
-        self.screening = Screening(model, officers, self._after_screening)
-        self.holding = Holding(model)
-        self.p = model.parameters
-        p = self.p
+        self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening)
+        self.holding = Holding(calendar, p.max_days_waiting_in_holding)
         # whether a child may be detained, by [accompanied]
         self._may_be_detained = (p.detain_unaccompanied, p.detain_accompanied)
         # Detention review: due `max_detention_days` after detention starts. Unless officers may keep
@@ -71,7 +75,7 @@ class SouthernBorder:
     def receive(self, child: Child, now: float) -> None:
         """A child in transit is apprehended."""
         child.apprehended_at = now
-        self.model.enter_stage(child, Stage.PLACEMENT, now)
+        self.ledger.enter_stage(child, Stage.PLACEMENT, now)
         if self.prefers_alternative_care(child):
             care = self.alternative_care
             if care.in_use < care.capacity and not care.n_waiting:
@@ -96,30 +100,35 @@ class SouthernBorder:
     def _start_detention(self, visit: Visit, now: float) -> None:
         visit.child.detained = True
         if self._review_at_detention:
-            self.model.schedule(now + self.p.max_detention_days, self._review_detention, visit)
+            self.calendar.schedule(now + self.p.max_detention_days, self._review_detention, visit)
 
     # --- after screening ---------------------------------------------------------------------
     def _after_screening(self, child: Child, now: float) -> None:
         if child.needs_detected:
-            self.model.enter_stage(child, Stage.PROTECTION_ROUTE, now)
+            self.ledger.enter_stage(child, Stage.PROTECTION_ROUTE, now)
             if child.place_visit is not None and child.place_visit.resource is self.alternative_care:
                 self._start_protection(child, now)
             else:
                 self._move_to_alternative_care(child, now)
         else:
-            self.model.enter_stage(child, Stage.RETURN_ARRANGEMENT, now)
+            self.ledger.enter_stage(child, Stage.RETURN_ARRANGEMENT, now)
             returns_at = now + child.return_arrangement_days
-            self.model.schedule(returns_at, self._return_to_country, child)
+            self.calendar.schedule(returns_at, self._return_to_country, child)
             place = child.place_visit
             if self._review_after_screening and place is not None and place.resource is self.stations:
                 review_at = place.started_at + self.p.max_detention_days
                 if review_at < returns_at:  # still detained when the review is due
-                    self.model.schedule(review_at, self._review_detention, place)
+                    self.calendar.schedule(review_at, self._review_detention, place)
 
     def _start_protection(self, child: Child, now: float) -> None:
-        self.model.schedule(now + child.protection_days, self._finish_protection, child)
+        self.calendar.schedule(now + child.protection_days, self._finish_protection, child)
 
     def _move_to_alternative_care(self, child: Child, now: float) -> None:
+        """Ask for an alternative-care place for `child`, once: a child already in line for one
+        (after a detention review that came before screening) keeps that request, and the
+        protection route starts when the place comes."""
+        if child.transfer_visit is not None:
+            return
         visit = self.alternative_care.request(child, now, self._moved_to_alternative_care)
         if visit.waiting:
             if child.place_visit is not None:
@@ -138,7 +147,7 @@ class SouthernBorder:
 
     def _review_detention(self, visit: Visit, now: float) -> None:
         child = visit.child
-        if child.place_visit is visit and child.transfer_visit is None:
+        if child.place_visit is visit:
             self._move_to_alternative_care(child, now)
 
     # --- leaving ----------------------------------------------------------------------------
@@ -153,8 +162,8 @@ class SouthernBorder:
 
     def _return_to_country(self, child: Child, now: float) -> None:
         self._leave_place(child, now)
-        self.model.exit(child, Exit.RETURNED_SOUTH, now)
+        self.ledger.exit(child, Exit.RETURNED_SOUTH, now)
 
     def _finish_protection(self, child: Child, now: float) -> None:
         self._leave_place(child, now)
-        self.model.exit(child, Exit.PROTECTION, now)
+        self.ledger.exit(child, Exit.PROTECTION, now)

@@ -13,17 +13,16 @@ children at once: a journey costs no event, and only apprehended children become
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.model.codes import Chance, Exit, Stage
+from sim.model.custody import Custody, Receive
+from sim.model.departures import Departures
 from sim.model.durations import exponential_days
 from sim.model.journey_plans import arriving
-
-if TYPE_CHECKING:
-    from sim.model.amparo_model import AmparoModel
-    from sim.model.stages.origin import Departures
+from sim.model.ledger import Ledger
+from sim.model.parameters import Parameters
 
 
 def hazard_for_share(share: float, mean_days: float) -> float:
@@ -47,13 +46,18 @@ def _exponential(rate: float, u: np.ndarray) -> np.ndarray:
 class Transit:
     """Central American children between the southern border and the United States."""
 
-    def __init__(self, model: AmparoModel) -> None:
-        p = model.parameters
-        self.model = model
+    def __init__(self, p: Parameters, ledger: Ledger, custody: Custody, apprehended: Receive) -> None:
+        """`apprehended(child, time)` receives a child apprehended in transit (the southern border)."""
+        self.p = p
+        self.ledger = ledger
+        self.custody = custody
+        self.apprehended = apprehended
         self.mean_days = p.transit_days_mean
         self.apprehension_rate = hazard_for_share(p.share_apprehended_in_transit, p.transit_days_mean)
         protection = max(0.0, 1.0 - p.harm_reduction_per_beta_office * p.beta_group_offices)
-        self.harm_rate = hazard_for_share(p.share_harmed_in_transit, p.transit_days_mean) * protection
+        # full protection removes even a certain harm (an infinite rate times 0 would be NaN)
+        self.harm_rate = (hazard_for_share(p.share_harmed_in_transit, p.transit_days_mean) * protection
+                          if protection > 0 else 0.0)
 
     def enter(self, children: Departures) -> None:
         """A day's Central American children enter Mexico. Those who will be apprehended meet the
@@ -67,11 +71,11 @@ class Transit:
         children.trafficking_victim = children.trafficking_victim | harmed
         apprehended = apprehension < journey
         children.reaches_border_at = children.departed_at + np.where(apprehended, apprehension, journey)
-        model = self.model
-        model.depart(children, Stage.TRANSIT)
-        model.meet_system(arriving(children.subset(apprehended), model.parameters), Stage.TRANSIT,
-                          model.southern_border.receive)
+        ledger = self.ledger
+        ledger.depart(children, Stage.TRANSIT)
+        self.custody.meet_system(arriving(children.subset(apprehended), self.p), Stage.TRANSIT,
+                                 self.apprehended)
         crossing = children.subset(~apprehended)
-        model.move_in_bulk(crossing.child_id, Stage.TRANSIT, Stage.EXITED, crossing.reaches_border_at)
-        model.record_in_bulk(crossing, Exit.REACHED_UNITED_STATES, apprehended_at=None,
-                             exited_at=crossing.reaches_border_at)
+        ledger.move_in_bulk(crossing.child_id, Stage.TRANSIT, Stage.EXITED, crossing.reaches_border_at)
+        ledger.record_in_bulk(crossing, Exit.REACHED_UNITED_STATES, apprehended_at=None,
+                              exited_at=crossing.reaches_border_at)

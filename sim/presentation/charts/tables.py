@@ -8,13 +8,15 @@ so a folder with many replications' records does not need its text held in memor
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from sim.inputs.json_file import read_json_file
+from sim.inputs.regular_file import UnreadableFile
 
 #: Rows converted to numbers at a time when streaming a large table.
 CHUNK_ROWS = 200_000
@@ -28,11 +30,14 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     """The folder's manifest.json (complete or not: charts are drawn before it is marked complete)."""
     path = Path(folder) / "manifest.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ChartDataError(f"{folder}: not a result folder (no manifest.json)") from None
-    except (OSError, json.JSONDecodeError) as error:
-        raise ChartDataError(f"{path}: cannot be read ({error})") from None
+        manifest = read_json_file(path)
+    except UnreadableFile as error:
+        if error.missing:
+            raise ChartDataError(f"{folder}: not a result folder (no manifest.json)") from None
+        raise ChartDataError(f"{path}: {error.reason}") from None
+    if not isinstance(manifest, dict):
+        raise ChartDataError(f"{path}: is not an Amparo manifest (a JSON object of names and values)")
+    return manifest
 
 
 def as_floats(values: Sequence[str]) -> np.ndarray:

@@ -1,0 +1,205 @@
+"""What every command shares: the default folders, one way to fail, loading a scenario, choosing and
+checking a result folder, worker processes or a Dask cluster, and turning a broken run into one clear
+message and exit code.
+
+Heavy libraries (mesa, numpy, scipy, matplotlib) are imported inside the functions that need them, so
+`amparo --help` and `amparo scenarios` answer at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+PROJECT_FOLDER = Path(__file__).resolve().parents[2]
+DEFAULT_SCENARIO_FOLDER = PROJECT_FOLDER / "scenarios"
+DEFAULT_OUTPUT_FOLDER = Path("outputs")
+EXIT_INTERNAL_ERROR = 3
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str) -> NoReturn:
+    """Stop the command with one `Error:` line and exit code 1."""
+    raise click.ClickException(message)
+
+
+def load(path: Path) -> Any:
+    """The scenario in `path`, or a clear error naming the file and key."""
+    from sim.inputs.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as error:
+        fail(str(error))
+
+
+def check_writable(folder: Path) -> None:
+    """Fail before any work if results cannot be written under `folder`."""
+    existing = next(path for path in (folder, *folder.parents) if path.exists() or path == Path(path.anchor))
+    if not existing.is_dir():
+        fail(f"{existing}: is a file, not a folder, so Amparo cannot write results under it; choose another "
+             "--out")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".amparo-write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        fail(f"{folder}: cannot write results here ({error.strerror}); choose another --out")
+
+
+def check_out_path(out: Path | None) -> None:
+    """Fail if --out cannot name a file on this system (a NUL, a name over 255 bytes)."""
+    from sim.inputs.input_error import shown_path
+    from sim.inputs.regular_file import path_problem
+
+    if out is not None and (problem := path_problem(out)):
+        fail(f"{shown_path(str(out))}: {problem}; choose another --out")
+
+
+def new_result_folder(out: Path | None, default_name: str, overwrite: bool,
+                      stamped: bool = True) -> tuple[Path, bool]:
+    """The folder a new result goes to, checked before any work, and whether its name is a default
+    one (--out not given: outputs/DEFAULT_NAME-DATE-TIME, made unique when the result is written, so
+    two runs started in the same second both keep theirs). An existing folder is replaced only with
+    --overwrite and only if it is an Amparo result; the place must be writable."""
+    from sim.results.run_folder import OutputError, check_replaceable
+
+    check_out_path(out)
+    unique = out is None
+    if out is None:
+        suffix = f"-{datetime.now():%Y%m%d-%H%M%S}" if stamped else ""
+        out = DEFAULT_OUTPUT_FOLDER / f"{default_name}{suffix}"
+    else:
+        try:
+            check_replaceable(out, overwrite)
+        except OutputError as error:
+            fail(str(error))
+    check_writable(out.parent)
+    return out, unique
+
+
+def check_resumable(out: Path, kind: str, started_file: str) -> None:
+    """Fail unless `out` can hold a resumed `kind`: nothing yet, or a folder that the same kind of
+    command started (its `started_file`) and no result of another kind."""
+    from sim.results.run_folder import result_kind
+
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        fail(f"{out}: is not a folder, so a {kind} cannot be resumed there; choose another --out")
+    if not out.exists() or not any(out.iterdir()):
+        return
+    found = result_kind(out)
+    if (found is not None and found != kind) or not (out / started_file).is_file():
+        what = f"a {found} result" if found else f"not a {kind} folder (no {started_file})"
+        fail(f"{out}: is {what}, so --resume will not write a {kind} into it; choose another --out")
+
+
+def worker_count(requested: int | None, tasks: int) -> int:
+    """Local worker processes for `tasks` runs: as requested (default all cores), at most one a task."""
+    return max(1, min(requested or os.cpu_count() or 1, tasks))
+
+
+def workers_or_cluster(requested: int | None, tasks: int, scheduler: str | None) -> int:
+    """Local worker processes to use; none are started when the runs go to a cluster."""
+    if scheduler and requested:
+        fail("--workers sets local processes and --scheduler sends the runs to a cluster; give one")
+    return 1 if scheduler else worker_count(requested, tasks)
+
+
+def where(n_workers: int, scheduler: str | None) -> str:
+    """Where the runs go, in words."""
+    return f"the Dask cluster at {scheduler}" if scheduler else f"{n_workers} worker(s)"
+
+
+@contextlib.contextmanager
+def executor(n_workers: int, scheduler: str | None = None) -> Iterator[Any]:
+    """The Dask cluster at `scheduler`, else a process pool for more than one worker, else None (run
+    in this process); see `sim.experiments.execution.make_executor`."""
+    from sim.experiments.execution import ExecutionError, make_executor
+
+    try:
+        with make_executor(n_workers, scheduler) as made:
+            yield made
+    except ExecutionError as error:
+        fail(str(error))
+
+
+@contextlib.contextmanager
+def simulation_guard(after_interrupt: str = "no result was written") -> Iterator[None]:
+    """Turn a broken model invariant, a full disk under a long run's records, or Ctrl-C into one
+    clear message and exit code."""
+    from sim.analysis.invariants import InvariantViolation
+    from sim.experiments.record_spool import RecordSpoolError
+
+    try:
+        yield
+    except RecordSpoolError as error:
+        fail(f"{error}; {after_interrupt}")
+    except InvariantViolation as error:
+        click.echo(f"Internal error: the model broke its own rules ({error}); {after_interrupt}. "
+                   "Please report this with the input file and seed.", err=True)
+        sys.exit(EXIT_INTERNAL_ERROR)
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrupted: {after_interrupt}.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def scheduler_option(command):
+    """--scheduler: send the runs to a Dask cluster."""
+    return click.option(
+        "--scheduler", metavar="tcp://HOST:8786",
+        help="Send the runs to the Dask cluster whose scheduler is at this address instead of local "
+             "processes (needs the cluster extra; see docs/cluster.md). Results do not depend on it.",
+    )(command)
+
+
+def resume_option(command):
+    """--resume: continue, in the same --out, a command that was killed or interrupted."""
+    return click.option(
+        "--resume", is_flag=True,
+        help="Continue, in the same --out, a command that was killed or interrupted: what it finished "
+             "is not run again, and the tables are the same as those of an uninterrupted run.",
+    )(command)
+
+
+def work_folder(out: Path | None, kind: str, request: dict, resume: bool, overwrite: bool) -> Path | None:
+    """The work folder where the command journals what it finishes (`sim.results.resume_folders`),
+    the interrupted one's with --resume; None without --out (a default name cannot be given again)."""
+    from sim.results.resume_folders import ResumeError, open_work_folder
+
+    if out is None:
+        if resume:
+            fail("--resume: give the --out of the interrupted result")
+        return None
+    check_out_path(out)
+    try:
+        folder, resumed = open_work_folder(out, kind, request, resume, replacing=overwrite)
+    except ResumeError as error:
+        fail(str(error))
+    if resumed:
+        click.echo(f"Resuming the interrupted {kind} of {out}", err=True)
+    return folder
+
+
+def resume_hint(out: Path | None) -> str:
+    """What an interrupted command says it kept."""
+    if out is None:
+        return "no result was written"
+    return f"what finished is saved; continue with the same command and --resume (--out {out})"
+
+
+def result_written(requested: Path | None, error: Exception | None = None) -> None:
+    """The result is in place (or, after `error`, kept under another name): the work saved for it
+    is no longer needed."""
+    from sim.results.resume_folders import remove_work_folders
+    from sim.results.run_folder import ResultKeptElsewhere
+
+    if requested is not None and (error is None or isinstance(error, ResultKeptElsewhere)):
+        remove_work_folders(requested)

@@ -1,0 +1,153 @@
+"""`amparo size`: the smallest capacity for which a protection standard holds, or the frontier of two
+capacities."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+import click
+
+from sim.commands.common import (
+    DEFAULT_SCENARIO_FOLDER,
+    executor,
+    fail,
+    load,
+    new_result_folder,
+    result_written,
+    resume_hint,
+    resume_option,
+    scheduler_option,
+    simulation_guard,
+    where,
+    work_folder,
+    workers_or_cluster,
+)
+
+
+def parse_lever(spec: str, parameters) -> tuple:
+    """A --lever value, NAME or NAME=LOW:HIGH, as (lever, (low, high))."""
+    from sim.experiments.sizing import LEVERS, default_range, lever_bounds
+
+    name, _, bounds = spec.partition("=")
+    lever = LEVERS.get(name.strip())
+    if lever is None:
+        fail(f"--lever {spec}: unknown lever {name!r}; allowed: {', '.join(LEVERS)}")
+    if not bounds:
+        return lever, default_range(lever, parameters)
+    smallest, largest = lever_bounds(lever)
+    try:
+        low, high = (int(part) for part in bounds.split(":"))
+    except ValueError:
+        fail(f"--lever {spec}: the range must be LOW:HIGH, two whole numbers, e.g. {name}=0:400")
+    if not smallest <= low < high <= largest:
+        fail(f"--lever {spec}: need {smallest} <= LOW < HIGH <= {largest}, got {low}:{high}")
+    return lever, (low, high)
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--lever", "lever_specs", multiple=True, required=True, metavar="NAME[=LOW:HIGH]",
+              help="Capacity to size: officers, shelter_beds, beds_per_shelter, care_unit_places or "
+                   "alternative_care_places, with an optional search range (default 0 to 4x the "
+                   "scenario's value). Give it twice for the frontier of two levers.")
+@click.option("--standard", "standard_name", required=True, metavar="NAME",
+              help="Name of a standard in the standards file.")
+@click.option("--standards", "standards_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=DEFAULT_SCENARIO_FOLDER / "standards.toml", show_default="scenarios/standards.toml",
+              help="The standards file.")
+@click.option("--confidence", default=0.9, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Share of replications in which the standard must hold.")
+@click.option("--replications", "-r", default=10, show_default=True, type=click.IntRange(1, 10000),
+              help="Replications at each lever value (the same seeds at every value).")
+@click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**63 - 1),
+              help="Base seed; replication i uses the same seed at every lever value.")
+@click.option("--years", default=1.0, show_default=True, type=click.FloatRange(1 / 365, 100),
+              help="Simulated years measured after the warm-up.")
+@click.option("--points", default=5, show_default=True, type=click.IntRange(2, 50),
+              help="With two levers: values of the first lever, evenly spread over its range.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Result folder (default: outputs/size-SCENARIO-STANDARD-DATE-TIME).")
+@click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@resume_option
+@scheduler_option
+def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, standards_file: Path,
+         confidence: float, replications: int, seed: int, years: float, points: int, out: Path | None,
+         workers: int | None, overwrite: bool, resume: bool, scheduler: str | None) -> None:
+    """Find the smallest capacity (officers, beds, places) for which a protection standard holds in
+    at least --confidence of the replications; with two levers, the frontier of combinations."""
+    from sim.inputs.scenario import ScenarioError
+    from sim.inputs.standards import load_standards
+
+    loaded = load(scenario)
+    try:
+        standards = load_standards(standards_file)
+    except ScenarioError as error:
+        fail(str(error))
+    if standard_name not in standards:
+        fail(f"--standard {standard_name}: not in {standards_file}; allowed: {', '.join(standards)}")
+    standard = standards[standard_name]
+    if len(lever_specs) > 2:
+        fail("--lever: give one lever, or two for a frontier")
+    levers = [parse_lever(spec, loaded.parameters) for spec in lever_specs]
+    if len(levers) == 2 and levers[0][0].name == levers[1][0].name:
+        fail("--lever: the two levers must differ")
+    from dataclasses import asdict
+
+    from sim.experiments.sizing import OutcomeJournal, frontier_values, size_levers
+    from sim.results.run_folder import OutputError, parameters_as_dict
+
+    first_values = frontier_values(*levers[0][1], points) if len(levers) == 2 else None
+    asked = {"scenario_text": loaded.text, "parameters": parameters_as_dict(loaded.parameters),
+             "levers": [[lv.name, *rg] for lv, rg in levers], "standard": asdict(standard),
+             "confidence": confidence, "replications": replications, "seed": seed, "years": years,
+             "first_values": first_values}
+    work = work_folder(out, "sizing", asked, resume, overwrite)
+    requested = out
+    out, unique = new_result_folder(out, f"size-{scenario.stem}-{standard_name}", overwrite)
+
+    from sim.results.sizing_folder import SizingRequest, summary_lines, write_sizing_folder
+
+    n_workers = workers_or_cluster(workers, replications, scheduler)
+    lever = levers[-1][0]
+    click.echo(f"Sizing {lever.label} for {standard.title!r} in {loaded.title!r}: {confidence:.0%} of "
+               f"{replications} replication(s) of {years:g} year(s), seed {seed}, "
+               f"{where(n_workers, scheduler)}")
+
+    def report(evaluation) -> None:
+        click.echo(f"  {lever.label} {evaluation.value}: standard met in {evaluation.n_met} of "
+                   f"{len(evaluation.met)}", err=True)
+
+    def announce(first_value: int) -> None:
+        click.echo(f" {levers[0][0].label} = {first_value}", err=True)
+
+    started = time.perf_counter()
+    with (simulation_guard(resume_hint(requested)), executor(n_workers, scheduler) as pool,
+          OutcomeJournal(work / "runs.jsonl") if work else contextlib.nullcontext() as journal):
+        searches, frontier_points = size_levers(loaded.parameters, levers, standard, confidence,
+                                                replications, seed, years, pool, first_values, report,
+                                                announce, journal)
+    wall = time.perf_counter() - started
+    request = SizingRequest(
+        scenario={"file": str(scenario), "title": loaded.title, "text": loaded.text},
+        parameters=loaded.parameters, levers=[lv for lv, _ in levers], ranges=[rg for _, rg in levers],
+        standard=standard, standards_file=str(standards_file), confidence=confidence,
+        replications=replications, base_seed=seed, years=years)
+
+    def draw(folder: Path) -> None:
+        from sim.presentation.charts.sizing_charts import draw_sizing_charts
+
+        draw_sizing_charts(folder)
+
+    try:
+        folder = write_sizing_folder(out, request, searches, frontier_points, wall, overwrite, draw, unique)
+    except OutputError as error:
+        result_written(requested, error)
+        fail(str(error))
+    result_written(requested)
+    click.echo("")
+    for line in summary_lines(request, searches, frontier_points):
+        click.echo(line)
+    click.echo(f"\nWall time {wall:.1f} s. Results in {folder} (chart: {folder / 'charts'})")
