@@ -96,4 +96,4 @@ def test_resume_refuses_another_request_another_kind_and_a_finished_result(tmp_p
     done = invoke("run", BASELINE, "-r", "1", "--years", "0.01", "-w", "1", "--out", str(out))
     assert done.exit_code == 0
     again = invoke("run", BASELINE, "-r", "1", "--years", "0.01", "-w", "1", "--out", str(out), "--resume")
-    assert again.exit_code == 1 and "nothing to resume" in again.output
+    assert again.exit_code == 1 and "a result already exists here" in again.output

@@ -54,9 +54,9 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
                               "parameters": parameters_as_dict(scenario.parameters)}
                              for name, scenario in zip(names, loaded, strict=True)],
                "replications": replications, "seed": seed, "years": years}
-    work = work_folder(out, "compare", request, resume, overwrite)
     requested = out
     out, unique = new_result_folder(out, "compare", overwrite)
+    work = work_folder(requested, "compare", request, resume, overwrite)
 
     from sim.experiments.compare import KEY_OUTCOMES, comparison_rows, run_scenarios
     from sim.results.run_folder import OutputError, write_comparison_folder

@@ -50,9 +50,9 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
 
     request = {"scenario_text": loaded.text, "parameters": parameters_as_dict(loaded.parameters),
                "replications": replications, "seed": seed, "years": years, "records": records}
-    work = work_folder(out, "run", request, resume, overwrite)
     requested = out
     out, unique = new_result_folder(out, scenario.stem, overwrite)
+    work = work_folder(requested, "run", request, resume, overwrite)
 
     from sim.experiments.replications import run_replications
     from sim.results.run_folder import OutputError, write_run_folder

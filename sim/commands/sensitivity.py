@@ -64,8 +64,8 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
     requested = out or DEFAULT_OUTPUT_FOLDER / "sensitivity"  # not stamped, so it can be resumed
     asked = {"parameters": parameters_as_dict(loaded.parameters), "uncertain": [vars(p) for p in uncertain],
              "trajectories": trajectories, "levels": levels, "years": years, "seed": seed}
-    work = work_folder(requested, "sensitivity", asked, resume, overwrite)
     out, unique = new_result_folder(out, "sensitivity", overwrite, stamped=False)
+    work = work_folder(requested, "sensitivity", asked, resume, overwrite)
     runs = len(morris_design(uncertain, trajectories, levels, seed))
     n_workers = workers_or_cluster(workers, runs, scheduler)
     click.echo(f"Morris screening of {len(uncertain)} parameters: {runs} runs of {years:g} year(s), "

@@ -104,9 +104,9 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
              "levers": [[lv.name, *rg] for lv, rg in levers], "standard": asdict(standard),
              "confidence": confidence, "replications": replications, "seed": seed, "years": years,
              "first_values": first_values}
-    work = work_folder(out, "sizing", asked, resume, overwrite)
     requested = out
     out, unique = new_result_folder(out, f"size-{scenario.stem}-{standard_name}", overwrite)
+    work = work_folder(requested, "sizing", asked, resume, overwrite)
 
     from sim.results.sizing_folder import SizingRequest, summary_lines, write_sizing_folder
 
