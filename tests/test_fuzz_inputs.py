@@ -200,3 +200,22 @@ def test_a_damaged_manifest_is_one_error_line(tmp_path: Path, command: str, cont
     if not (command == "report" and content is None):  # `report` refuses a FIFO unread, in its own words
         assert words in lines[0], lines[0]
     assert not brief.exists()
+
+
+LONG = "n" * 300
+BASELINE_FILE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline_2008.toml")
+
+
+@pytest.mark.parametrize("arguments", [
+    ["scenarios", LONG], ["report", LONG], ["run", LONG], ["sweep", LONG],
+    ["run", BASELINE_FILE, "--out", LONG],
+    ["size", BASELINE_FILE, "--lever", "officers",
+     "--standard", "x", "--standards", LONG],
+], ids=["scenarios", "report", "run", "sweep", "run --out", "size --standards"])
+def test_a_name_over_255_bytes_on_the_command_line_is_one_error_line(tmp_path: Path, arguments: list[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.main, arguments)
+    assert isinstance(result.exception, SystemExit) and result.exit_code in (1, 2), result.exception
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: "), result.stderr
+    assert list(tmp_path.iterdir()) == [], "nothing is written"

@@ -182,7 +182,7 @@ def rerun_sweep(manifest: dict[str, Any], target: Path, executor: Executor | Non
     # a sweep written before its manifest held the base values reads them from the base file
     base = (parameters_from_manifest({"parameters": manifest["base_parameters"]})
             if "base_parameters" in manifest else None)
-    spec = sweep_from_text(sweep_file, manifest["sweep_text"], base)
+    spec = sweep_from_text(sweep_file, manifest["sweep_text"], manifest.get("overrides"), base)
     target.mkdir(parents=True)
     write_sweep_folder(spec, sweep_file, target, executor, draw_charts=draw)
     return target

@@ -30,13 +30,17 @@ from sim.results.run_folder import (
 
 def write_sweep_folder(spec: SweepSpec, sweep_file: Path, out: Path, executor: Executor | None = None,
                        on_done: Callable[[int, int], None] | None = None,
-                       draw_charts: Callable[[Path], Any] | None = None) -> dict[str, Any]:
+                       draw_charts: Callable[[Path], Any] | None = None,
+                       on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run every run of `spec` not yet in `out/runs.jsonl`, then write the tables, charts and the
-    sealed manifest; return the manifest."""
+    sealed manifest; return the manifest. `on_step` is told when the "Tables" and the "Charts" start."""
     started = time.perf_counter()
     write_json(out / "sweep.json", {"sweep_file": str(sweep_file), "fingerprint": spec.fingerprint})
     (out / "manifest.json").unlink(missing_ok=True)  # a resumed sweep is complete again only at the end
     runs = run_sweep(spec, out, executor, on_done)
+    simulated = time.perf_counter() - started
+    if on_step is not None:
+        on_step("Tables")
     experiments, outcomes = tables(spec, runs)
     for name, table in (("experiments.csv", experiments), ("outcomes.csv", outcomes)):
         temporary = out / f".{name}.tmp"
@@ -46,9 +50,11 @@ def write_sweep_folder(spec: SweepSpec, sweep_file: Path, out: Path, executor: E
                 "base": str(spec.base_file), "base_parameters": parameters_as_dict(spec.base),
                 "design": spec.design, "points": len(design_points(spec)),
                 "replications": spec.replications, "seed": spec.seed, "years": spec.years,
-                "varied": [d.name for d in spec.dimensions], "runs": len(runs),
-                "wall_seconds_this_session": round(time.perf_counter() - started, 3), **run_metadata()}
+                "varied": [d.name for d in spec.dimensions], "runs": len(runs), "overrides": spec.overrides,
+                "wall_seconds_this_session": round(simulated, 3), **run_metadata()}
     write_json(out / "manifest.json", {**manifest, "complete": False})
+    if on_step is not None:
+        on_step("Charts")
     if draw_charts is not None:
         draw_charts(out)
     return write_final_manifest(out, manifest)
