@@ -19,6 +19,7 @@ def rerun(result_folder: Path, workers: int | None) -> None:
     that every table is identical."""
     import tempfile
 
+    from sim.results.rerun_manifest import check_rerun_manifest
     from sim.results.run_folder import OutputError, differing_tables, read_manifest
 
     try:
@@ -28,6 +29,10 @@ def rerun(result_folder: Path, workers: int | None) -> None:
     kind = manifest.get("kind")
     if kind not in ("run", "compare"):
         fail(f"{result_folder}: rerun reproduces run and compare folders; this is a {kind!r} result")
+    try:
+        check_rerun_manifest(manifest, result_folder / "manifest.json")
+    except OutputError as error:
+        fail(str(error))
     click.echo(f"Rerunning the {kind} in {result_folder}: {manifest['replications']} replication(s), seed "
                f"{manifest['base_seed']}; code then {manifest['git_commit']}")
     with tempfile.TemporaryDirectory() as scratch:
