@@ -140,20 +140,26 @@ def _rounded(name: str, value: float) -> float:
 
 def calibrated_scenario_text(free: Sequence[FreeParameter], identification: Sequence[dict[str, Any]],
                              settings: Settings) -> str:
-    """The calibrated parameter file: a scenario of the fitted values that the baseline extends."""
-    lines = ['title = "Calibrated values for 2008"',
-             'description = """',
-             "The values `amparo calibrate` fitted to F01, F02 and F03 (see calibration/report.md): the",
-             "posterior mean on the log scale of an ABC-PMC calibration with "
-             f"{settings.budget} simulations of {settings.years:g} year(s),",
-             f"seed {settings.seed}. Written by the calibration; rerun it rather than editing by hand.",
-             '"""', "", "[uncertainties]"]
+    """The calibrated parameter file: a scenario of the fitted values that the baseline extends,
+    each value with its interval, prior and verdict as a comment (tomlkit writes TOML with comments)."""
+    import tomlkit
+
+    document = tomlkit.document()
+    document.add("title", "Calibrated values for 2008")
+    document.add("description", tomlkit.string(
+        "The values `amparo calibrate` fitted to F01, F02 and F03 (see calibration/report.md): the\n"
+        f"posterior mean on the log scale of an ABC-PMC calibration with {settings.budget} simulations of "
+        f"{settings.years:g} year(s),\nseed {settings.seed}. Written by the calibration; rerun it rather "
+        "than editing by hand.\n", multiline=True))
+    document.add(tomlkit.nl())
+    uncertainties = tomlkit.table()
     for parameter, row in zip(free, identification, strict=True):
-        value = _rounded(parameter.name, row["calibrated"])
-        lines.append(f"{parameter.name} = {float(value)!r}  # 90%: {row['posterior_p5']:.4g}-"
-                     f"{row['posterior_p95']:.4g}; prior {parameter.low:g}-{parameter.high:g}; "
-                     f"{row['verdict'].split(';')[0]}")
-    return "\n".join(lines) + "\n"
+        value = tomlkit.item(float(_rounded(parameter.name, row["calibrated"])))
+        value.comment(f"90%: {row['posterior_p5']:.4g}-{row['posterior_p95']:.4g}; prior "
+                      f"{parameter.low:g}-{parameter.high:g}; {row['verdict'].split(';')[0]}")
+        uncertainties.add(parameter.name, value)
+    document.add("uncertainties", uncertainties)
+    return tomlkit.dumps(document)
 
 
 def calibrated_values(free: Sequence[FreeParameter], posterior: Posterior) -> dict[str, float]:

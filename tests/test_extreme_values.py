@@ -119,6 +119,24 @@ def test_long_search_every_invariant_holds_at_the_edges(case, seed):
     run_replication(parameters, seed=seed, years=years, keep_tables=False)
 
 
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(limit=st.sampled_from([0.0, 0.5]), officers=st.sampled_from([2, 4, 10]),
+       wait=st.sampled_from([0.5, 1.0]), interview=st.sampled_from([1.0, 30.0]),
+       stations=st.sampled_from([10, 150]), alternative=st.sampled_from([1, 5, 40]),
+       stay=st.sampled_from([0.01, 7.0]), seed=st.integers(0, 2**31 - 1))
+def test_detention_limits_shorter_than_the_wait_for_an_officer_keep_every_invariant(
+        limit, officers, wait, interview, stations, alternative, stay, seed):
+    # the southern corner where a detention review can fall due before screening (issue 18)
+    parameters = Parameters(
+        warmup_days=5, arrival_multiplier=2.0, max_detention_days=limit, child_protection_officers=officers,
+        share_officers_north=0.0, officer_max_wait_days=wait, interview_days_mean=interview,
+        migration_station_places=stations, alternative_care_places=alternative,
+        detection_with_officer=1.0, detection_without_officer=1.0,
+        share_trafficking_victims_at_departure=0.5, return_arrangement_days_mean=stay,
+        protection_route_days_mean=stay)
+    run_replication(parameters, seed=seed, years=0.05, keep_tables=False)  # checks invariants itself
+
+
 @pytest.mark.parametrize("limit", [0.0, 0.5])
 def test_no_detention_under_a_five_fold_surge_runs(limit):
     # issue 18: a detention review due before screening used to ask for a second alternative-care

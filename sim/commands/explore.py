@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from sim.commands.common import DEFAULT_SCENARIO_FOLDER, PROJECT_FOLDER, fail, load
+from sim.commands.options import seed_option
+from sim.commands.signals import Terminated, exit_interrupted
 
 #: What `amparo explore` needs beyond the core install, and how to get it.
 EXPLORE_INSTALL = ("pip install -c requirements.lock -e '.[explore]' (in this project: "
@@ -22,13 +24,14 @@ EXPLORE_INSTALL = ("pip install -c requirements.lock -e '.[explore]' (in this pr
               help="Port of the page on this computer (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; the default serves this computer only.")
-@click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**63 - 1),
-              help="Seed of the explored run; Reset keeps it, so the same children arrive.")
+@seed_option(help="Seed of the explored run; Reset keeps it, so the same children arrive.")
 def explore(scenario: Path, port: int, host: str, seed: int) -> None:
     """Serve an interactive page on localhost: sliders for SCENARIO's levers and main uncertainties
     (default: the 2008 baseline), play / step / reset, and live charts of stages and occupancy."""
     import importlib.util
     import subprocess
+
+    from sim.experiments.parent_death import ask_for_signal_at_parent_death
 
     loaded = load(scenario)
     missing = [name for name in ("solara", "solara_assets") if importlib.util.find_spec(name) is None]
@@ -44,8 +47,12 @@ def explore(scenario: Path, port: int, host: str, seed: int) -> None:
     shown_port = port or "a free port"
     click.echo(f"Exploring {loaded.title!r} at http://{host}:{shown_port}/ (seed {seed}); Ctrl-C stops it.")
     try:
-        completed = subprocess.run(command, env=environment, cwd=PROJECT_FOLDER, check=False)
-    except KeyboardInterrupt:
+        # the server ends with this command, even if it is killed, so that it never holds the port
+        completed = subprocess.run(command, env=environment, cwd=PROJECT_FOLDER, check=False,
+                                   preexec_fn=ask_for_signal_at_parent_death)
+    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: the server was stopped with it
+        if isinstance(interrupt, Terminated):
+            exit_interrupted(interrupt, "the explorer was stopped")
         click.echo("\nExplorer stopped.", err=True)
         return
     if completed.returncode not in (0, -2, 130):

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import click
 
-from sim.commands.common import executor, fail, simulation_guard, worker_count
+from sim.commands.common import check_work, executor, fail, simulation_guard, worker_count
+from sim.commands.options import FEWEST_YEARS, MOST_REPLICATIONS, MOST_YEARS, force_option, workers_option
 
 
 @click.command()
 @click.argument("result_folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
-def rerun(result_folder: Path, workers: int | None) -> None:
+@workers_option
+@force_option
+def rerun(result_folder: Path, workers: int | None, force: bool) -> None:
     """Run again what produced RESULT_FOLDER (a run or compare folder) from its manifest and check
     that every table is identical."""
     import tempfile
@@ -33,6 +35,7 @@ def rerun(result_folder: Path, workers: int | None) -> None:
         check_rerun_manifest(manifest, result_folder / "manifest.json")
     except OutputError as error:
         fail(str(error))
+    check_work(manifest_work(manifest, kind, workers, result_folder), force)
     click.echo(f"Rerunning the {kind} in {result_folder}: {manifest['replications']} replication(s), seed "
                f"{manifest['base_seed']}; code then {manifest['git_commit']}")
     with tempfile.TemporaryDirectory() as scratch:
@@ -43,6 +46,29 @@ def rerun(result_folder: Path, workers: int | None) -> None:
         click.echo(f"Not reproduced: {', '.join(differing)} differ from {result_folder}", err=True)
         sys.exit(1)
     click.echo("Reproduced bit for bit: every table is identical.")
+
+
+def manifest_work(manifest: dict, kind: str, workers: int | None, folder: Path):
+    """The work estimate of rerunning what `manifest` describes (its years and replications as they
+    are now, edited or not)."""
+    from sim.experiments.work_estimate import estimate
+    from sim.results.run_folder import parameters_from_manifest
+
+    replications, years = manifest.get("replications"), manifest.get("years")
+    file = folder / "manifest.json"
+    if isinstance(replications, bool) or not isinstance(replications, int) or not \
+            1 <= replications <= MOST_REPLICATIONS:
+        fail(f"{file}: replications must be a whole number from 1 to {MOST_REPLICATIONS:,}, got "
+             f"{replications!r}")
+    if isinstance(years, bool) or not isinstance(years, int | float) or \
+            not FEWEST_YEARS <= years <= MOST_YEARS:
+        fail(f"{file}: years must be a number from 1/365 to {MOST_YEARS:g}, got {years!r}")
+    described = [manifest] if kind == "run" else manifest.get("scenarios")
+    try:
+        groups = [(parameters_from_manifest(spec), years, replications) for spec in described]
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        fail(f"{file}: the parameters cannot be read ({error}); the folder cannot be rerun")
+    return estimate(groups, worker_count(workers, replications))
 
 
 def rerun_run(manifest: dict, target: Path, workers: int | None) -> Path:

@@ -72,6 +72,22 @@ LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
 )}
 
 
+def sizeable_levers() -> dict[str, Lever]:
+    """Every lever `amparo size` can size: the named ones above (pooled totals), then every whole-number
+    lever parameter of the model as it is, so a new capacity lever is sizeable as soon as it is declared
+    in `sim.model.parameters`."""
+    from sim.model.parameters import parameter_fields
+
+    levers = dict(LEVERS)
+    for f in parameter_fields():
+        if f.metadata["kind"] == "lever" and type(f.default) is int and f.name not in levers:
+            levers[f.name] = Lever(f.name, f.name.replace("_", " "), f.metadata["unit"],
+                                   f"{f.name} as a whole number ({f.metadata['source']})",
+                                   lambda p, v, name=f.name: {name: v},
+                                   lambda p, name=f.name: getattr(p, name), f.name)
+    return levers
+
+
 def lever_bounds(lever: Lever) -> tuple[int, int]:
     """The widest range the lever's parameter allows."""
     from sim.model.parameters import field_by_name

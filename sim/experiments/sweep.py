@@ -59,22 +59,30 @@ class SweepSpec:
     text: str = ""
     #: The validated parameters of each design point, filled by `load_sweep`.
     point_parameters: list[Parameters] = field(default_factory=list, repr=False)
+    #: Settings given on the command line in place of the file's (points, replications, seed, years).
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
-        """Changes when the sweep file or its base scenario's values change (resume refuses then)."""
-        return hashlib.sha256((self.text + repr(self.base)).encode("utf-8")).hexdigest()[:16]
+        """Changes when the sweep file, its base scenario's values or the overrides of its settings
+        change (resume refuses then)."""
+        given = repr(sorted(self.overrides.items())) if self.overrides else ""
+        return hashlib.sha256((self.text + repr(self.base) + given).encode("utf-8")).hexdigest()[:16]
 
 
 def _error(path: Path, key: str | None, message: str) -> ScenarioError:
     return ScenarioError(path, key, message)
 
 
-def load_sweep(path: Path | str) -> SweepSpec:
-    """Read and check a sweep file; every mistake is one `ScenarioError` naming file and key."""
+def load_sweep(path: Path | str, overrides: dict[str, Any] | None = None) -> SweepSpec:
+    """Read and check a sweep file; every mistake is one `ScenarioError` naming file and key.
+    `overrides` (points, replications, seed, years) replace the file's settings and are checked the
+    same way."""
     path = Path(path)
+    overrides = {key: value for key, value in (overrides or {}).items() if value is not None}
     read = read_toml(path, "sweep file")
     content, text = read.content, read.text
+    content = {**content, **overrides}
     for key in content:
         if key not in TOP_LEVEL:
             close = difflib.get_close_matches(key, sorted(TOP_LEVEL), n=1)
@@ -122,7 +130,7 @@ def load_sweep(path: Path | str) -> SweepSpec:
         raise _error(path, None, "varies nothing: add parameters under [levers] or [uncertainties]")
     spec = SweepSpec(path, title or path.stem, base.parameters, base_file, design,
                      numbers["points"], numbers["replications"], numbers["seed"], float(years), dimensions,
-                     text)
+                     text, overrides=overrides)
     n_points = math.prod(len(d.values) for d in dimensions) if design == "grid" else spec.points
     if n_points > MAX_POINTS:
         raise _error(path, None, f"the grid has {n_points:,} points; at most {MAX_POINTS:,} are allowed "

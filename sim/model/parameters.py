@@ -63,11 +63,11 @@ class Parameters:
 
     # --- simulation --------------------------------------------------------------------------
     warmup_days: int = parameter(
-        90, unit="days", kind="setting", low=0, high=730,
+        90, unit="days", kind="setting", low=0, high=365,
         source="assumption: the system starts empty; 90 days is longer than all but the rarest "
                "stays (detention is capped at 90 days, det04), so measured years start in a "
-               "steady state. At most two years, twice the longest mean stay allowed (365 days): a "
-               "longer warm-up adds nothing but run time",
+               "steady state. At most a year, as long as the longest mean stay allowed: a longer "
+               "warm-up adds only run time and memory",
     )
 
     # --- origin: departures ------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sim.analysis.outcomes import compute_outcomes
 from sim.model.amparo_model import AmparoModel
 from sim.model.codes import Stage
 from sim.model.parameters import DAYS_PER_YEAR, Parameters, coerce, parameter_fields
-from sim.model.schema import RESOURCE_NAMES
+from sim.model.schema import OVERFLOW_NAMES, RESOURCE_NAMES
 
 #: Uncertainties offered as sliders next to every lever: what moves the results most.
 EXPLORED_UNCERTAINTIES = ("arrival_multiplier", "share_apprehended_in_transit", "interview_days_mean",
@@ -41,7 +41,7 @@ OUTCOMES_EVERY_DAYS = 7
 #: Stages drawn (every stage a child can be in).
 STAGES = tuple(stage for stage in Stage if stage is not Stage.EXITED)
 #: Resources whose waiting is itself a protection failure, so whose waits count as overflows.
-OVERFLOW_RESOURCES = ("care_units", "migration_stations", "alternative_care")
+OVERFLOW_RESOURCES = OVERFLOW_NAMES
 #: Live outcomes, recomputed every `OUTCOMES_EVERY_DAYS` once the warm-up is over.
 LIVE_OUTCOMES = outcomes_in(View.EXPLORER)
 
