@@ -264,3 +264,15 @@ def test_an_edited_manifest_is_one_error_naming_the_key(tmp_path: Path, manifest
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and f": {key}" in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("text", ["x = " + "[" * 1000 + "]" * 1000, "x = 1" + "0" * 5000,
+                                  "[" + ".".join(["a"] * 50_000) + "]", "x = [1"])
+def test_a_scenario_text_kept_in_a_manifest_is_read_within_the_same_limits(text: str) -> None:
+    """`report` reads the scenario text a manifest carries (anyone may have edited it) this way."""
+    from sim.inputs.scenario import ScenarioError
+    from sim.inputs.toml_file import parse_toml
+
+    with pytest.raises(ScenarioError) as raised:
+        parse_toml(text, "manifest.json")
+    assert str(raised.value).startswith("manifest.json: ") and "\n" not in str(raised.value)
