@@ -21,7 +21,7 @@ from sim.model.amparo_model import AmparoModel
 from sim.model.parameters import field_by_name
 from sim.presentation.explorer import ExplorerModel, explored_names, explorer_inputs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline_2008.toml"
 
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_rerun_reproduces_a_comparison_and_notices_a_change(tmp_path):

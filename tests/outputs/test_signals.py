@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHORT = ROOT / "tests" / "data" / "short_warmup.toml"
 #: Seconds after the start: during Python's start-up and imports, option parsing, the runs.
 MOMENTS = (0.25, 0.5, 0.8, 1.2, 2.0, 3.5)
