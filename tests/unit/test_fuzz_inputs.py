@@ -205,7 +205,7 @@ def test_a_damaged_manifest_is_one_error_line(tmp_path: Path, command: str, cont
 
 
 LONG = "n" * 300
-BASELINE_FILE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline_2008.toml")
+BASELINE_FILE = str(Path(__file__).resolve().parents[2] / "scenarios" / "baseline_2008.toml")
 
 
 @pytest.mark.parametrize("arguments", [

@@ -16,7 +16,7 @@ import pytest
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHORT = ROOT / "tests" / "data" / "short_warmup.toml"
 #: Seconds after cli.py installed its handlers: during the imports, option parsing, the runs.
 MOMENTS = (0.0, 0.1, 0.3, 0.6, 1.2, 2.5)
