@@ -163,6 +163,46 @@ def simulation_guard(after_interrupt: str = "no result was written") -> Iterator
         exit_interrupted(interrupt, after_interrupt)
 
 
+#: What --resume does, for run, compare, size and sensitivity.
+RESUME_HELP = ("Continue, in the same --out, a command that was killed or interrupted: what it finished is "
+               "not run again, and the result is the same as that of an uninterrupted run.")
+
+
+def work_folder(out: Path | None, kind: str, request: dict, resume: bool, overwrite: bool) -> Path | None:
+    """The work folder where the command journals what it finishes (`sim.results.resume_folders`),
+    the interrupted one's with --resume; None without --out (a default name cannot be given again)."""
+    from sim.results.resume_folders import ResumeError, open_work_folder
+
+    if out is None:
+        if resume:
+            fail("--resume: give the --out of the interrupted result")
+        return None
+    check_out_path(out)
+    try:
+        folder, resumed = open_work_folder(out, kind, request, resume, replacing=overwrite)
+    except ResumeError as error:
+        fail(str(error))
+    if resumed:
+        click.echo(f"Resuming the interrupted {kind} of {out}", err=True)
+    return folder
+
+
+def resume_hint(out: Path | None) -> str:
+    """What an interrupted command says it kept."""
+    if out is None:
+        return "no result was written"
+    return f"what finished is saved; continue with the same command and --resume (--out {out})"
+
+
+def result_written(requested: Path | None, error: Exception | None = None) -> None:
+    """The result is in place (or, after `error`, kept under another name): the work saved for it
+    is no longer needed."""
+    from sim.results.resume_folders import remove_work_folders
+    from sim.results.run_folder import ResultKeptElsewhere
+
+    if requested is not None and (error is None or isinstance(error, ResultKeptElsewhere)):
+        remove_work_folders(requested)
+
 
 #: Steps a progress bar counts after the runs: the tables, then the charts.
 WRITING_STEPS = 2

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sim.commands.common import (
+    RESUME_HELP,
     check_work,
     executor,
     fail,
@@ -15,9 +16,12 @@ from sim.commands.common import (
     new_result_folder,
     next_step,
     progress,
+    result_written,
+    resume_hint,
     simulation_guard,
     wall_time_line,
     where,
+    work_folder,
     workers_or_cluster,
 )
 from sim.commands.options import (
@@ -25,6 +29,7 @@ from sim.commands.options import (
     out_option,
     overwrite_option,
     replications_option,
+    resume_option,
     scheduler_option,
     seed_option,
     workers_option,
@@ -42,9 +47,10 @@ from sim.commands.options import (
 @workers_option
 @overwrite_option
 @force_option
+@resume_option(RESUME_HELP)
 @scheduler_option
 def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, years: float, out: Path | None,
-            workers: int | None, overwrite: bool, force: bool, scheduler: str | None) -> None:
+            workers: int | None, overwrite: bool, force: bool, resume: bool, scheduler: str | None) -> None:
     """Compare scenarios with common random numbers: each outcome per scenario, and its paired
     difference to the first scenario with a 95% confidence interval."""
     if len(scenario_files) < 2:
@@ -56,7 +62,17 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
         if name in names[:later]:
             fail(f"{scenario_files[names.index(name)]} and {scenario_files[later]}: two scenario files have "
                  f"the same name {name!r}; results are labelled by file name, so rename one")
+    requested = out
     out, unique = new_result_folder(out, "compare", overwrite)
+
+    from sim.experiments.replication_journal import ReplicationJournal
+    from sim.results.run_folder import parameters_as_dict
+
+    request = {"scenarios": [{"name": name, "text": scenario.text,
+                              "parameters": parameters_as_dict(scenario.parameters)}
+                             for name, scenario in zip(names, loaded, strict=True)],
+               "replications": replications, "seed": seed, "years": years}
+    saved = work_folder(requested, "compare", request, resume, overwrite)
 
     from sim.experiments.compare import KEY_OUTCOMES, comparison_rows, run_scenarios
     from sim.experiments.work_estimate import estimate
@@ -80,10 +96,12 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
     specs = [{"name": name, "file": str(path), "title": scenario.title, "text": scenario.text}
              for name, path, scenario in zip(names, scenario_files, loaded, strict=True)]
     try:
-        with (simulation_guard(),  # Ctrl-C while writing: the staging folder is removed
+        # Ctrl-C while writing: the staging folder is removed
+        with (simulation_guard(resume_hint(requested)),
               progress(total, "Runs") as bar):
             with executor(n_workers, scheduler) as pool:
-                runs = run_scenarios(pairs, replications, seed, years, pool, lambda _: bar.update(1))
+                runs = run_scenarios(pairs, replications, seed, years, pool, lambda _: bar.update(1),
+                                     ReplicationJournal(saved / "replications") if saved else None)
             simulated = time.perf_counter() - started
             next_step(bar, "Tables", done=0)
             rows = comparison_rows(runs)
@@ -93,7 +111,9 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
                                              unique=unique)
             bar.update(1)
     except OutputError as error:
+        result_written(requested, error)
         fail(str(error))
+    result_written(requested)
     wall = time.perf_counter() - started
     by_key = {(row["outcome"], row["scenario"]): row for row in rows}
     click.echo(f"\n{'outcome':<38} {'scenario':<28} {'mean':>10} {'difference to ' + names[0]:>36}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sim.commands.common import (
+    RESUME_HELP,
     check_work,
     executor,
     fail,
@@ -15,9 +16,12 @@ from sim.commands.common import (
     new_result_folder,
     next_step,
     progress,
+    result_written,
+    resume_hint,
     simulation_guard,
     wall_time_line,
     where,
+    work_folder,
     workers_or_cluster,
 )
 from sim.commands.options import (
@@ -25,6 +29,7 @@ from sim.commands.options import (
     out_option,
     overwrite_option,
     replications_option,
+    resume_option,
     scheduler_option,
     seed_option,
     workers_option,
@@ -43,12 +48,22 @@ from sim.commands.options import (
               help="Replications whose per-child records (children, visits, stages) are written.")
 @overwrite_option
 @force_option
+@resume_option(RESUME_HELP)
 @scheduler_option
 def run(scenario: Path, replications: int, seed: int, years: float, out: Path | None,
-        workers: int | None, records: int, overwrite: bool, force: bool, scheduler: str | None) -> None:
+        workers: int | None, records: int, overwrite: bool, force: bool, resume: bool,
+        scheduler: str | None) -> None:
     """Run SCENARIO (a .toml file) and write its folder of tables and charts."""
     loaded = load(scenario)
+    requested = out
     out, unique = new_result_folder(out, scenario.stem, overwrite)
+
+    from sim.experiments.replication_journal import ReplicationJournal
+    from sim.results.run_folder import parameters_as_dict
+
+    request = {"scenario_text": loaded.text, "parameters": parameters_as_dict(loaded.parameters),
+               "replications": replications, "seed": seed, "years": years, "records": records}
+    saved = work_folder(requested, "run", request, resume, overwrite)
 
     from sim.experiments.replications import run_replications
     from sim.experiments.work_estimate import estimate
@@ -69,12 +84,15 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
     scenario_record = {"file": str(scenario), "title": loaded.title, "description": loaded.description,
                        "text": loaded.text}
     try:
-        with (simulation_guard(),  # Ctrl-C while writing: the staging folder is removed
+        # Ctrl-C while writing: the staging folder is removed
+        with (simulation_guard(resume_hint(requested)),
               progress(replications, "Replications") as bar):
             with executor(n_workers, scheduler) as pool:
                 results = run_replications(loaded.parameters, replications, seed, years, pool,
                                            keep_tables=True, on_done=lambda _: bar.update(1),
-                                           records_replications=records)
+                                           records_replications=records,
+                                           journal=ReplicationJournal(saved / "replications")
+                                           if saved else None)
             simulated = time.perf_counter() - started
             next_step(bar, "Tables", done=0)
             folder = write_run_folder(out, scenario=scenario_record, parameters=loaded.parameters,
@@ -83,7 +101,9 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
                                       unique=unique)
             bar.update(1)
     except OutputError as error:
+        result_written(requested, error)
         fail(str(error))
+    result_written(requested)
     wall = time.perf_counter() - started
     print_key_figures(results)
     click.echo(f"{wall_time_line(wall, simulated)}; {simulated / replications:.2f} s per replication on "

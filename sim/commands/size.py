@@ -3,6 +3,7 @@ capacities."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -10,14 +11,18 @@ import click
 
 from sim.commands.common import (
     DEFAULT_SCENARIO_FOLDER,
+    RESUME_HELP,
     check_work,
     executor,
     fail,
     load,
     new_result_folder,
+    result_written,
+    resume_hint,
     simulation_guard,
     wall_time_line,
     where,
+    work_folder,
     workers_or_cluster,
 )
 from sim.commands.options import (
@@ -26,6 +31,7 @@ from sim.commands.options import (
     out_option,
     overwrite_option,
     replications_option,
+    resume_option,
     scheduler_option,
     seed_option,
     workers_option,
@@ -76,10 +82,11 @@ def parse_lever(spec: str, parameters) -> tuple:
 @workers_option
 @overwrite_option
 @force_option
+@resume_option(RESUME_HELP)
 @scheduler_option
 def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, standards_file: Path,
          confidence: float, replications: int, seed: int, years: float, points: int, out: Path | None,
-         workers: int | None, overwrite: bool, force: bool, scheduler: str | None) -> None:
+         workers: int | None, overwrite: bool, force: bool, resume: bool, scheduler: str | None) -> None:
     """Find the smallest capacity (officers, beds, places) for which a protection standard holds in
     at least --confidence of the replications; with two levers, the frontier of combinations."""
     from sim.inputs.scenario import ScenarioError
@@ -98,9 +105,20 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
     levers = [parse_lever(spec, loaded.parameters) for spec in lever_specs]
     if len(levers) == 2 and levers[0][0].name == levers[1][0].name:
         fail("--lever: the two levers must differ")
+    requested = out
     out, unique = new_result_folder(out, f"size-{scenario.stem}-{standard_name}", overwrite)
 
-    from sim.experiments.sizing import find_minimum, frontier, model_evaluator
+    from dataclasses import asdict
+
+    from sim.experiments.sizing import OutcomeJournal, frontier_values, size_levers
+    from sim.results.run_folder import parameters_as_dict
+
+    first_values = frontier_values(*levers[0][1], points) if len(levers) == 2 else None
+    asked = {"scenario_text": loaded.text, "parameters": parameters_as_dict(loaded.parameters),
+             "levers": [[lv.name, *rg] for lv, rg in levers], "standard": asdict(standard),
+             "confidence": confidence, "replications": replications, "seed": seed, "years": years,
+             "first_values": first_values}
+    saved = work_folder(requested, "sizing", asked, resume, overwrite)
     from sim.experiments.work_estimate import estimate, search_evaluations
     from sim.results.run_folder import OutputError
     from sim.results.sizing_folder import SizingRequest, summary_lines, write_sizing_folder
@@ -118,27 +136,15 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
         click.echo(f"  {lever.label} {evaluation.value}: standard met in {evaluation.n_met} of "
                    f"{len(evaluation.met)}", err=True)
 
+    def announce(first_value: int) -> None:
+        click.echo(f" {levers[0][0].label} = {first_value}", err=True)
+
     started = time.perf_counter()
-    frontier_points = []
-    with simulation_guard(), executor(n_workers, scheduler) as pool:
-        def evaluator(parameters):
-            return model_evaluator(parameters, lever, standard, replications, seed, years, pool, report)
-
-        if len(levers) == 1:
-            start = lever.current(loaded.parameters)
-            searches = [find_minimum(evaluator(loaded.parameters), low, high, start, confidence)]
-        else:
-            first, (first_low, first_high) = levers[0]
-            values = sorted({round(first_low + i * (first_high - first_low) / (points - 1))
-                             for i in range(points)})
-
-            def second_evaluator(first_value: int):
-                click.echo(f" {first.label} = {first_value}", err=True)
-                return evaluator(first.apply(loaded.parameters, first_value))
-
-            frontier_points = frontier(second_evaluator, values, low, high, lever.current(loaded.parameters),
-                                       confidence)
-            searches = [point.search for point in frontier_points]
+    with (simulation_guard(resume_hint(requested)), executor(n_workers, scheduler) as pool,
+          OutcomeJournal(saved / "runs.jsonl") if saved else contextlib.nullcontext() as journal):
+        searches, frontier_points = size_levers(loaded.parameters, levers, standard, confidence,
+                                                replications, seed, years, pool, first_values, report,
+                                                announce, journal)
     simulated = time.perf_counter() - started
     click.echo("Writing tables and charts", err=True)
     request = SizingRequest(
@@ -157,7 +163,9 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
             folder = write_sizing_folder(out, request, searches, frontier_points, simulated, overwrite, draw,
                                          unique)
     except OutputError as error:
+        result_written(requested, error)
         fail(str(error))
+    result_written(requested)
     wall = time.perf_counter() - started
     click.echo("")
     for line in summary_lines(request, searches, frontier_points):

@@ -3,7 +3,6 @@ interrupted sweep resumes where it stopped."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -117,18 +116,20 @@ def remaining_work(spec, runs_file: Path | None, workers: int | None, scheduler:
 
 def sweep_fingerprint(started_file: Path) -> str | None:
     """The fingerprint of the sweep file a sweep folder was started from (None if unreadable)."""
-    import json
+    from sim.inputs.json_file import read_json_file
+    from sim.inputs.regular_file import UnreadableFile
 
     try:
-        return json.loads(started_file.read_text(encoding="utf-8")).get("fingerprint")
-    except (OSError, ValueError, AttributeError):
+        return read_json_file(started_file).get("fingerprint")
+    except (UnreadableFile, AttributeError):
         return None
 
 
 def run_and_write(spec, sweep_file: Path, out: Path, workers: int | None, scheduler: str | None) -> None:
-    """Run the sweep's missing runs into `out`, then write its tables, charts and manifest."""
-    from sim.experiments.sweep import design_points, run_sweep, tables
-    from sim.results.run_folder import run_metadata, write_csv, write_json
+    """Run the sweep's missing runs into `out`, then write its tables, charts and sealed manifest
+    (`sim.results.sweep_folder`)."""
+    from sim.experiments.sweep import design_points
+    from sim.results.sweep_folder import write_sweep_folder
 
     total = len(design_points(spec)) * spec.replications
     n_workers = workers_or_cluster(workers, total, scheduler)
@@ -136,29 +137,18 @@ def run_and_write(spec, sweep_file: Path, out: Path, workers: int | None, schedu
     started = time.perf_counter()
     with progress(total, "Runs") as bar:
         with executor(n_workers, scheduler) as pool:
-            # written once the runs have somewhere to go (a cluster that does not answer leaves nothing)
-            write_json(out / "sweep.json", {"sweep_file": str(sweep_file), "fingerprint": spec.fingerprint})
-            (out / "manifest.json").unlink(missing_ok=True)  # a resumed sweep is complete only at the end
-            runs = run_sweep(spec, out, pool, lambda count, _: bar.update(count))
-        simulated = time.perf_counter() - started
-        next_step(bar, "Tables", done=0)
-        experiments, outcomes = tables(spec, runs)
-        for name, table in (("experiments.csv", experiments), ("outcomes.csv", outcomes)):
-            temporary = out / f".{name}.tmp"
-            write_csv(temporary, table)
-            os.replace(temporary, out / name)
-        manifest = {"kind": "sweep", "title": spec.title, "sweep_file": str(sweep_file),
-                    "sweep_text": spec.text, "base": str(spec.base_file), "design": spec.design,
-                    "points": len(design_points(spec)), "replications": spec.replications, "seed": spec.seed,
-                    "years": spec.years, "varied": [d.name for d in spec.dimensions], "runs": len(runs),
-                    "overrides": spec.overrides,
-                    "wall_seconds_this_session": round(simulated, 3), **run_metadata()}
-        from sim.presentation.charts.sweep_charts import draw_sweep_charts
-
-        write_json(out / "manifest.json", {**manifest, "complete": False})
-        next_step(bar, "Charts")
-        draw_sweep_charts(out)
-        write_json(out / "manifest.json", {**manifest, "complete": True})
+            # sweep.json is written once the runs have somewhere to go (a cluster that does not answer
+            # leaves nothing)
+            manifest = write_sweep_folder(spec, sweep_file, out, pool, lambda count, _: bar.update(count),
+                                          draw_sweep, lambda label: next_step(bar, label,
+                                                                              done=int(label != "Tables")))
         bar.update(1)
-    click.echo(f"{wall_time_line(time.perf_counter() - started, simulated)}. {len(runs)} runs in {out} "
-               "(experiments.csv, outcomes.csv, charts/)")
+    click.echo(f"{wall_time_line(time.perf_counter() - started, manifest['wall_seconds_this_session'])}. "
+               f"{manifest['runs']} runs in {out} (experiments.csv, outcomes.csv, charts/)")
+
+
+def draw_sweep(folder: Path) -> None:
+    """The sweep's charts."""
+    from sim.presentation.charts.sweep_charts import draw_sweep_charts
+
+    draw_sweep_charts(folder)

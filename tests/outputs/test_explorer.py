@@ -24,7 +24,7 @@ from sim.model.parameters import field_by_name
 from sim.presentation.charts.live_charts import MAX_POINTS, occupancy_chart, stages_chart, waits_chart
 from sim.presentation.explorer import ExplorerModel, explored_names, explorer_inputs, value_label
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline_2008.toml"
 
 
