@@ -145,9 +145,11 @@ def executor(n_workers: int, scheduler: str | None = None) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def simulation_guard(after_interrupt: str = "no result was written") -> Iterator[None]:
+def simulation_guard(after_interrupt: str = "no result was written",
+                     requested: Path | None = None) -> Iterator[None]:
     """Turn a broken model invariant, a full disk under a long run's records, or Ctrl-C into one
-    clear message and exit code (SIGTERM too: 143)."""
+    clear message and exit code (SIGTERM too: 143). A broken invariant keeps nothing: resuming would
+    only break it again, so the work saved for the `requested` --out is removed."""
     from sim.analysis.invariants import InvariantViolation
     from sim.experiments.record_spool import RecordSpoolError
 
@@ -156,7 +158,11 @@ def simulation_guard(after_interrupt: str = "no result was written") -> Iterator
     except RecordSpoolError as error:
         fail(f"{error}; {after_interrupt}")
     except InvariantViolation as error:
-        click.echo(f"Internal error: the model broke its own rules ({error}); {after_interrupt}. "
+        if requested is not None:
+            from sim.results.resume_folders import remove_work_folders
+
+            remove_work_folders(requested)
+        click.echo(f"Internal error: the model broke its own rules ({error}); no result was written. "
                    "Please report this with the input file and seed.", err=True)
         sys.exit(EXIT_INTERNAL_ERROR)
     except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM
@@ -249,6 +255,35 @@ def start_afresh(out: Path, kind: str, started_file: str) -> None:
         shutil.rmtree(aside)
     except OSError as error:
         fail(f"{out}: cannot replace it ({error.strerror or error}); choose another --out")
+
+
+@contextlib.contextmanager
+def json_summary(enabled: bool) -> Iterator[dict[str, Any]]:
+    """With --json: whatever the command prints goes to stderr while it runs, and the summary it puts
+    in the yielded dict is printed on stdout as one JSON document when it succeeds."""
+    summary: dict[str, Any] = {}
+    if not enabled:
+        yield summary
+        return
+    import json
+
+    stdout = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        yield summary
+    finally:
+        sys.stdout = stdout
+    click.echo(json.dumps(summary, indent=2, allow_nan=False, default=str))
+
+
+def outcome_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of `summary_rows`/`comparison_rows` as JSON-ready values: NaN becomes null."""
+    import math
+
+    def value(x: Any) -> Any:
+        return None if isinstance(x, float) and not math.isfinite(x) else x
+
+    return [{key: value(item) for key, item in row.items()} for row in rows]
 
 
 def check_work(work: Any, force: bool, scheduler: str | None = None) -> None:

@@ -12,9 +12,11 @@ from sim.commands.common import (
     check_work,
     executor,
     fail,
+    json_summary,
     load,
     new_result_folder,
     next_step,
+    outcome_summary,
     progress,
     result_written,
     resume_hint,
@@ -26,6 +28,7 @@ from sim.commands.common import (
 )
 from sim.commands.options import (
     force_option,
+    json_option,
     out_option,
     overwrite_option,
     replications_option,
@@ -49,10 +52,21 @@ from sim.commands.options import (
 @force_option
 @resume_option(RESUME_HELP)
 @scheduler_option
+@json_option
 def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, years: float, out: Path | None,
-            workers: int | None, overwrite: bool, force: bool, resume: bool, scheduler: str | None) -> None:
+            workers: int | None, overwrite: bool, force: bool, resume: bool, scheduler: str | None,
+            as_json: bool) -> None:
     """Compare scenarios with common random numbers: each outcome per scenario, and its paired
     difference to the first scenario with a 95% confidence interval."""
+    with json_summary(as_json) as summary:
+        summary.update(compare_scenarios(scenario_files, replications, seed, years, out, workers, overwrite,
+                                         force, resume, scheduler, as_json))
+
+
+def compare_scenarios(scenario_files: tuple[Path, ...], replications: int, seed: int, years: float,
+                      out: Path | None, workers: int | None, overwrite: bool, force: bool, resume: bool,
+                      scheduler: str | None, as_json: bool = False) -> dict:
+    """The compare command's work; returns its JSON summary (filled only when `as_json`)."""
     if len(scenario_files) < 2:
         fail(f"compare needs at least two scenario files (the first is the reference), got "
              f"{len(scenario_files)}; to run one scenario use: amparo run {scenario_files[0]}")
@@ -93,11 +107,12 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
         next_step(bar, "Charts")
         draw_comparison_charts(folder)
 
-    specs = [{"name": name, "file": str(path), "title": scenario.title, "text": scenario.text}
+    specs = [{"name": name, "file": str(path), "title": scenario.title, "text": scenario.text,
+              "calibration": scenario.calibration_file}
              for name, path, scenario in zip(names, scenario_files, loaded, strict=True)]
     try:
         # Ctrl-C while writing: the staging folder is removed
-        with (simulation_guard(resume_hint(requested)),
+        with (simulation_guard(resume_hint(requested), requested),
               progress(total, "Runs") as bar):
             with executor(n_workers, scheduler) as pool:
                 runs = run_scenarios(pairs, replications, seed, years, pool, lambda _: bar.update(1),
@@ -126,3 +141,8 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
                 f"{row['difference_ci_high']:+,.{digits}f}]")
             click.echo(f"{outcome:<38} {name[:28]:<28} {row['mean']:>10,.{digits}f} {change:>36}")
     click.echo(f"\n{wall_time_line(wall, simulated)}. Results in {folder}")
+    if not as_json:
+        return {}
+    return {"command": "compare", "reference": names[0], "scenarios": specs, "folder": str(folder),
+            "replications": replications, "seed": seed, "years": years, "wall_seconds": round(wall, 3),
+            "comparison": outcome_summary(rows)}

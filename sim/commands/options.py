@@ -104,6 +104,13 @@ def force_option(command: Callable[..., Any]) -> Callable[..., Any]:
                         help="Run even if the work estimate says it takes longer than the limit.")(command)
 
 
+def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--json: one JSON summary on stdout for scripts (everything else goes to stderr)."""
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON summary of the result on stdout (messages go to "
+                             "stderr).")(command)
+
+
 def scheduler_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--scheduler: send the runs to a Dask cluster."""
     return click.option(

@@ -39,15 +39,15 @@ def rerun(result_folder: Path, workers: int | None, force: bool) -> None:
     kind = manifest.get("kind")
     if kind not in RERUNS:
         fail(f"{result_folder}: rerun reproduces {', '.join(RERUNS)} results; this is a {kind!r} result")
-    missing = missing_keys(manifest)
-    if missing:
-        fail(f"{result_folder / 'manifest.json'}: cannot be run again: it has no {', '.join(missing)} (not a "
-             f"{kind} manifest as Amparo writes it)")
     if kind in ("run", "compare"):  # types and ranges of what a rerun takes, before anything runs
         try:
             check_rerun_manifest(manifest, result_folder / "manifest.json")
         except OutputError as error:
             fail(str(error))
+    missing = missing_keys(manifest)
+    if missing:
+        fail(f"{result_folder / 'manifest.json'}: cannot be run again: it has no {', '.join(missing)} (not a "
+             f"{kind} manifest as Amparo writes it)")
     problems = manifest_problems(result_folder, manifest)
     if problems:
         for problem in problems:

@@ -12,9 +12,11 @@ from sim.commands.common import (
     check_work,
     executor,
     fail,
+    json_summary,
     load,
     new_result_folder,
     next_step,
+    outcome_summary,
     progress,
     result_written,
     resume_hint,
@@ -26,6 +28,7 @@ from sim.commands.common import (
 )
 from sim.commands.options import (
     force_option,
+    json_option,
     out_option,
     overwrite_option,
     replications_option,
@@ -50,10 +53,20 @@ from sim.commands.options import (
 @force_option
 @resume_option(RESUME_HELP)
 @scheduler_option
+@json_option
 def run(scenario: Path, replications: int, seed: int, years: float, out: Path | None,
         workers: int | None, records: int, overwrite: bool, force: bool, resume: bool,
-        scheduler: str | None) -> None:
+        scheduler: str | None, as_json: bool) -> None:
     """Run SCENARIO (a .toml file) and write its folder of tables and charts."""
+    with json_summary(as_json) as summary:
+        summary.update(run_scenario(scenario, replications, seed, years, out, workers, records, overwrite,
+                                    force, resume, scheduler, as_json))
+
+
+def run_scenario(scenario: Path, replications: int, seed: int, years: float, out: Path | None,
+                 workers: int | None, records: int, overwrite: bool, force: bool, resume: bool,
+                 scheduler: str | None, as_json: bool = False) -> dict:
+    """The run command's work; returns its JSON summary (filled only when `as_json`)."""
     loaded = load(scenario)
     requested = out
     out, unique = new_result_folder(out, scenario.stem, overwrite)
@@ -82,10 +95,10 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
         draw_run_charts(folder)
 
     scenario_record = {"file": str(scenario), "title": loaded.title, "description": loaded.description,
-                       "text": loaded.text}
+                       "text": loaded.text, "calibration": loaded.calibration_file}
     try:
         # Ctrl-C while writing: the staging folder is removed
-        with (simulation_guard(resume_hint(requested)),
+        with (simulation_guard(resume_hint(requested), requested),
               progress(replications, "Replications") as bar):
             with executor(n_workers, scheduler) as pool:
                 results = run_replications(loaded.parameters, replications, seed, years, pool,
@@ -108,16 +121,25 @@ def run(scenario: Path, replications: int, seed: int, years: float, out: Path | 
     print_key_figures(results)
     click.echo(f"{wall_time_line(wall, simulated)}; {simulated / replications:.2f} s per replication on "
                f"{n_workers} worker(s). Results in {folder}")
+    if not as_json:
+        return {}
+    from sim.results.run_folder import summary_rows
+
+    return {"command": "run", "scenario": loaded.title, "file": str(scenario), "folder": str(folder),
+            "replications": replications, "seed": seed, "years": years, "wall_seconds": round(wall, 3),
+            "calibration": loaded.calibration_file, "outcomes": outcome_summary(summary_rows(results))}
 
 
 def print_key_figures(results) -> None:
     """The key outcomes' means and 95% intervals, next to the reported figure where there is one."""
+    from sim.analysis.outcome_registry import OUTCOME_BY_NAME
     from sim.analysis.reported_figures import KEY_OUTCOMES, REPORTED
     from sim.analysis.summary import mean_and_interval
 
     click.echo(f"\n{'outcome':<44} {'mean':>11} {'95% interval':>23} {'reported':>10}")
     for name in KEY_OUTCOMES:
-        mean, low, high = mean_and_interval([r.outcomes[name] for r in results])
+        bounds = OUTCOME_BY_NAME[name].bounds
+        mean, low, high = mean_and_interval([r.outcomes[name] for r in results], bounds=bounds)
         reported = REPORTED.get(name)
         shown = f"{reported.value:,.0f} {reported.figure}" if reported else ""
         digits = 1 if abs(mean) >= 10 else 3

@@ -95,7 +95,7 @@ def sensitivity(trajectories: int, levels: int, years: float, seed: int, base_fi
         draw_sensitivity_charts(folder)
 
     try:
-        with (simulation_guard(resume_hint(requested)), progress(len(design), "Runs") as bar,
+        with (simulation_guard(resume_hint(requested), requested), progress(len(design), "Runs") as bar,
               executor(n_workers, scheduler) as pool):
             out = write_sensitivity_folder(out, loaded.parameters, str(base_file), uncertain, trajectories,
                                            levels, seed, years, saved / "runs.jsonl", pool, bar.update, draw,

@@ -140,7 +140,7 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
         click.echo(f" {levers[0][0].label} = {first_value}", err=True)
 
     started = time.perf_counter()
-    with (simulation_guard(resume_hint(requested)), executor(n_workers, scheduler) as pool,
+    with (simulation_guard(resume_hint(requested), requested), executor(n_workers, scheduler) as pool,
           OutcomeJournal(saved / "runs.jsonl") if saved else contextlib.nullcontext() as journal):
         searches, frontier_points = size_levers(loaded.parameters, levers, standard, confidence,
                                                 replications, seed, years, pool, first_values, report,

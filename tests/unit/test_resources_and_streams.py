@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sim.model.calendar import EventCalendar
 from sim.model.random_streams import RandomStreams, replication_seed
 from sim.model.resources import ChildProtectionOfficer, Resource, Shelter
+from sim.model.rows import VisitRow
 from sim.model.stages.holding import Holding
 from sim.model.stages.screening import Screening
 
@@ -45,9 +46,9 @@ def test_places_go_in_order_of_request_and_a_release_serves_the_next():
     resource.release(visits[0], 5.0)
     assert served == [0, 1] and visits[1].started_at == 5.0
     resource.cancel(visits[2], 6.0)  # leaves the line unserved
-    assert resource.n_waiting == 0 and math.isnan(rows[-1].started_at)
+    assert resource.n_waiting == 0 and math.isnan(VisitRow(*rows[-1]).started_at)
     resource.release(visits[1], 7.0)
-    assert resource.in_use == 0 and [row.child_id for row in rows] == [0, 2, 1]
+    assert resource.in_use == 0 and [VisitRow(*row).child_id for row in rows] == [0, 2, 1]
 
 
 def test_a_negative_capacity_is_refused():
@@ -106,7 +107,8 @@ def test_a_resource_fed_poisson_arrivals_waits_as_an_m_m_c_queue(servers):
         arrivals, lambda child, now: resource.request(child, now, granted), [_child(i) for i in range(n)]
     )
     _run(calendar, int(arrivals[-1]) + 60)
-    waits = np.array([row.started_at - row.requested_at for row in rows])[n // 10 :]  # past the warm-up
+    visits = [VisitRow(*row) for row in rows]
+    waits = np.array([visit.started_at - visit.requested_at for visit in visits])[n // 10 :]  # warm-up out
     expected = _erlang_c_wait(arrival_rate, service_rate, servers)
     assert waits.mean() == pytest.approx(expected, rel=0.12)
 
@@ -121,7 +123,7 @@ def test_holding_marks_the_child_and_lets_them_go_on_unserved_when_its_limit_run
     holding.wait(visit, 0.0, lambda c, t: went_on.append(t))
     assert child.held_with_adults
     _run(calendar, 3)
-    assert went_on == [2.0] and not visit.waiting and math.isnan(rows[0].started_at)
+    assert went_on == [2.0] and not visit.waiting and math.isnan(VisitRow(*rows[0]).started_at)
 
 
 def test_screening_by_an_officer_uses_the_officers_detection_and_a_regular_agent_when_none_is_free():
