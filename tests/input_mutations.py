@@ -408,11 +408,12 @@ def _referring(rng: random.Random, kind: str, target: str) -> str:
 
 @mutation("scenario", "sweep")
 def reference_chain(rng: random.Random, kind: str) -> Case:
-    """A chain of bases 1 to 40 files deep (at most 20 are allowed), ending in the baseline."""
+    """A chain of bases 1 to 40 files deep (at most 20 files are allowed), ending in the baseline."""
     depth = rng.choice([1, 2, 5, 19, 20, 21, 40])
     files = [(f"base_{i}.toml", scenario_text(rng, values=1, extends=f"base_{i + 1}.toml" if i + 1 < depth
                                               else BASELINE).encode("utf-8")) for i in range(depth)]
-    return _case(kind, f"reference_chain_{'over' if depth > 20 else 'within'}_limit",
+    files_in_chain = depth + (1 if kind == "scenario" else 0)  # a scenario's chain counts itself
+    return _case(kind, f"reference_chain_{'over' if files_in_chain > 20 else 'within'}_limit",
                  _referring(rng, kind, "base_0.toml"), *files)
 
 

@@ -10,7 +10,7 @@ import click
 
 from sim.commands.common import DEFAULT_SCENARIO_FOLDER, PROJECT_FOLDER, fail, load
 from sim.commands.options import seed_option
-from sim.commands.signals import Terminated, exit_interrupted
+from sim.commands.signals import exit_interrupted
 
 #: What `amparo explore` needs beyond the core install, and how to get it.
 EXPLORE_INSTALL = ("pip install -c requirements.lock -e '.[explore]' (in this project: "
@@ -38,9 +38,11 @@ def explore(scenario: Path, port: int, host: str, seed: int) -> None:
     if missing:
         fail(f"amparo explore needs the optional explorer packages ({', '.join(missing)} not installed); "
              f"install them with: {EXPLORE_INSTALL}")
-    # the page runs offline: no usage telemetry, no check for a newer solara
+    # the page runs offline: no usage telemetry, no check for a newer solara; a closed tab's model
+    # (which may still be playing) is dropped after two minutes, not solara's default 24 hours
     environment = {**os.environ, "AMPARO_EXPLORE_SCENARIO": str(scenario.resolve()),
-                   "AMPARO_EXPLORE_SEED": str(seed), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+                   "AMPARO_EXPLORE_SEED": str(seed), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+                   "SOLARA_KERNEL_CULL_TIMEOUT": "2m"}
     command = [sys.executable, "-m", "solara", "run", "sim.presentation.explorer_app", "--host", host,
                "--port", str(port),
                "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
@@ -50,10 +52,9 @@ def explore(scenario: Path, port: int, host: str, seed: int) -> None:
         # the server ends with this command, even if it is killed, so that it never holds the port
         completed = subprocess.run(command, env=environment, cwd=PROJECT_FOLDER, check=False,
                                    preexec_fn=ask_for_signal_at_parent_death)
-    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: the server was stopped with it
-        if isinstance(interrupt, Terminated):
-            exit_interrupted(interrupt, "the explorer was stopped")
-        click.echo("\nExplorer stopped.", err=True)
-        return
+    except KeyboardInterrupt as interrupt:
+        # Ctrl-C or SIGTERM: subprocess.run has stopped the server (killed after a quarter second,
+        # so a session still playing cannot keep it alive) before this runs: the port is free
+        exit_interrupted(interrupt, "the explorer was stopped")
     if completed.returncode not in (0, -2, 130):
         fail(f"the explorer's server stopped with exit code {completed.returncode}")

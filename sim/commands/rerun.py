@@ -29,6 +29,7 @@ def rerun(result_folder: Path, workers: int | None, force: bool) -> None:
         manifest_problems,
         missing_keys,
     )
+    from sim.results.rerun_manifest import check_rerun_manifest
     from sim.results.run_folder import OutputError, read_manifest
 
     try:
@@ -42,6 +43,11 @@ def rerun(result_folder: Path, workers: int | None, force: bool) -> None:
     if missing:
         fail(f"{result_folder / 'manifest.json'}: cannot be run again: it has no {', '.join(missing)} (not a "
              f"{kind} manifest as Amparo writes it)")
+    if kind in ("run", "compare"):  # types and ranges of what a rerun takes, before anything runs
+        try:
+            check_rerun_manifest(manifest, result_folder / "manifest.json")
+        except OutputError as error:
+            fail(str(error))
     problems = manifest_problems(result_folder, manifest)
     if problems:
         for problem in problems:

@@ -116,11 +116,12 @@ def remaining_work(spec, runs_file: Path | None, workers: int | None, scheduler:
 
 def sweep_fingerprint(started_file: Path) -> str | None:
     """The fingerprint of the sweep file a sweep folder was started from (None if unreadable)."""
-    import json
+    from sim.inputs.json_file import read_json_file
+    from sim.inputs.regular_file import UnreadableFile
 
     try:
-        return json.loads(started_file.read_text(encoding="utf-8")).get("fingerprint")
-    except (OSError, ValueError, AttributeError):
+        return read_json_file(started_file).get("fingerprint")
+    except (UnreadableFile, AttributeError):
         return None
 
 

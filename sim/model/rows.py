@@ -6,7 +6,7 @@ names are its record's fields (`sim.model.schema`). Imports nothing of the model
 that writes rows can use them. The rows written once per event of an agent (a stage entered, a
 visit ended, a child's record) are plain tuples of the same fields in the same order: a named
 tuple costs several times as much to make, and these are made a hundred thousand times a year
-(`tests/test_calendar_and_ledger.py` checks that they line up).
+(`tests/unit/test_calendar_and_ledger.py` checks that they line up).
 """
 
 from __future__ import annotations

@@ -199,7 +199,8 @@ def parse_captions(path: Path) -> dict[str, str]:
         return {}
     captions: dict[str, list[str]] = {}
     current: list[str] | None = None
-    for line in path.read_text(encoding="utf-8").splitlines():
+    text = read_regular_file(path).decode("utf-8", errors="replace")  # bounded, regular files only
+    for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("## "):
             current = captions.setdefault(stripped[3:].strip(), [])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()
 HEADER = 'title = "Bad"\ndescription = "A scenario with a mistake."\n'
 QUICK = ["-r", "1", "--years", "0.01", "-w", "1"]

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import cli
 from sim.commands.options import DEFAULT_REPLICATIONS, DEFAULT_SEED
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline_2008.toml"
 SHORT = ROOT / "tests" / "data" / "short_warmup.toml"
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHORT = ROOT / "tests" / "data" / "short_warmup.toml"
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")

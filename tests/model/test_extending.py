@@ -25,7 +25,7 @@ from sim.presentation.charts.compare_charts import OCCUPANCY
 from sim.presentation.charts.run_charts import PANEL_LAYOUT
 from sim.presentation.explorer import explored_names
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "docs" / "extending.md"
 LEVERS = [f for f in parameter_fields() if f.metadata["kind"] == "lever"]
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = str(ROOT / "scenarios" / "baseline_2008.toml")
 DOUBLE = str(ROOT / "scenarios" / "double_officers.toml")
 SHORT = ["--years", "0.05", "-w", "1"]

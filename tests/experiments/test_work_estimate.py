@@ -17,7 +17,7 @@ from sim.experiments.sweep import load_sweep
 from sim.experiments.work_estimate import estimate, search_evaluations
 from sim.inputs.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 BASELINE = SCENARIOS / "baseline_2008.toml"
 SHORT = ROOT / "tests" / "data" / "short_warmup.toml"

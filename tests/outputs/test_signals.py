@@ -1,6 +1,7 @@
-"""Ctrl-C and SIGTERM sent to the real `amparo` process at several moments, from Python's start-up to
-the writing of the result: Ctrl-C exits 130 and SIGTERM 143, never "Aborted!", never a traceback,
-and no staging folder or partial result is left."""
+"""Ctrl-C and SIGTERM sent to the real `amparo` process at several moments, from the first line of
+cli.py (the imports, option parsing) to the writing of the result: Ctrl-C exits 130 and SIGTERM 143,
+never "Aborted!", never a traceback, and no staging folder or partial result is left. (Before cli.py
+runs, Python itself is starting and ends by the signal; docs/reliability.md gives the measurement.)"""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+
+ROOT = Path(__file__).resolve().parents[2]
 SHORT = ROOT / "tests" / "data" / "short_warmup.toml"
-#: Seconds after the start: during Python's start-up and imports, option parsing, the runs.
-MOMENTS = (0.25, 0.5, 0.8, 1.2, 2.0, 3.5)
+#: Seconds after cli.py installed its handlers: during the imports, option parsing, the runs.
+MOMENTS = (0.0, 0.1, 0.3, 0.6, 1.2, 2.5)
 
 
 def amparo(*args: object) -> list[str]:
@@ -25,10 +28,25 @@ def amparo(*args: object) -> list[str]:
     return [*command, *map(str, args)]
 
 
+def catches_sigterm(pid: int) -> bool:
+    """Whether the process has a SIGTERM handler yet (cli.py installs one on its first lines)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)
+
+
 def start_run(out: Path) -> subprocess.Popen:
-    return subprocess.Popen(amparo("run", SHORT, "--years", "0.3", "-r", "2", "-w", "2", "--out", out),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, cwd=out.parent)
+    """`amparo run` in its own process group, returned once cli.py has run its first lines."""
+    process = subprocess.Popen(amparo("run", SHORT, "--years", "0.3", "-r", "2", "-w", "2", "--out", out),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, cwd=out.parent)
+    deadline = time.time() + 60
+    while not catches_sigterm(process.pid) and process.poll() is None and time.time() < deadline:
+        time.sleep(0.002)
+    return process
 
 
 def send(process: subprocess.Popen, how: signal.Signals) -> None:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import cli
 from sim.results.manifest_seal import manifest_seal
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = str(ROOT / "scenarios" / "baseline_2008.toml")
 DOUBLE = str(ROOT / "scenarios" / "double_officers.toml")
 
