@@ -127,6 +127,10 @@ def main() -> None:
     options = parser.parse_args()
     chance = random.Random(options.seed)
     rows = []
+    print("| command | runs | kills | runs saved at the kill | what the kill left | resume exit | runs "
+          "redone on resume (median) | uninterrupted s | resume s (median) | files identical to "
+          "uninterrupted |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         table = commands(folder)
@@ -136,6 +140,7 @@ def main() -> None:
             code, whole_seconds, stderr = timed(amparo(*arguments, "--out", str(whole)))
             if code != 0:
                 raise SystemExit(f"{kind}: the uninterrupted command failed: {stderr}")
+            print(kind, f"uninterrupted: {whole_seconds:.1f} s", file=sys.stderr, flush=True)
             manifest = json.loads((whole / "manifest.json").read_text())
             total = total_runs(kind, manifest, whole)
             results = []
@@ -150,22 +155,22 @@ def main() -> None:
                 shutil.rmtree(out, ignore_errors=True)
             compared = len(set(manifest["files"]) - JOURNAL_FILES - TIMED_FILES)
             rows.append((kind, total, whole_seconds, compared, results))
-    print("| command | runs | kills | runs saved at the kill | what the kill left | resume exit | runs "
-          "redone on resume (median) | uninterrupted s | resume s (median) | files identical to "
-          "uninterrupted |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for kind, total, whole_seconds, files, results in rows:
-        saved = [r["saved"] for r in results]
-        left = "a complete-looking result" if any(r["complete_after_kill"] for r in results) else (
-            "no result under the name" if kind in ("run", "compare", "size", "sensitivity")
-            else "the folder, manifest not complete")
-        kills = sum(r["killed"] for r in results)
-        codes = sorted({r["resume_code"] for r in results})
-        identical = sum(not r["differing"] for r in results)
-        print(f"| {kind} | {total} | {kills} of {len(results)} | {min(saved)}–{max(saved)} | {left} | "
-              f"{', '.join(map(str, codes))} | {statistics.median(total - s for s in saved):g} | "
-              f"{whole_seconds:.1f} | {statistics.median(r['resume_seconds'] for r in results):.1f} | "
-              f"{files} of {files} in {identical} of {len(results)} |")
+            print_row(*rows[-1])
+
+
+def print_row(kind: str, total: int, whole_seconds: float, files: int, results: list[dict]) -> None:
+    """One command's line of the table."""
+    saved = [r["saved"] for r in results]
+    left = "a complete-looking result" if any(r["complete_after_kill"] for r in results) else (
+        "no result under the name" if kind in ("run", "compare", "size", "sensitivity")
+        else "the folder, manifest not complete")
+    kills = sum(r["killed"] for r in results)
+    codes = sorted({r["resume_code"] for r in results})
+    identical = sum(not r["differing"] for r in results)
+    print(f"| {kind} | {total} | {kills} of {len(results)} | {min(saved)}–{max(saved)} | {left} | "
+          f"{', '.join(map(str, codes))} | {statistics.median(total - s for s in saved):g} | "
+          f"{whole_seconds:.1f} | {statistics.median(r['resume_seconds'] for r in results):.1f} | "
+          f"{files} of {files} in {identical} of {len(results)} |", flush=True)
 
 
 if __name__ == "__main__":
