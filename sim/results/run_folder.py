@@ -33,7 +33,13 @@ from sim.model.records import Table
 from sim.model.schema import RESOURCE_NAMES, daily_columns, resource_capacities
 from sim.results.atomic_folders import exchange, first_free_name, rename_no_replace
 from sim.results.manifest_seal import sealed
-from sim.results.table_files import write_codebook, write_csv, write_parquet, write_table
+from sim.results.table_files import (
+    write_codebook,
+    write_csv,
+    write_outcome_definitions,
+    write_parquet,
+    write_table,
+)
 
 PACKAGES = ("amparo", "mesa", "numpy", "scipy", "matplotlib", "click")
 
@@ -268,6 +274,7 @@ def _write_contents(folder: Path, scenario: dict[str, str], parameters: Paramete
         del visits  # a long run's records: not held while the charts are drawn
         write_table(folder, "stages", stacked(with_records, "stages"))
     write_codebook(folder / "codebook.csv")
+    write_outcome_definitions(folder / "outcome_definitions.csv")
     manifest = {
         "kind": "run",
         "scenario": scenario,
@@ -323,6 +330,7 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
     def fill(folder: Path) -> None:
         write_csv(folder / "comparison.csv", {key: [row[key] for row in rows] for key in rows[0]})
         write_what_changed(folder / "what_changed.csv", rows, scenarios[0]["name"])
+        write_outcome_definitions(folder / "outcome_definitions.csv")
         by_replication: dict[str, list] = {"scenario": [], "replication": [], "seed": []}
         by_replication.update({outcome.name: [] for outcome in ALL_OUTCOMES})
         daily_parts = []

@@ -26,6 +26,7 @@ from sim.results.run_folder import (
     write_final_manifest,
     write_json,
 )
+from sim.results.table_files import write_outcome_definitions
 
 
 def write_sweep_folder(spec: SweepSpec, sweep_file: Path, out: Path, executor: Executor | None = None,
@@ -46,6 +47,7 @@ def write_sweep_folder(spec: SweepSpec, sweep_file: Path, out: Path, executor: E
         temporary = out / f".{name}.tmp"
         write_csv(temporary, table)
         os.replace(temporary, out / name)
+    write_outcome_definitions(out / "outcome_definitions.csv")
     manifest = {"kind": "sweep", "title": spec.title, "sweep_file": str(sweep_file), "sweep_text": spec.text,
                 "base": str(spec.base_file), "base_parameters": parameters_as_dict(spec.base),
                 "design": spec.design, "points": len(design_points(spec)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 
@@ -26,6 +27,16 @@ def test_run_prints_its_outcomes_with_bounded_intervals_and_the_calibration_used
     share = by_name["share_unaccompanied_detained"]
     assert share["unit"] == "share" and 0 <= share["ci_low"] <= share["mean"] <= share["ci_high"] <= 1
     assert all(row["mean"] is None or math.isfinite(row["mean"]) for row in summary["outcomes"])
+    # tables in the ecosystem's formats: Parquet next to CSV, a codebook, a unit for every outcome column
+    folder = tmp_path / "run"
+    for table in ("summary", "outcomes_by_replication", "daily_stocks", "children", "visits", "stages"):
+        assert (folder / f"{table}.csv").is_file() and (folder / f"{table}.parquet").is_file()
+    with open(folder / "outcome_definitions.csv", encoding="utf-8") as handle:
+        units = {row["outcome"]: row["unit"] for row in csv.DictReader(handle)}
+    with open(folder / "outcomes_by_replication.csv", encoding="utf-8") as handle:
+        columns = next(csv.reader(handle))[2:]  # after replication and seed
+    assert columns and all(units.get(column) for column in columns)
+    assert (folder / "codebook.csv").is_file()
 
 
 def test_compare_prints_every_paired_difference(baseline_file, root, tmp_path):
