@@ -13,16 +13,20 @@ BROWSER_STAMP := $(VENV)/.installed-browser
 
 .PHONY: run test install lint benchmark clean explore
 
+# compat: a plain path in site-packages instead of an import hook, so Python starts in a few ms and
+# Ctrl-C reaches Amparo's own handler almost at once (issue 18, signals)
+EDITABLE := --config-settings editable_mode=compat
+
 $(STAMP): pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || (echo "Python 3.12 or newer was not found; run make PYTHON=/path/to/python3.12" >&2; exit 1)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,cluster]'
+	$(BIN)/pip install --quiet -c requirements.lock $(EDITABLE) -e '.[dev,cluster]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 $(BROWSER_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,cluster,explore,browser]'
+	$(BIN)/pip install --quiet -c requirements.lock $(EDITABLE) -e '.[dev,cluster,explore,browser]'
 	@if [ ! -x /usr/bin/chromium ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \

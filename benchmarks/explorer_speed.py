@@ -1,46 +1,63 @@
-"""How fast the explorer's model steps compared with the plain model, and how long its charts take.
+"""How long the explorer takes per simulated day, and so how fast "play" can go.
 
-    python benchmarks/explorer_speed.py [--days 365]
+    python benchmarks/explorer_speed.py [--days 365] [--scenario scenarios/baseline_2008.toml]
 
-Prints the milliseconds per simulated day of the plain `AmparoModel`, of `ExplorerModel` (which also
-collects the live numbers every day and recomputes waits, detention and overflows weekly), and the
-milliseconds to draw the three live charts once at the end. A step of the page is one simulated day
-plus a redraw, so these bound how fast "play" can go.
+Times, for the scenario: the warm-up the page runs before its first frame; then, day by day over
+the measured days, the explorer's model step (the Amparo model, the daily live numbers, and the
+waits, detention and overflows recomputed monthly) and one frame of the page (the status table and
+the three chart options, as `explorer_app.Frame` makes them). Prints the median and the mean time per
+simulated day, the slowest day, and the simulated days a second that play can reach when the page
+draws a frame after every day.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
+from pathlib import Path
 
-from sim.model.amparo_model import AmparoModel
-from sim.model.parameters import Parameters
-from sim.presentation.charts.live_charts import occupancy_figure, stages_figure, waits_figure
+from sim.inputs.scenario import load_scenario
+from sim.presentation.charts.live_charts import occupancy_chart, stages_chart, status_html, waits_chart
 from sim.presentation.explorer import ExplorerModel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def frame(model: ExplorerModel) -> None:
+    """What the page computes for one frame."""
+    history = model.collected()
+    status_html(history, model.warmup_days)
+    occupancy_chart(history)
+    stages_chart(history)
+    waits_chart(history, model.parameters.max_detention_days)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=365, help="simulated days to step")
-    days = parser.parse_args().days
-    parameters = Parameters()
-    timings = {}
-    for name, model in (("plain model", AmparoModel(parameters, seed=1, years=10)),
-                        ("explorer model", ExplorerModel(base=parameters, seed=1))):
-        start = time.perf_counter()
-        for _ in range(days):
-            model.step()
-        timings[name] = (time.perf_counter() - start) / days * 1000
-    history = model.history()
+    parser.add_argument("--days", type=int, default=365, help="measured days to step")
+    parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "baseline_2008.toml")
+    options = parser.parse_args()
+    parameters = load_scenario(options.scenario).parameters
     start = time.perf_counter()
-    stages_figure(history, "baseline")
-    occupancy_figure(history, "baseline")
-    waits_figure(history, "baseline", parameters.max_detention_days)
-    timings["draw the three live charts"] = (time.perf_counter() - start) * 1000
-    print(f"{days} simulated days of the 2008 baseline")
-    for name, milliseconds in timings.items():
-        unit = "ms per day" if name.endswith("model") else "ms"
-        print(f"  {name:<28} {milliseconds:8.1f} {unit}")
+    model = ExplorerModel(base=parameters, seed=2008)
+    warmup = time.perf_counter() - start
+    steps, frames = [], []
+    for _ in range(options.days):
+        start = time.perf_counter()
+        model.step()
+        middle = time.perf_counter()
+        frame(model)
+        steps.append(middle - start)
+        frames.append(time.perf_counter() - middle)
+    days = [step + drawing for step, drawing in zip(steps, frames, strict=True)]
+    print(f"{options.scenario.stem}: warm-up of {parameters.warmup_days} days before the first frame "
+          f"{warmup:.2f} s; then {options.days} measured days")
+    for name, values in (("model step", steps), ("page frame", frames), ("step + frame", days)):
+        print(f"  {name:<13} median {statistics.median(values) * 1000:6.1f} ms, mean "
+              f"{statistics.fmean(values) * 1000:6.1f} ms, slowest {max(values) * 1000:6.0f} ms per day")
+    print(f"  play with a frame after every day: {1 / statistics.median(days):.0f} simulated days a second "
+          f"(median day), {1 / statistics.fmean(days):.0f} (mean day)")
 
 
 if __name__ == "__main__":

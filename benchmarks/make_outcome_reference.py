@@ -2,7 +2,7 @@
 
     python benchmarks/make_outcome_reference.py
 
-Runs the model as it stands for `SEEDS` seeds of each case in `tests/test_speed_equivalence.py`
+Runs the model as it stands for `SEEDS` seeds of each case in `tests/regression/test_speed_equivalence.py`
 and stores, for every outcome, the mean, standard deviation and number of replications with a
 value (shares can be NaN). It was run once, on the model as it stood before the event-driven speed
 work (commit 59db663), and should not need to be run again: a faster model must reproduce these
@@ -22,8 +22,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.experiments.replications import run_replications  # noqa: E402
 from tests.test_speed_equivalence import BASE_SEED, CASES, REFERENCE, SEEDS, YEARS  # noqa: E402
+
+from sim.experiments.replications import run_replications  # noqa: E402
 
 
 def summarise(outcomes: list[dict[str, float]]) -> dict[str, dict[str, float]]:

@@ -30,7 +30,7 @@ from calibration.report import (
 from calibration.targets import FreeParameter, Target
 from calibration.validation import CheckSettings, check_runs, fit_table, validation_table
 from sim.model.parameters import Parameters
-from sim.results.run_folder import run_metadata, write_json
+from sim.results.run_folder import run_metadata, write_final_manifest, write_json
 
 CALIBRATED_FILE = "calibrated_2008.toml"
 
@@ -105,5 +105,25 @@ def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], free
     write_json(folder / "manifest.json", {**manifest, "complete": False})
     if draw_charts is not None:
         draw_charts(folder)
-    write_json(folder / "manifest.json", {**manifest, "complete": True})
-    return manifest
+    return write_final_manifest(folder, manifest)
+
+
+def rerun_calibration(original: Path, manifest: dict[str, Any], target: Path,
+                      executor: Executor | None = None,
+                      draw_charts: Callable[[Path], Any] | None = None) -> Path:
+    """Make the calibration in `original` again into `target` from its `calibration.json` (the
+    settings, free parameters, targets and base values it recorded); the held-out figures and source
+    conflicts of the report are today's ledger's."""
+    from calibration.targets import FreeParameter, Target, load_ledger
+    from sim.results.run_folder import parameters_from_manifest
+
+    record = json.loads((Path(original) / "calibration.json").read_text(encoding="utf-8"))
+    settings, checks = Settings(**record["settings"]), CheckSettings(**record["checks"])
+    free = [FreeParameter(**p) for p in record["free_parameters"]]
+    targets = [Target(**t) for t in record["targets"]]
+    _, validation, conflicts = load_ledger()
+    base = parameters_from_manifest({"parameters": record["base_parameters"]})
+    begin(target, record, resume=False)
+    run_calibration(target, base, record, free, targets, validation, conflicts, settings, checks, executor,
+                    int(manifest.get("workers", 1)), draw_charts=draw_charts)
+    return target

@@ -74,3 +74,58 @@ def morris_indices(uncertain: Sequence[FreeParameter], design: np.ndarray,
                          "mu": float(result["mu"][j]), "sigma": float(result["sigma"][j]),
                          "relative_mu_star": float(result["mu_star"][j]) / largest})
     return rows
+
+
+def write_sensitivity_folder(out: Path, base: Parameters, base_file: str, uncertain: Sequence[FreeParameter],
+                             trajectories: int, levels: int, seed: int, years: float, runs_file: Path,
+                             executor: Executor | None = None, on_done: Callable[[int], None] | None = None,
+                             draw_charts: Callable[[Path], Any] | None = None, overwrite: bool = False,
+                             unique: bool = False) -> Path:
+    """Run the Morris design (runs journaled in `runs_file`, so a killed screening resumes: the
+    design depends only on the seed) and write the result folder atomically: morris.csv,
+    design.csv, charts and the sealed manifest, which records the base values so that `amparo rerun`
+    needs no other file. Return where the folder went."""
+    import time
+
+    from sim.results.run_folder import (
+        parameters_as_dict,
+        run_metadata,
+        write_atomically,
+        write_csv,
+        write_final_manifest,
+        write_json,
+    )
+
+    started = time.perf_counter()
+    design = morris_design(uncertain, trajectories, levels, seed)
+    outcomes = run_design(base, uncertain, design, seed, years, runs_file, executor, on_done)
+    rows = morris_indices(uncertain, design, outcomes, levels, seed)
+
+    def fill(folder: Path) -> None:
+        write_csv(folder / "morris.csv", {key: [row[key] for row in rows] for key in rows[0]})
+        write_csv(folder / "design.csv", {p.name: design[:, j] for j, p in enumerate(uncertain)})
+        manifest = {"kind": "sensitivity", "method": "Morris (SALib)", "base": base_file,
+                    "base_parameters": parameters_as_dict(base),
+                    "parameters": [{"name": p.name, "low": p.low, "high": p.high, "reason": p.reason}
+                                   for p in uncertain],
+                    "trajectories": trajectories, "levels": levels, "runs": len(design), "years": years,
+                    "seed": seed, "wall_seconds": round(time.perf_counter() - started, 3), **run_metadata()}
+        write_json(folder / "manifest.json", {**manifest, "complete": False})
+        if draw_charts is not None:
+            draw_charts(folder)
+        write_final_manifest(folder, manifest)
+
+    return write_atomically(out, fill, overwrite, unique)
+
+
+def rerun_sensitivity(manifest: dict[str, Any], target: Path, scratch: Path, executor: Executor | None = None,
+                      draw_charts: Callable[[Path], Any] | None = None) -> Path:
+    """Make the screening a sensitivity manifest records again into `target` (its runs journaled
+    in `scratch`)."""
+    from sim.results.run_folder import parameters_from_manifest
+
+    base = parameters_from_manifest({"parameters": manifest["base_parameters"]})
+    uncertain = [FreeParameter(p["name"], p["low"], p["high"], p["reason"]) for p in manifest["parameters"]]
+    return write_sensitivity_folder(target, base, manifest["base"], uncertain, manifest["trajectories"],
+                                    manifest["levels"], manifest["seed"], manifest["years"],
+                                    scratch / "runs.jsonl", executor, draw_charts=draw_charts)

@@ -190,6 +190,7 @@ def _case(kind: str, name: str, text: str | bytes, *others: tuple[str, bytes | S
 
 @mutation()
 def valid(rng: random.Random, kind: str) -> Case:
+    """A valid file (the control: it must be accepted)."""
     return _case(kind, "valid", valid_text(rng, kind))
 
 
@@ -242,6 +243,7 @@ def odd_top_level_value(rng: random.Random, kind: str) -> Case:
 
 @mutation()
 def unknown_keys(rng: random.Random, kind: str) -> Case:
+    """Misspelt, unicode, quoted, very long and dotted keys at the top and in sections."""
     name = rng.choice(["colour", "shelterz", "pionts", "ñame", "a" * rng.choice([50, 101, 5000]), "1",
                        '"quoted key"', '"\\u0000"', "levers.x", "title.x"])
     where = rng.choice(["top", "section"])
@@ -276,6 +278,7 @@ def deep_nesting(rng: random.Random, kind: str) -> Case:
 
 @mutation()
 def binary_garbage(rng: random.Random, kind: str) -> Case:
+    """Random bytes, invalid UTF-8, UTF-16, a BOM, raw and escaped NULs, control characters, CRLF."""
     form = rng.choice(["random", "prefix", "invalid_utf8", "utf16", "bom", "raw_nul", "nul_escape",
                        "control", "crlf"])
     text = valid_text(rng, kind).encode("utf-8")
@@ -350,6 +353,7 @@ def long_text(rng: random.Random, kind: str) -> Case:
 
 @mutation()
 def unicode_text(rng: random.Random, kind: str) -> Case:
+    """Titles in other scripts, emoji, combining marks, right-to-left and zero-width characters."""
     title = rng.choice(["Niñas y niños", "子ども", "🦆" * 50, "e\u0301" * 100, "\u202eright to left",
                         "\u200b\u200b", "Ω" * 250])
     return _case(kind, "unicode_text", valid_text(rng, kind).replace('title = "', f'title = "{title}', 1))
@@ -404,11 +408,12 @@ def _referring(rng: random.Random, kind: str, target: str) -> str:
 
 @mutation("scenario", "sweep")
 def reference_chain(rng: random.Random, kind: str) -> Case:
-    """A chain of bases 1 to 40 files deep (at most 20 are allowed), ending in the baseline."""
+    """A chain of bases 1 to 40 files deep (at most 20 files are allowed), ending in the baseline."""
     depth = rng.choice([1, 2, 5, 19, 20, 21, 40])
     files = [(f"base_{i}.toml", scenario_text(rng, values=1, extends=f"base_{i + 1}.toml" if i + 1 < depth
                                               else BASELINE).encode("utf-8")) for i in range(depth)]
-    return _case(kind, f"reference_chain_{'over' if depth > 20 else 'within'}_limit",
+    files_in_chain = depth + (1 if kind == "scenario" else 0)  # a scenario's chain counts itself
+    return _case(kind, f"reference_chain_{'over' if files_in_chain > 20 else 'within'}_limit",
                  _referring(rng, kind, "base_0.toml"), *files)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sim.model.schema import RESOURCE_NAMES
+from sim.model.schema import RESOURCE_LABEL, RESOURCE_NAMES
 
 
 class Kind(StrEnum):
@@ -147,16 +147,6 @@ _MODEL_OUTCOMES: tuple[Outcome, ...] = (
              "apprehension to return via the southern border", COMPARE),
 )
 
-#: Plain names of the resources, for labels.
-RESOURCE_LABELS = {
-    "officers_north": "child protection officers (north)",
-    "care_units": "special care units",
-    "shelters": "transitory shelters",
-    "officers_south": "child protection officers (south)",
-    "migration_stations": "migration stations",
-    "alternative_care": "alternative care",
-}
-
 #: Which per-resource outcomes are shown first, by view.
 _RESOURCE_VIEWS: dict[str, tuple[View, ...]] = {
     "wait_officers_north_days_mean": (RUN, COMPARE, SWEEP, SENSITIVITY, EXPLORER),
@@ -175,8 +165,8 @@ _RESOURCE_VIEWS: dict[str, tuple[View, ...]] = {
 
 
 def _resource_outcomes(name: str) -> tuple[Outcome, ...]:
-    label = RESOURCE_LABELS[name]
-    short = label[0].upper() + label[1:]
+    short = RESOURCE_LABEL[name]
+    label = short[0].lower() + short[1:]
 
     def made(outcome: str, text: str, kind: Kind, higher_is_better: bool | None, description: str,
              unit: str = "children/year") -> Outcome:

@@ -11,15 +11,33 @@ from sim.commands.common import (
     DEFAULT_OUTPUT_FOLDER,
     DEFAULT_SCENARIO_FOLDER,
     check_resumable,
+    check_work,
     check_writable,
     executor,
     fail,
     load,
-    scheduler_option,
+    remove_staging_left_beside,
     simulation_guard,
+    start_afresh,
     where,
     workers_or_cluster,
 )
+from sim.commands.options import (
+    force_option,
+    out_option,
+    overwrite_option,
+    replications_option,
+    resume_option,
+    scheduler_option,
+    seed_option,
+    workers_option,
+    years_option,
+)
+
+#: Check runs of the calibrated point: 10, not the 20 of run, compare and size, because the shipped
+#: calibration (calibration/report.md, docs/calibration.md) was made with 10 and the defaults must
+#: reproduce it.
+CHECK_REPLICATIONS = 10
 
 
 @click.command()
@@ -27,45 +45,46 @@ from sim.commands.common import (
               help="Simulations for the fit, split equally between the generations.")
 @click.option("--generations", default=4, show_default=True, type=click.IntRange(1, 100),
               help="ABC-PMC generations; each keeps the closest quarter of its candidates.")
-@click.option("--years", default=0.5, show_default=True, type=click.FloatRange(1 / 365, 100),
-              help="Simulated years of each fitting run (after the warm-up).")
-@click.option("--replications", "-r", default=10, show_default=True, type=click.IntRange(2, 100000),
-              help="Replications of the calibrated point (and of it without officers, for F12).")
-@click.option("--check-years", default=1.0, show_default=True, type=click.FloatRange(1 / 365, 100),
-              help="Simulated years of each check run of the calibrated point.")
-@click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**63 - 1))
+@years_option(default=0.5, help="Simulated years of each fitting run (after the warm-up).")
+@replications_option(default=CHECK_REPLICATIONS, fewest=2,
+                     help="Replications of the calibrated point (and of it without officers, for F12).")
+@years_option(name="--check-years", help="Simulated years of each check run of the calibrated point.")
+@seed_option(help="Seed of the fit and of the check runs.")
 @click.option("--base", "base_file", type=click.Path(path_type=Path, dir_okay=False),
               default=DEFAULT_SCENARIO_FOLDER / "baseline_2008.toml",
               show_default="scenarios/baseline_2008.toml",
               help="Scenario whose values the parameters not fitted keep.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Result folder (default: outputs/calibration).")
-@click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
-@click.option("--resume", is_flag=True, help="Continue an interrupted calibration in --out.")
+@out_option("outputs/calibration")
+@workers_option
+@resume_option("Continue an interrupted calibration in --out.")
+@overwrite_option
+@force_option
 @scheduler_option
 def calibrate(budget: int, generations: int, years: float, replications: int, check_years: float, seed: int,
-              base_file: Path, out: Path | None, workers: int | None, resume: bool,
-              scheduler: str | None) -> None:
+              base_file: Path, out: Path | None, workers: int | None, resume: bool, overwrite: bool,
+              force: bool, scheduler: str | None) -> None:
     """Calibrate the free parameters (calibration/free_parameters.toml) to the figures in
     calibration/targets.toml by ABC-PMC, and write the posterior, the calibrated scenario file,
     the fit and held-out validation tables and a report with charts."""
     from sim.inputs.scenario import ScenarioError
 
     loaded = load(base_file)
+    if resume and overwrite:
+        fail("--resume continues the calibration in --out and --overwrite replaces it; give one")
     out = out or DEFAULT_OUTPUT_FOLDER / "calibration"
-    if out.exists() and not resume:
-        fail(f"{out}: a calibration already exists here; add --resume to continue it, or choose another "
-             "--out")
+    if out.exists() and not resume and not overwrite:
+        fail(f"{out}: a calibration already exists here; add --resume to continue it, --overwrite to start "
+             "it again, or choose another --out")
     if resume:
         check_resumable(out, "calibration", "calibration.json")
     if budget < 2 * generations:
         fail(f"--budget {budget}: needs at least 2 simulations per generation ({2 * generations})")
-    check_writable(out)
 
     from calibration.fit import Settings
     from calibration.run import CalibrationMismatch, begin, run_calibration, start_record
     from calibration.targets import load_free_parameters, load_ledger
     from calibration.validation import CheckSettings
+    from sim.experiments.work_estimate import estimate
 
     try:
         targets, validation, conflicts = load_ledger()
@@ -74,13 +93,19 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
         fail(str(error))
     settings = Settings(budget=budget, generations=generations, seed=seed, years=years)
     checks = CheckSettings(replications=replications, years=check_years)
+    n_workers = workers_or_cluster(workers, settings.batch, scheduler)
+    check_work(estimate([(loaded.parameters, years, settings.batch * generations),
+                         (loaded.parameters, check_years, 2 * replications)], n_workers), force, scheduler)
+    if overwrite:  # only now, when nothing can refuse the new one any more
+        start_afresh(out, "calibration", "calibration.json")
+    check_writable(out)
+    remove_staging_left_beside(out)
     record = start_record(str(base_file), settings, checks, free, targets, loaded.parameters)
     try:
         begin(out, record, resume)
     except CalibrationMismatch as error:
         fail(str(error))
     total = settings.batch * generations + 2 * replications
-    n_workers = workers_or_cluster(workers, settings.batch, scheduler)
     click.echo(f"Calibrating {len(free)} parameters to {', '.join(t.figure for t in targets)}: {total} "
                f"simulations, {where(n_workers, scheduler)}")
 

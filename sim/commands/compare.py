@@ -2,78 +2,134 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import click
 
 from sim.commands.common import (
+    RESUME_HELP,
+    check_work,
     executor,
     fail,
+    json_summary,
     load,
     new_result_folder,
-    scheduler_option,
+    next_step,
+    outcome_summary,
+    progress,
+    result_written,
+    resume_hint,
     simulation_guard,
+    wall_time_line,
     where,
+    work_folder,
     workers_or_cluster,
+)
+from sim.commands.options import (
+    force_option,
+    json_option,
+    out_option,
+    overwrite_option,
+    replications_option,
+    resume_option,
+    scheduler_option,
+    seed_option,
+    workers_option,
+    years_option,
 )
 
 
 @click.command()
 @click.argument("scenario_files", nargs=-1, required=True, metavar="SCENARIO...",
                 type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--replications", "-r", default=10, show_default=True, type=click.IntRange(2, 100000),
-              help="Replications per scenario (the same seeds for every scenario).")
-@click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**63 - 1))
-@click.option("--years", default=1.0, show_default=True, type=click.FloatRange(1 / 365, 100))
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Result folder (default: outputs/compare-DATE-TIME).")
-@click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@replications_option(fewest=2, help="Replications per scenario (the same seeds for every scenario).")
+@seed_option()
+@years_option()
+@out_option("outputs/compare-DATE-TIME")
+@workers_option
+@overwrite_option
+@force_option
+@resume_option(RESUME_HELP)
 @scheduler_option
+@json_option
 def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, years: float, out: Path | None,
-            workers: int | None, overwrite: bool, scheduler: str | None) -> None:
+            workers: int | None, overwrite: bool, force: bool, resume: bool, scheduler: str | None,
+            as_json: bool) -> None:
     """Compare scenarios with common random numbers: each outcome per scenario, and its paired
     difference to the first scenario with a 95% confidence interval."""
+    with json_summary(as_json) as summary:
+        summary.update(compare_scenarios(scenario_files, replications, seed, years, out, workers, overwrite,
+                                         force, resume, scheduler, as_json))
+
+
+def compare_scenarios(scenario_files: tuple[Path, ...], replications: int, seed: int, years: float,
+                      out: Path | None, workers: int | None, overwrite: bool, force: bool, resume: bool,
+                      scheduler: str | None, as_json: bool = False) -> dict:
+    """The compare command's work; returns its JSON summary (filled only when `as_json`)."""
+    if len(scenario_files) < 2:
+        fail(f"compare needs at least two scenario files (the first is the reference), got "
+             f"{len(scenario_files)}; to run one scenario use: amparo run {scenario_files[0]}")
     loaded = [load(path) for path in scenario_files]
     names = [path.stem for path in scenario_files]
     for later, name in enumerate(names):
         if name in names[:later]:
             fail(f"{scenario_files[names.index(name)]} and {scenario_files[later]}: two scenario files have "
                  f"the same name {name!r}; results are labelled by file name, so rename one")
+    requested = out
     out, unique = new_result_folder(out, "compare", overwrite)
 
+    from sim.experiments.replication_journal import ReplicationJournal
+    from sim.results.run_folder import parameters_as_dict
+
+    request = {"scenarios": [{"name": name, "text": scenario.text,
+                              "parameters": parameters_as_dict(scenario.parameters)}
+                             for name, scenario in zip(names, loaded, strict=True)],
+               "replications": replications, "seed": seed, "years": years}
+    saved = work_folder(requested, "compare", request, resume, overwrite)
+
     from sim.experiments.compare import KEY_OUTCOMES, comparison_rows, run_scenarios
+    from sim.experiments.work_estimate import estimate
     from sim.results.run_folder import OutputError, write_comparison_folder
 
     n_workers = workers_or_cluster(workers, replications, scheduler)
     total = replications * len(loaded)
+    work = estimate([(scenario.parameters, years, replications) for scenario in loaded], n_workers)
+    check_work(work, force, scheduler)
     click.echo(f"Comparing {len(loaded)} scenarios, {replications} replications each, seed {seed}, "
                f"{where(n_workers, scheduler)}")
     started = time.perf_counter()
     pairs = [(name, scenario.parameters) for name, scenario in zip(names, loaded, strict=True)]
-    with (simulation_guard(), executor(n_workers, scheduler) as pool,
-          click.progressbar(length=total, label="Runs", show_eta=True, file=sys.stderr) as bar):
-        runs = run_scenarios(pairs, replications, seed, years, pool, lambda _: bar.update(1))
-    wall = time.perf_counter() - started
-    rows = comparison_rows(runs)
 
     def draw(folder: Path) -> None:
         from sim.presentation.charts.compare_charts import draw_comparison_charts
 
+        next_step(bar, "Charts")
         draw_comparison_charts(folder)
 
-    specs = [{"name": name, "file": str(path), "title": scenario.title, "text": scenario.text}
+    specs = [{"name": name, "file": str(path), "title": scenario.title, "text": scenario.text,
+              "calibration": scenario.calibration_file}
              for name, path, scenario in zip(names, scenario_files, loaded, strict=True)]
     try:
-        with simulation_guard():  # Ctrl-C while writing: the staging folder is removed
+        # Ctrl-C while writing: the staging folder is removed
+        with (simulation_guard(resume_hint(requested), requested),
+              progress(total, "Runs") as bar):
+            with executor(n_workers, scheduler) as pool:
+                runs = run_scenarios(pairs, replications, seed, years, pool, lambda _: bar.update(1),
+                                     ReplicationJournal(saved / "replications") if saved else None)
+            simulated = time.perf_counter() - started
+            next_step(bar, "Tables", done=0)
+            rows = comparison_rows(runs)
             folder = write_comparison_folder(out, runs=runs, scenarios=specs, rows=rows,
                                              replications=replications, years=years, base_seed=seed,
-                                             wall_seconds=wall, overwrite=overwrite, draw_charts=draw,
+                                             wall_seconds=simulated, overwrite=overwrite, draw_charts=draw,
                                              unique=unique)
+            bar.update(1)
     except OutputError as error:
+        result_written(requested, error)
         fail(str(error))
+    result_written(requested)
+    wall = time.perf_counter() - started
     by_key = {(row["outcome"], row["scenario"]): row for row in rows}
     click.echo(f"\n{'outcome':<38} {'scenario':<28} {'mean':>10} {'difference to ' + names[0]:>36}")
     for outcome in KEY_OUTCOMES:
@@ -84,4 +140,9 @@ def compare(scenario_files: tuple[Path, ...], replications: int, seed: int, year
                 f"{row['difference']:+,.{digits}f} [{row['difference_ci_low']:+,.{digits}f}, "
                 f"{row['difference_ci_high']:+,.{digits}f}]")
             click.echo(f"{outcome:<38} {name[:28]:<28} {row['mean']:>10,.{digits}f} {change:>36}")
-    click.echo(f"\nWall time {wall:.1f} s. Results in {folder}")
+    click.echo(f"\n{wall_time_line(wall, simulated)}. Results in {folder}")
+    if not as_json:
+        return {}
+    return {"command": "compare", "reference": names[0], "scenarios": specs, "folder": str(folder),
+            "replications": replications, "seed": seed, "years": years, "wall_seconds": round(wall, 3),
+            "comparison": outcome_summary(rows)}

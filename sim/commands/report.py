@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from sim.commands.common import DEFAULT_OUTPUT_FOLDER, check_out_path, fail
+from sim.commands.common import DEFAULT_OUTPUT_FOLDER, check_out_path, fail, remove_staging_left_beside
+from sim.commands.options import overwrite_option
 
 
 @click.command()
@@ -16,7 +17,7 @@ from sim.commands.common import DEFAULT_OUTPUT_FOLDER, check_out_path, fail
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               help="The HTML file (default: outputs/report-DATE-TIME.html); the Markdown version and its "
                    "images are written next to it.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing report.")
+@overwrite_option
 def report(result_folders: tuple[Path, ...], out: Path | None, overwrite: bool) -> None:
     """Turn result folders of run, compare, sweep (and any other kind) into one self-contained HTML
     brief, with images embedded so it opens offline, plus a Markdown version."""
@@ -27,6 +28,7 @@ def report(result_folders: tuple[Path, ...], out: Path | None, overwrite: bool) 
         out = DEFAULT_OUTPUT_FOLDER / f"report-{datetime.now().strftime('%Y%m%d-%H%M%S')}.html"
     if out.suffix.lower() not in (".html", ".htm"):
         fail(f"{out}: --out names the HTML file and must end in .html")
+    remove_staging_left_beside(out)
     try:
         html_file, markdown_file, image_folder = write_report(list(result_folders), out, overwrite)
     except ReportError as error:

@@ -14,9 +14,10 @@ from sim.commands.common import DEFAULT_SCENARIO_FOLDER, fail
                 default=DEFAULT_SCENARIO_FOLDER)
 def scenarios(folder: Path) -> None:
     """List the scenario files in FOLDER (default: the shipped scenarios) with their descriptions."""
+    from sim.inputs.regular_file import path_problem
     from sim.inputs.scenario import ScenarioError, list_scenarios
 
-    if not folder.is_dir():
+    if path_problem(folder) or not folder.is_dir():
         fail(f"{folder}: no such folder")
     try:
         found = list_scenarios(folder)

@@ -3,6 +3,7 @@ capacities."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -10,25 +11,43 @@ import click
 
 from sim.commands.common import (
     DEFAULT_SCENARIO_FOLDER,
+    RESUME_HELP,
+    check_work,
     executor,
     fail,
     load,
     new_result_folder,
-    scheduler_option,
+    result_written,
+    resume_hint,
     simulation_guard,
+    wall_time_line,
     where,
+    work_folder,
     workers_or_cluster,
+)
+from sim.commands.options import (
+    FiniteFloatRange,
+    force_option,
+    out_option,
+    overwrite_option,
+    replications_option,
+    resume_option,
+    scheduler_option,
+    seed_option,
+    workers_option,
+    years_option,
 )
 
 
 def parse_lever(spec: str, parameters) -> tuple:
     """A --lever value, NAME or NAME=LOW:HIGH, as (lever, (low, high))."""
-    from sim.experiments.sizing import LEVERS, default_range, lever_bounds
+    from sim.experiments.sizing import default_range, lever_bounds, sizeable_levers
 
     name, _, bounds = spec.partition("=")
-    lever = LEVERS.get(name.strip())
+    levers = sizeable_levers()
+    lever = levers.get(name.strip())
     if lever is None:
-        fail(f"--lever {spec}: unknown lever {name!r}; allowed: {', '.join(LEVERS)}")
+        fail(f"--lever {spec}: unknown lever {name!r}; allowed: {', '.join(levers)}")
     if not bounds:
         return lever, default_range(lever, parameters)
     smallest, largest = lever_bounds(lever)
@@ -52,24 +71,22 @@ def parse_lever(spec: str, parameters) -> tuple:
 @click.option("--standards", "standards_file", type=click.Path(path_type=Path, dir_okay=False),
               default=DEFAULT_SCENARIO_FOLDER / "standards.toml", show_default="scenarios/standards.toml",
               help="The standards file.")
-@click.option("--confidence", default=0.9, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+@click.option("--confidence", default=0.9, show_default=True, type=FiniteFloatRange(0, 1, min_open=True),
               help="Share of replications in which the standard must hold.")
-@click.option("--replications", "-r", default=10, show_default=True, type=click.IntRange(1, 10000),
-              help="Replications at each lever value (the same seeds at every value).")
-@click.option("--seed", default=2008, show_default=True, type=click.IntRange(0, 2**63 - 1),
-              help="Base seed; replication i uses the same seed at every lever value.")
-@click.option("--years", default=1.0, show_default=True, type=click.FloatRange(1 / 365, 100),
-              help="Simulated years measured after the warm-up.")
+@replications_option(help="Replications at each lever value (the same seeds at every value).")
+@seed_option(help="Base seed; replication i uses the same seed at every lever value.")
+@years_option()
 @click.option("--points", default=5, show_default=True, type=click.IntRange(2, 50),
               help="With two levers: values of the first lever, evenly spread over its range.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Result folder (default: outputs/size-SCENARIO-STANDARD-DATE-TIME).")
-@click.option("--workers", "-w", type=click.IntRange(1, 1024), help="Worker processes (default: all cores).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@out_option("outputs/size-SCENARIO-STANDARD-DATE-TIME")
+@workers_option
+@overwrite_option
+@force_option
+@resume_option(RESUME_HELP)
 @scheduler_option
 def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, standards_file: Path,
          confidence: float, replications: int, seed: int, years: float, points: int, out: Path | None,
-         workers: int | None, overwrite: bool, scheduler: str | None) -> None:
+         workers: int | None, overwrite: bool, force: bool, resume: bool, scheduler: str | None) -> None:
     """Find the smallest capacity (officers, beds, places) for which a protection standard holds in
     at least --confidence of the replications; with two levers, the frontier of combinations."""
     from sim.inputs.scenario import ScenarioError
@@ -88,14 +105,29 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
     levers = [parse_lever(spec, loaded.parameters) for spec in lever_specs]
     if len(levers) == 2 and levers[0][0].name == levers[1][0].name:
         fail("--lever: the two levers must differ")
+    requested = out
     out, unique = new_result_folder(out, f"size-{scenario.stem}-{standard_name}", overwrite)
 
-    from sim.experiments.sizing import find_minimum, frontier, model_evaluator
+    from dataclasses import asdict
+
+    from sim.experiments.sizing import OutcomeJournal, frontier_values, size_levers
+    from sim.results.run_folder import parameters_as_dict
+
+    first_values = frontier_values(*levers[0][1], points) if len(levers) == 2 else None
+    asked = {"scenario_text": loaded.text, "parameters": parameters_as_dict(loaded.parameters),
+             "levers": [[lv.name, *rg] for lv, rg in levers], "standard": asdict(standard),
+             "confidence": confidence, "replications": replications, "seed": seed, "years": years,
+             "first_values": first_values}
+    saved = work_folder(requested, "sizing", asked, resume, overwrite)
+    from sim.experiments.work_estimate import estimate, search_evaluations
     from sim.results.run_folder import OutputError
     from sim.results.sizing_folder import SizingRequest, summary_lines, write_sizing_folder
 
     n_workers = workers_or_cluster(workers, replications, scheduler)
     lever, (low, high) = levers[-1]
+    evaluations = (points if len(levers) == 2 else 1) * search_evaluations(low, high)
+    work = estimate([(loaded.parameters, years, replications * evaluations)], n_workers)
+    check_work(work, force, scheduler)
     click.echo(f"Sizing {lever.label} for {standard.title!r} in {loaded.title!r}: {confidence:.0%} of "
                f"{replications} replication(s) of {years:g} year(s), seed {seed}, "
                f"{where(n_workers, scheduler)}")
@@ -104,28 +136,17 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
         click.echo(f"  {lever.label} {evaluation.value}: standard met in {evaluation.n_met} of "
                    f"{len(evaluation.met)}", err=True)
 
+    def announce(first_value: int) -> None:
+        click.echo(f" {levers[0][0].label} = {first_value}", err=True)
+
     started = time.perf_counter()
-    frontier_points = []
-    with simulation_guard(), executor(n_workers, scheduler) as pool:
-        def evaluator(parameters):
-            return model_evaluator(parameters, lever, standard, replications, seed, years, pool, report)
-
-        if len(levers) == 1:
-            start = lever.current(loaded.parameters)
-            searches = [find_minimum(evaluator(loaded.parameters), low, high, start, confidence)]
-        else:
-            first, (first_low, first_high) = levers[0]
-            values = sorted({round(first_low + i * (first_high - first_low) / (points - 1))
-                             for i in range(points)})
-
-            def second_evaluator(first_value: int):
-                click.echo(f" {first.label} = {first_value}", err=True)
-                return evaluator(first.apply(loaded.parameters, first_value))
-
-            frontier_points = frontier(second_evaluator, values, low, high, lever.current(loaded.parameters),
-                                       confidence)
-            searches = [point.search for point in frontier_points]
-    wall = time.perf_counter() - started
+    with (simulation_guard(resume_hint(requested), requested), executor(n_workers, scheduler) as pool,
+          OutcomeJournal(saved / "runs.jsonl") if saved else contextlib.nullcontext() as journal):
+        searches, frontier_points = size_levers(loaded.parameters, levers, standard, confidence,
+                                                replications, seed, years, pool, first_values, report,
+                                                announce, journal)
+    simulated = time.perf_counter() - started
+    click.echo("Writing tables and charts", err=True)
     request = SizingRequest(
         scenario={"file": str(scenario), "title": loaded.title, "text": loaded.text},
         parameters=loaded.parameters, levers=[lv for lv, _ in levers], ranges=[rg for _, rg in levers],
@@ -138,10 +159,15 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
         draw_sizing_charts(folder)
 
     try:
-        folder = write_sizing_folder(out, request, searches, frontier_points, wall, overwrite, draw, unique)
+        with simulation_guard():  # Ctrl-C while writing: the staging folder is removed
+            folder = write_sizing_folder(out, request, searches, frontier_points, simulated, overwrite, draw,
+                                         unique)
     except OutputError as error:
+        result_written(requested, error)
         fail(str(error))
+    result_written(requested)
+    wall = time.perf_counter() - started
     click.echo("")
     for line in summary_lines(request, searches, frontier_points):
         click.echo(line)
-    click.echo(f"\nWall time {wall:.1f} s. Results in {folder} (chart: {folder / 'charts'})")
+    click.echo(f"\n{wall_time_line(wall, simulated)}. Results in {folder} (chart: {folder / 'charts'})")

@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.analysis.outcome_registry import ALL_OUTCOMES, Kind, View, outcomes_in
 from sim.analysis.summary import mean_and_interval
+from sim.experiments.replication_journal import ReplicationJournal
 from sim.experiments.replications import ReplicationResult, run_replications_of_each
 from sim.model.parameters import Parameters
 
@@ -36,11 +37,14 @@ class ScenarioRuns:
 
 def run_scenarios(scenarios: Sequence[tuple[str, Parameters]], replications: int, base_seed: int,
                   years: float, executor: Executor | None = None,
-                  on_done: Callable[[ReplicationResult], None] | None = None) -> list[ScenarioRuns]:
+                  on_done: Callable[[ReplicationResult], None] | None = None,
+                  journal: ReplicationJournal | None = None) -> list[ScenarioRuns]:
     """Run each scenario's replications with the same seeds, all in one batch; keep only the daily
-    stocks of the tables (trimmed where the run executes, so little travels back)."""
+    stocks of the tables (trimmed where the run executes, so little travels back). With `journal`,
+    finished replications are saved as they finish and not run again (see `run_replications`)."""
     results = run_replications_of_each([parameters for _, parameters in scenarios], replications,
-                                       base_seed, years, executor, keep_tables=("daily",), on_done=on_done)
+                                       base_seed, years, executor, keep_tables=("daily",), on_done=on_done,
+                                       journal=journal)
     return [ScenarioRuns(name, parameters, scenario_results)
             for (name, parameters), scenario_results in zip(scenarios, results, strict=True)]
 

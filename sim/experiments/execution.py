@@ -47,18 +47,24 @@ class LocalProcesses(ProcessPoolExecutor):
     """A process pool that says how many runs it executes at once (`slots`).
 
     Its workers ignore Ctrl-C: a worker interrupted inside the pool's queues can hang the pool, so
-    the main process stops the workers itself (`stop_workers`).
+    the main process stops the workers itself (`stop_workers`). SIGTERM ends a worker at once,
+    whatever handler the main process had when the worker was forked, and a worker ends when the
+    main process ends, even if it was killed (`sim.experiments.parent_death`).
     """
 
     def __init__(self, workers: int) -> None:
-        super().__init__(workers, initializer=_leave_interrupts_to_the_main_process)
+        super().__init__(workers, initializer=_start_worker)
         self.slots = workers
 
 
-def _leave_interrupts_to_the_main_process() -> None:
+def _start_worker() -> None:
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from sim.experiments.parent_death import end_with_parent
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are left to the main process
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    end_with_parent()
 
 
 def stop_workers(executor: ProcessPoolExecutor) -> None:

@@ -12,16 +12,20 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sim.analysis.invariants import check_invariants
 from sim.analysis.outcomes import compute_outcomes
-from sim.experiments.execution import map_in_order
+from sim.experiments.execution import map_as_finished, map_in_order
 from sim.experiments.record_spool import RecordSpool
 from sim.model.amparo_model import AmparoModel
 from sim.model.parameters import Parameters, children_per_year
 from sim.model.random_streams import replication_seed
 from sim.model.records import Table
 from sim.model.schema import resource_capacities
+
+if TYPE_CHECKING:
+    from sim.experiments.replication_journal import ReplicationJournal
 
 #: Runs longer than this many years of baseline arrivals keep their records on disk while they run
 #: (`sim.experiments.record_spool`), so their memory stays flat in simulated time.
@@ -73,16 +77,21 @@ def _run_task(task: tuple[Parameters, int, float, int, bool | tuple[str, ...]]) 
     return run_replication(parameters, seed, years, replication, keep_tables)
 
 
+def _tasks(parameters: Parameters, replications: int, base_seed: int, years: float,
+           keep_tables: bool | tuple[str, ...], records_replications: int | None) -> list[tuple]:
+    return [(parameters, replication_seed(base_seed, i), years, i,
+             keep_tables if records_replications is None or i < records_replications or not keep_tables
+             else ("daily",))
+            for i in range(replications)]
+
+
 def iterate_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,
                          executor: Executor | None = None, keep_tables: bool = True,
                          records_replications: int | None = None) -> Iterator[ReplicationResult]:
     """Yield the replications' results in replication order (run on `executor`). With
     `records_replications`, replications from that index on keep only their daily table (their
     records are not wanted: a long run's records are a hundred megabytes per replication)."""
-    tasks = [(parameters, replication_seed(base_seed, i), years, i,
-              keep_tables if records_replications is None or i < records_replications or not keep_tables
-              else ("daily",))
-             for i in range(replications)]
+    tasks = _tasks(parameters, replications, base_seed, years, keep_tables, records_replications)
     # All tables of a run are large (per-child records): one run per task keeps a worker's memory
     # and each message back to one run's worth.
     yield from map_in_order(_run_task, tasks, executor, 1 if keep_tables is True else None)
@@ -92,29 +101,66 @@ def run_replications_of_each(parameter_sets: Sequence[Parameters], replications:
                              years: float = 1.0, executor: Executor | None = None,
                              keep_tables: bool | tuple[str, ...] = True,
                              on_done: Callable[[ReplicationResult], None] | None = None,
-                             ) -> list[list[ReplicationResult]]:
+                             journal: ReplicationJournal | None = None) -> list[list[ReplicationResult]]:
     """`run_replications` for each parameter set, with the same seeds for every set, sent as one batch
-    so that a cluster runs all sets side by side rather than one after the other."""
-    tasks = [(parameters, replication_seed(base_seed, i), years, i, keep_tables)
-             for parameters in parameter_sets for i in range(replications)]
+    so that a cluster runs all sets side by side rather than one after the other. With `journal`,
+    replications already in it are not run again and each new one is saved to it as it finishes."""
+    done = [journal.finished(index) if journal is not None else {} for index in range(len(parameter_sets))]
+    tasks = [(parameters, replication_seed(base_seed, i), years, i, keep_tables, index)
+             for index, parameters in enumerate(parameter_sets) for i in range(replications)
+             if i not in done[index]]
+    for finished in done:
+        for result in finished.values():
+            if on_done is not None:
+                on_done(result)
+    results = _run_journaled(tasks, executor, journal, on_done, None)
+    for index, result in results:
+        done[index][result.replication] = result
+    return [[finished[i] for i in range(replications)] for finished in done]
+
+
+def _run_set_task(task: tuple) -> tuple[int, ReplicationResult]:
+    *run, index = task
+    return index, _run_task(tuple(run))
+
+
+def _run_journaled(tasks: list[tuple], executor: Executor | None, journal: ReplicationJournal | None,
+                   on_done: Callable[[ReplicationResult], None] | None,
+                   size: int | None) -> list[tuple[int, ReplicationResult]]:
+    """Run (..., parameter set) tasks; with a journal, as they finish, each saved at once."""
+    mapping = map_as_finished if journal is not None else map_in_order
     results = []
-    for result in map_in_order(_run_task, tasks, executor):
+    for index, result in mapping(_run_set_task, tasks, executor, size):
+        if journal is not None:
+            journal.save(result, index)
         if on_done is not None:
             on_done(result)
-        results.append(result)
-    return [results[start:start + replications] for start in range(0, len(results), replications)]
+        results.append((index, result))
+    return results
 
 
 def run_replications(parameters: Parameters, replications: int, base_seed: int, years: float = 1.0,
                      executor: Executor | None = None, keep_tables: bool = True,
                      on_done: Callable[[ReplicationResult], None] | None = None,
-                     records_replications: int | None = None) -> list[ReplicationResult]:
+                     records_replications: int | None = None,
+                     journal: ReplicationJournal | None = None) -> list[ReplicationResult]:
     """All replications' results, in replication order; `on_done` is told of each as it finishes.
-    `records_replications`: see `iterate_replications`."""
-    results = []
-    for result in iterate_replications(parameters, replications, base_seed, years, executor, keep_tables,
-                                       records_replications):
-        results.append(result)
+    `records_replications`: see `iterate_replications`. With `journal`, replications already in it
+    are not run again and each new one is saved to it as it finishes (so a killed run resumes)."""
+    if journal is None:
+        results = []
+        for result in iterate_replications(parameters, replications, base_seed, years, executor, keep_tables,
+                                           records_replications):
+            results.append(result)
+            if on_done is not None:
+                on_done(result)
+        return results
+    done = journal.finished()
+    for result in done.values():
         if on_done is not None:
             on_done(result)
-    return results
+    tasks = [(*task, 0) for task in _tasks(parameters, replications, base_seed, years, keep_tables,
+                                            records_replications) if task[3] not in done]
+    for _, result in _run_journaled(tasks, executor, journal, on_done, 1 if keep_tables is True else None):
+        done[result.replication] = result
+    return [done[i] for i in range(replications)]

@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from sim.experiments.run_journal import open_journal, read_journal
 from sim.inputs.standards import Standard
 from sim.model.parameters import Parameters
 
@@ -70,6 +72,22 @@ LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
           lambda p, v: {"alternative_care_places": v}, lambda p: p.alternative_care_places,
           "alternative_care_places"),
 )}
+
+
+def sizeable_levers() -> dict[str, Lever]:
+    """Every lever `amparo size` can size: the named ones above (pooled totals), then every whole-number
+    lever parameter of the model as it is, so a new capacity lever is sizeable as soon as it is declared
+    in `sim.model.parameters`."""
+    from sim.model.parameters import parameter_fields
+
+    levers = dict(LEVERS)
+    for f in parameter_fields():
+        if f.metadata["kind"] == "lever" and type(f.default) is int and f.name not in levers:
+            levers[f.name] = Lever(f.name, f.name.replace("_", " "), f.metadata["unit"],
+                                   f"{f.name} as a whole number ({f.metadata['source']})",
+                                   lambda p, v, name=f.name: {name: v},
+                                   lambda p, name=f.name: getattr(p, name), f.name)
+    return levers
 
 
 def lever_bounds(lever: Lever) -> tuple[int, int]:
@@ -292,20 +310,63 @@ def _standard_outcome_task(task: tuple[Standard, Parameters, int, float, int]) -
     return standard_outcome(*task)
 
 
+class OutcomeJournal:
+    """The outcome of every finished sizing replication, kept in a `runs.jsonl` journal
+    (`sim.experiments.run_journal`) by (first lever value, lever value, replication), so that a killed
+    sizing resumes: the search asks for the same values in the same order, and the replications
+    already done are read instead of run. Use it as a context manager."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.finished = read_journal(self.path,
+                                     lambda r: (r["first"], int(r["value"]), int(r["replication"])))
+        self._journal = None
+        self._append: Callable[[dict], None] | None = None
+
+    def __enter__(self) -> OutcomeJournal:
+        self._journal = open_journal(self.path)
+        self._append = self._journal.__enter__()
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self._journal.__exit__(*exception)
+
+    def known(self, first: int | None, value: int, replication: int) -> float | None:
+        record = self.finished.get((first, value, replication))
+        return None if record is None else float(record["outcome"])
+
+    def save(self, first: int | None, value: int, replication: int, seed: int, outcome: float) -> None:
+        record = {"first": first, "value": value, "replication": replication, "seed": seed,
+                  "outcome": outcome}
+        self._append(record)
+        self.finished[(first, value, replication)] = record
+
+
 def model_evaluator(parameters: Parameters, lever: Lever, standard: Standard, replications: int,
                     base_seed: int, years: float, executor: Executor | None = None,
-                    on_done: Callable[[Evaluation], None] | None = None) -> Callable[[int], Evaluation]:
+                    on_done: Callable[[Evaluation], None] | None = None,
+                    journal: OutcomeJournal | None = None,
+                    first_value: int | None = None) -> Callable[[int], Evaluation]:
     """`evaluate(value)`: run the replications at one lever value (in parallel on `executor`),
-    replication i with `replication_seed(base_seed, i)` whatever the value."""
+    replication i with `replication_seed(base_seed, i)` whatever the value. With `journal`, the
+    replications it holds (for `first_value` of a frontier's first lever) are read, not run, and each
+    new one is saved to it as it finishes."""
     from sim.model.random_streams import replication_seed
 
     seeds = [replication_seed(base_seed, i) for i in range(replications)]
 
     def evaluate(value: int) -> Evaluation:
         changed = lever.apply(parameters, value)
-        tasks = [(standard, changed, seed, years, i) for i, seed in enumerate(seeds)]
-        outcomes = list(executor.map(_standard_outcome_task, tasks) if executor is not None
-                        else map(_standard_outcome_task, tasks))
+        outcomes: list[float | None] = [journal.known(first_value, value, i) if journal is not None else None
+                                        for i in range(replications)]
+        missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
+        tasks = [(standard, changed, seeds[i], years, i) for i in missing]
+        found = executor.map(_standard_outcome_task, tasks) if executor is not None else map(
+            _standard_outcome_task, tasks)
+        for i, outcome in zip(missing, found, strict=True):
+            if journal is not None:
+                journal.save(first_value, value, i, seeds[i], outcome)
+            outcomes[i] = outcome
         evaluation = Evaluation(value, outcomes, [standard.meets(v) for v in outcomes], list(seeds))
         if on_done is not None:
             on_done(evaluation)
@@ -336,3 +397,35 @@ def frontier(evaluator_for: Callable[[int], Callable[[int], Evaluation]], first_
         if search.answer is not None:
             start = search.answer
     return points
+
+
+def size_levers(parameters: Parameters, levers: list[tuple[Lever, tuple[int, int]]], standard: Standard,
+                confidence: float, replications: int, base_seed: int, years: float,
+                executor: Executor | None = None, first_values: list[int] | None = None,
+                on_done: Callable[[Evaluation], None] | None = None,
+                on_first_value: Callable[[int], None] | None = None,
+                journal: OutcomeJournal | None = None) -> tuple[list[Search], list[FrontierPoint]]:
+    """The searches of a sizing: one lever, or (with two) the frontier over `first_values` of the
+    first. The same request always evaluates the same values in the same order, so a journal of
+    finished replications (`OutcomeJournal`) makes a killed sizing resume to identical tables."""
+    lever, (low, high) = levers[-1]
+    start = lever.current(parameters)
+    if len(levers) == 1:
+        evaluate = model_evaluator(parameters, lever, standard, replications, base_seed, years, executor,
+                                   on_done, journal)
+        return [find_minimum(evaluate, low, high, start, confidence)], []
+    first = levers[0][0]
+
+    def second_evaluator(first_value: int) -> Callable[[int], Evaluation]:
+        if on_first_value is not None:
+            on_first_value(first_value)
+        return model_evaluator(first.apply(parameters, first_value), lever, standard, replications, base_seed,
+                               years, executor, on_done, journal, first_value)
+
+    points = frontier(second_evaluator, list(first_values or []), low, high, start, confidence)
+    return [point.search for point in points], points
+
+
+def frontier_values(low: int, high: int, points: int) -> list[int]:
+    """`points` values of a frontier's first lever, evenly spread over [low, high], rounded."""
+    return sorted({round(low + i * (high - low) / (points - 1)) for i in range(points)})

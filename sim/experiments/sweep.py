@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import itertools
 import math
+import tomllib
 import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
@@ -59,22 +60,46 @@ class SweepSpec:
     text: str = ""
     #: The validated parameters of each design point, filled by `load_sweep`.
     point_parameters: list[Parameters] = field(default_factory=list, repr=False)
+    #: Settings given on the command line in place of the file's (points, replications, seed, years).
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
-        """Changes when the sweep file or its base scenario's values change (resume refuses then)."""
-        return hashlib.sha256((self.text + repr(self.base)).encode("utf-8")).hexdigest()[:16]
+        """Changes when the sweep file, its base scenario's values or the overrides of its settings
+        change (resume refuses then)."""
+        given = repr(sorted(self.overrides.items())) if self.overrides else ""
+        return hashlib.sha256((self.text + repr(self.base) + given).encode("utf-8")).hexdigest()[:16]
 
 
 def _error(path: Path, key: str | None, message: str) -> ScenarioError:
     return ScenarioError(path, key, message)
 
 
-def load_sweep(path: Path | str) -> SweepSpec:
-    """Read and check a sweep file; every mistake is one `ScenarioError` naming file and key."""
-    path = Path(path)
+def load_sweep(path: Path | str, overrides: dict[str, Any] | None = None) -> SweepSpec:
+    """Read and check a sweep file; every mistake is one `ScenarioError` naming file and key.
+    `overrides` (points, replications, seed, years) replace the file's settings and are checked the
+    same way."""
     read = read_toml(path, "sweep file")
-    content, text = read.content, read.text
+    return _build(Path(path), read.content, read.text, overrides, None)
+
+
+def sweep_from_text(path: Path, text: str, overrides: dict[str, Any] | None = None,
+                    base_parameters: Parameters | None = None) -> SweepSpec:
+    """The sweep whose file `path` had `text` (as a sweep's manifest records it), checked as by
+    `load_sweep`. With `base_parameters` (recorded too) the base scenario's file is not read."""
+    try:
+        content = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise _error(path, None, f"is not valid TOML: {error}") from None
+    except (RecursionError, ValueError, MemoryError):
+        raise _error(path, None, "cannot be read: too deeply nested or a number too long") from None
+    return _build(path, content, text, overrides, base_parameters)
+
+
+def _build(path: Path, content: dict[str, Any], text: str, overrides: dict[str, Any] | None,
+           base_parameters: Parameters | None) -> SweepSpec:
+    overrides = {key: value for key, value in (overrides or {}).items() if value is not None}
+    content = {**content, **overrides}
     for key in content:
         if key not in TOP_LEVEL:
             close = difflib.get_close_matches(key, sorted(TOP_LEVEL), n=1)
@@ -85,8 +110,10 @@ def load_sweep(path: Path | str) -> SweepSpec:
     if not isinstance(content.get("base"), str) or not content["base"].strip():
         raise _error(path, "base", "is required: the file name of the base scenario, in quotes")
     base_file = path.parent / content["base"]
-    read_toml(base_file, "base scenario", referred_by=(path, "base"))  # blames `base` if it cannot be opened
-    base = load_scenario(base_file)
+    if base_parameters is None:
+        # blames `base` if it cannot be opened
+        read_toml(base_file, "base scenario", referred_by=(path, "base"))
+        base_parameters = load_scenario(base_file).parameters
     design = content.get("design", "latin_hypercube")
     if design not in DESIGNS:
         raise _error(path, "design", f"must be one of {', '.join(DESIGNS)}, got {design!r}")
@@ -120,9 +147,9 @@ def load_sweep(path: Path | str) -> SweepSpec:
             dimensions.append(_dimension(path, key, name, spec, design))
     if not dimensions:
         raise _error(path, None, "varies nothing: add parameters under [levers] or [uncertainties]")
-    spec = SweepSpec(path, title or path.stem, base.parameters, base_file, design,
+    spec = SweepSpec(path, title or path.stem, base_parameters, base_file, design,
                      numbers["points"], numbers["replications"], numbers["seed"], float(years), dimensions,
-                     text)
+                     text, overrides=overrides)
     n_points = math.prod(len(d.values) for d in dimensions) if design == "grid" else spec.points
     if n_points > MAX_POINTS:
         raise _error(path, None, f"the grid has {n_points:,} points; at most {MAX_POINTS:,} are allowed "

@@ -67,6 +67,15 @@ class Scenario:
     chain: tuple[Path, ...]  # from the most basic base to this file
     text: str  # this file's own TOML text, as written
 
+    @property
+    def calibration_file(self) -> str | None:
+        """The calibrated values this scenario rests on: the file of its chain that lives in a
+        `calibration` folder (`amparo calibrate` writes there), as `calibration/NAME`; None if none."""
+        for path in self.chain:
+            if path.parent.name == "calibration":
+                return f"calibration/{path.name}"
+        return None
+
 
 def _section_of(name: str) -> str:
     kind = field_by_name()[name].metadata["kind"]

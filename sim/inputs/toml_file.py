@@ -150,21 +150,27 @@ def read_toml(path: Path | str, what: str = "file", referred_by: tuple[Path | st
         if error.missing:
             raise ScenarioError(path, None, f"no such {what}; give the path of a .toml file") from None
         raise ScenarioError(path, None, error.reason) from None
+    return TomlFile(path, parse_toml(text, path), text, identity)
+
+
+def parse_toml(text: str, origin: Path | str) -> dict[str, Any]:
+    """The tables of TOML `text` (from a file, or a scenario's text kept in a manifest), within the
+    limits above; `ScenarioError` naming `origin` otherwise."""
     found = _text_problem(text)
     if found:
         key, problem = found
-        raise ScenarioError(path, key, problem)
+        raise ScenarioError(origin, key, problem)
     try:
         content = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:  # its message ends with "(at line N, column M)"
-        raise ScenarioError(path, None, f"is not valid TOML: {error}") from None
+        raise ScenarioError(origin, None, f"is not valid TOML: {error}") from None
     except (RecursionError, ValueError, MemoryError):  # not reached after the text check; kept as a net
-        raise ScenarioError(path, None, "cannot be read: too deeply nested or a number too long") from None
+        raise ScenarioError(origin, None, "cannot be read: too deeply nested or a number too long") from None
     found = _content_problem(content)
     if found:
         key, problem = found
-        raise ScenarioError(path, key, problem)
-    return TomlFile(path, content, text, identity)
+        raise ScenarioError(origin, key, problem)
+    return content
 
 
 def text_value(path: Path | str, key: str, value: object, limit: int = MAX_TITLE_CHARACTERS,

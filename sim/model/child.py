@@ -17,7 +17,6 @@ from __future__ import annotations
 from mesa import Agent, Model
 
 from sim.model.codes import WHO_ACCOMPANIED, WHO_AGE, WHO_CHILD_ID, Exit, Stage
-from sim.model.rows import ChildRow
 
 
 class Child(Agent):
@@ -58,7 +57,8 @@ class Child(Agent):
          self.family_pickup, self.family_contact_days, self.return_travel_days,
          self.return_arrangement_days, self.protection_days) = plan
 
-    def record(self) -> ChildRow:
-        """The child's row in the children table, as things stand."""
-        return ChildRow(*self.who, self.screened_by_officer, self.needs_detected, self.held_with_adults,
-                        self.detained, self.departed_at, self.apprehended_at, self.exit, self.exited_at)
+    def record(self) -> tuple:
+        """The child's row in the children table, as things stand: the fields of `ChildRow`, in
+        order (a plain tuple: made for every child, a named one costs several times more)."""
+        return self.who + (self.screened_by_officer, self.needs_detected, self.held_with_adults,
+                           self.detained, self.departed_at, self.apprehended_at, self.exit, self.exited_at)

@@ -178,7 +178,7 @@ class Ledger:
         counts[child.stage] -= 1
         counts[stage] += 1
         child.stage = stage
-        self.stage_rows.add(StageRow(child.unique_id, stage, now))
+        self.stage_rows.add((child.unique_id, stage, now))  # a StageRow (see sim.model.rows)
 
     def exit(self, child: Any, how: Exit, now: float) -> None:
         """`child`'s journey ends: record them and remove them from the Mesa model."""
@@ -187,7 +187,7 @@ class Ledger:
         child.stage = Stage.EXITED
         child.exit = how
         child.exited_at = now
-        self.stage_rows.add(StageRow(child.unique_id, Stage.EXITED, now))
+        self.stage_rows.add((child.unique_id, Stage.EXITED, now))
         self.child_rows.add(child.record())
         child.place_visit = child.transfer_visit = None  # no child <-> visit cycle outlives the child
         child.remove()
@@ -225,7 +225,7 @@ class Ledger:
             add = self.stage_rows.add
             for child_id, at, leaving in exits:
                 counts[leaving] -= 1
-                add(StageRow(child_id, Stage.EXITED, at))
+                add((child_id, Stage.EXITED, at))
             self.n_exited += len(exits)
         if day % MOVES_RECORDED_EVERY_DAYS == 0:
             self.stages.extend(self.moves_due(float(day)))

@@ -22,8 +22,6 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from sim.model.rows import VisitRow
-
 NAN = float("nan")
 
 
@@ -42,10 +40,10 @@ class Visit:
         self.waiting = False  # in the line, neither served nor gone
         self.cancelled = False
 
-    def row(self, ended_at: float = NAN) -> VisitRow:
-        """The visit's record (`ended_at` NaN: still open)."""
-        return VisitRow(self.child.unique_id, self.resource.code, self.requested_at, self.started_at,
-                        ended_at)
+    def row(self, ended_at: float = NAN) -> tuple:
+        """The visit's record (`ended_at` NaN: still open): the fields of `VisitRow`, in order (a
+        plain tuple: made for every visit, a named one costs several times more)."""
+        return (self.child.unique_id, self.resource.code, self.requested_at, self.started_at, ended_at)
 
 
 class Resource:
@@ -63,7 +61,7 @@ class Resource:
     #: Whether waiting for this resource is itself a protection failure (an overflow).
     waiting_is_protection_failure = False
 
-    def __init__(self, name: str, code: int, capacity: int, record: Callable[[VisitRow], None]) -> None:
+    def __init__(self, name: str, code: int, capacity: int, record: Callable[[tuple], None]) -> None:
         if capacity < 0:
             raise ValueError(f"{name}: capacity must be zero or more, got {capacity}")
         self.name = name
@@ -123,7 +121,7 @@ class Resource:
         while line and line[0].cancelled:  # drop cancelled visits at the head
             line.popleft()
 
-    def waiting_visit_rows(self) -> list[VisitRow]:
+    def waiting_visit_rows(self) -> list[tuple]:
         """Records of the visits still waiting in line (ended NaN), without changing state."""
         return [visit.row() for visit in self.line if visit.waiting]
 

@@ -3,7 +3,10 @@
 Each table's row is a named tuple: the same record holds one row (numbers) or a batch of rows
 (numpy columns, one per field), so a column is always found by its name, and a table's column
 names are its record's fields (`sim.model.schema`). Imports nothing of the model: every module
-that writes rows can use them.
+that writes rows can use them. The rows written once per event of an agent (a stage entered, a
+visit ended, a child's record) are plain tuples of the same fields in the same order: a named
+tuple costs several times as much to make, and these are made a hundred thousand times a year
+(`tests/unit/test_calendar_and_ledger.py` checks that they line up).
 """
 
 from __future__ import annotations

@@ -31,20 +31,32 @@ class ResourceEntry(NamedTuple):
     capacity_parameter: str
     #: whether a child stays in it (a place, bed or unit) rather than being seen by it (an officer)
     holds_children: bool
+    #: what tables, charts and the brief call it
+    label: str
+    #: the border it serves ("north" or "south"): charts draw the north on the left
+    border: str
 
 
 #: Every resource, in the order of their codes in the visit table: the one list of them.
 RESOURCES = (
-    ResourceEntry("officers_north", ChildProtectionOfficer, "officers_north", False),
-    ResourceEntry("officers_south", ChildProtectionOfficer, "officers_south", False),
-    ResourceEntry("care_units", CareUnit, "care_unit_places", True),
-    ResourceEntry("shelters", Shelter, "shelter_beds", True),
-    ResourceEntry("migration_stations", MigrationStation, "migration_station_places", True),
-    ResourceEntry("alternative_care", AlternativeCare, "alternative_care_places", True),
+    ResourceEntry("officers_north", ChildProtectionOfficer, "officers_north", False,
+                  "Child protection officers (north)", "north"),
+    ResourceEntry("officers_south", ChildProtectionOfficer, "officers_south", False,
+                  "Child protection officers (south)", "south"),
+    ResourceEntry("care_units", CareUnit, "care_unit_places", True, "Care-unit places (north)", "north"),
+    ResourceEntry("shelters", Shelter, "shelter_beds", True, "Transitory-shelter beds (north)", "north"),
+    ResourceEntry("migration_stations", MigrationStation, "migration_station_places", True,
+                  "Migration-station places (south)", "south"),
+    ResourceEntry("alternative_care", AlternativeCare, "alternative_care_places", True,
+                  "Alternative-care places (south)", "south"),
 )
 RESOURCE_NAMES = tuple(entry.name for entry in RESOURCES)
 #: The resources children stay in (not officers).
 PLACE_NAMES = tuple(entry.name for entry in RESOURCES if entry.holds_children)
+#: Resources whose waiting is itself a protection failure (a child held with adults meanwhile).
+OVERFLOW_NAMES = tuple(entry.name for entry in RESOURCES if entry.kind.waiting_is_protection_failure)
+#: Each resource's plain label, by name.
+RESOURCE_LABEL = {entry.name: entry.label for entry in RESOURCES}
 #: A model's resources, one field per resource name (iterated in code order).
 Resources = namedtuple("Resources", RESOURCE_NAMES)  # noqa: PYI024 - fields come from the registry
 

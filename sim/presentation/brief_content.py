@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import math
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,8 @@ from typing import Any
 from sim.analysis.effects import effects_from_rows, format_value, largest_effects
 from sim.analysis.outcome_registry import OUTCOME_BY_NAME, View, outcomes_in
 from sim.analysis.reported_figures import REPORTED
+from sim.inputs.input_error import ScenarioError
+from sim.inputs.toml_file import parse_toml
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 FIGURES_FILE = DOCS / "figures.csv"
@@ -196,9 +197,9 @@ def calibration_used(manifest: dict) -> str:
         if isinstance(recorded, str) and recorded:
             files.append(recorded)
             continue
-        try:
-            extends = tomllib.loads(str(spec.get("text", ""))).get("extends")
-        except tomllib.TOMLDecodeError:
+        try:  # the text is the manifest's, which anyone may have edited: read within the input limits
+            extends = parse_toml(str(spec.get("text", "")), "manifest.json").get("extends")
+        except ScenarioError:
             extends = None
         if isinstance(extends, str) and "calibrat" in extends:
             files.append(Path(extends).as_posix().split("../")[-1])

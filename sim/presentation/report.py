@@ -27,6 +27,7 @@ from pathlib import Path
 import jinja2
 
 from sim.inputs import regular_file
+from sim.inputs.input_error import shown_path
 from sim.presentation.brief_content import (
     KNOWN_KINDS,
     Content,
@@ -92,6 +93,8 @@ def read_result(folder: Path) -> ResultSection:
     """The report section of one complete result folder (ReportError if it is not one)."""
     folder = Path(folder)
     path = folder / "manifest.json"
+    if problem := regular_file.path_problem(folder):
+        raise ReportError(f"{shown_path(str(folder))}: {problem}")
     if not folder.is_dir():
         raise ReportError(f"{folder}: no such folder")
     check_only_regular_files(folder)
@@ -196,7 +199,8 @@ def parse_captions(path: Path) -> dict[str, str]:
         return {}
     captions: dict[str, list[str]] = {}
     current: list[str] | None = None
-    for line in path.read_text(encoding="utf-8").splitlines():
+    text = read_regular_file(path).decode("utf-8", errors="replace")  # bounded, regular files only
+    for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("## "):
             current = captions.setdefault(stripped[3:].strip(), [])

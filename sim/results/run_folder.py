@@ -32,13 +32,28 @@ from sim.model.parameters import Parameters
 from sim.model.records import Table
 from sim.model.schema import RESOURCE_NAMES, daily_columns, resource_capacities
 from sim.results.atomic_folders import exchange, first_free_name, rename_no_replace
-from sim.results.table_files import write_codebook, write_csv, write_parquet, write_table
+from sim.results.manifest_seal import sealed
+from sim.results.table_files import (
+    write_codebook,
+    write_csv,
+    write_outcome_definitions,
+    write_parquet,
+    write_table,
+)
 
 PACKAGES = ("amparo", "mesa", "numpy", "scipy", "matplotlib", "click")
 
 
 class OutputError(Exception):
     """The output folder cannot be written (exists, not writable, disk full)."""
+
+
+class ResultKeptElsewhere(OutputError):
+    """The result is complete, but its name was taken meanwhile, so it went to another (`where`)."""
+
+    def __init__(self, message: str, where: Path) -> None:
+        super().__init__(message)
+        self.where = where
 
 
 def package_versions() -> dict[str, str]:
@@ -172,9 +187,9 @@ def _put_in_place(staging: Path, target: Path, overwrite: bool, unique: bool) ->
         except FileExistsError:
             target = first_free_name(target)
     if target != wanted and not unique:
-        raise OutputError(f"{wanted}: is taken (by a result written there while this one ran, or by a "
-                          f"folder that is not an Amparo result), and was kept; this result is complete "
-                          f"and was written to {target} instead")
+        raise ResultKeptElsewhere(f"{wanted}: is taken (by a result written there while this one ran, or "
+                                  f"by a folder that is not an Amparo result), and was kept; this result is "
+                                  f"complete and was written to {target} instead", target)
     return target
 
 
@@ -194,14 +209,15 @@ def remove_abandoned_staging(parent: Path) -> list[Path]:
         match = _STAGING.match(entry.name)
         if match is None or not entry.is_dir(follow_symlinks=False):
             continue
-        if _process_exists(int(match.group(1))):
+        if process_exists(int(match.group(1))):
             continue
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(Path(entry.path))
     return removed
 
 
-def _process_exists(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
+    """Whether a process with this id exists now (one of another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -258,6 +274,7 @@ def _write_contents(folder: Path, scenario: dict[str, str], parameters: Paramete
         del visits  # a long run's records: not held while the charts are drawn
         write_table(folder, "stages", stacked(with_records, "stages"))
     write_codebook(folder / "codebook.csv")
+    write_outcome_definitions(folder / "outcome_definitions.csv")
     manifest = {
         "kind": "run",
         "scenario": scenario,
@@ -275,7 +292,15 @@ def _write_contents(folder: Path, scenario: dict[str, str], parameters: Paramete
     write_json(folder / "manifest.json", {**manifest, "complete": False})
     if draw_charts is not None:
         draw_charts(folder)
-    write_json(folder / "manifest.json", {**manifest, "complete": True})
+    write_final_manifest(folder, manifest)
+
+
+def write_final_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Write a finished result's manifest, the last file written: complete, with the SHA-256 of every
+    file in `folder` and its seal (`sim.results.manifest_seal`); return it."""
+    final = sealed(folder, manifest)
+    write_json(Path(folder) / "manifest.json", final)
+    return final
 
 
 def parameters_as_dict(parameters: Parameters) -> dict[str, Any]:
@@ -305,6 +330,7 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
     def fill(folder: Path) -> None:
         write_csv(folder / "comparison.csv", {key: [row[key] for row in rows] for key in rows[0]})
         write_what_changed(folder / "what_changed.csv", rows, scenarios[0]["name"])
+        write_outcome_definitions(folder / "outcome_definitions.csv")
         by_replication: dict[str, list] = {"scenario": [], "replication": [], "seed": []}
         by_replication.update({outcome.name: [] for outcome in ALL_OUTCOMES})
         daily_parts = []
@@ -331,7 +357,7 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
         write_json(folder / "manifest.json", {**manifest, "complete": False})
         if draw_charts is not None:
             draw_charts(folder)
-        write_json(folder / "manifest.json", {**manifest, "complete": True})
+        write_final_manifest(folder, manifest)
 
     return write_atomically(target, fill, overwrite, unique)
 

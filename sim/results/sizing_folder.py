@@ -28,7 +28,14 @@ from sim.experiments.sizing import (
 )
 from sim.inputs.standards import Standard
 from sim.model.parameters import Parameters
-from sim.results.run_folder import parameters_as_dict, run_metadata, write_atomically, write_csv, write_json
+from sim.results.run_folder import (
+    parameters_as_dict,
+    run_metadata,
+    write_atomically,
+    write_csv,
+    write_final_manifest,
+    write_json,
+)
 
 
 @dataclass
@@ -153,7 +160,7 @@ def write_sizing_folder(target: Path, request: SizingRequest, searches: Sequence
         write_json(folder / "manifest.json", {**manifest, "complete": False})
         if draw_charts is not None:
             draw_charts(folder)
-        write_json(folder / "manifest.json", {**manifest, "complete": True})
+        write_final_manifest(folder, manifest)
 
     return write_atomically(target, fill, overwrite, unique)
 

@@ -93,6 +93,23 @@ def write_codebook(path: Path) -> None:
                      "label": np.array([r[2] for r in rows], dtype=object)})
 
 
+def write_outcome_definitions(path: Path) -> None:
+    """Every outcome's unit, label, kind and family (from the outcome registry): the units of the
+    wide tables whose columns are outcomes (outcomes_by_replication.csv, a sweep's outcomes.csv)."""
+    from sim.analysis.outcome_registry import ALL_OUTCOMES
+
+    better = {True: "higher", False: "lower", None: ""}
+    write_csv(path, {
+        "outcome": np.array([o.name for o in ALL_OUTCOMES], dtype=object),
+        "label": np.array([o.label for o in ALL_OUTCOMES], dtype=object),
+        "unit": np.array([o.unit for o in ALL_OUTCOMES], dtype=object),
+        "kind": np.array([str(o.kind) for o in ALL_OUTCOMES], dtype=object),
+        "family": np.array([str(o.family) for o in ALL_OUTCOMES], dtype=object),
+        "better_when": np.array([better[o.higher_is_better] for o in ALL_OUTCOMES], dtype=object),
+        "description": np.array([o.description for o in ALL_OUTCOMES], dtype=object),
+    })
+
+
 def _arrays(path: Path, columns: dict[str, Sequence | np.ndarray]) -> list[np.ndarray]:
     arrays = [np.asarray(values) for values in columns.values()]
     if any(len(array) != len(arrays[0]) for array in arrays):

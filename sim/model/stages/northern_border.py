@@ -16,7 +16,7 @@ How long each stay lasts and whether the family picks the child up come from the
 draws, worked out when they departed (`sim.model.journey_plans`); which path follows screening, how
 long its stay lasts and how it ends are the rules of `sim.model.stages.northern_rules`, which the
 border also applies in bulk, without agents, while no line forms (`northern_border_in_bulk`;
-`tests/test_northern_border_in_bulk.py` checks that both give the same tables).
+`tests/regression/test_northern_border_in_bulk.py` checks that both give the same tables).
 
 A child moving from the care unit to a full shelter keeps the care-unit place until a bed frees; a
 child in holding (no care-unit place) waits there for a bed, within the holding limit, then goes on

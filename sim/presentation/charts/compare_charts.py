@@ -12,6 +12,7 @@ import numpy as np
 
 from sim.analysis.effects import effects_from_rows
 from sim.experiments.compare import KEY_OUTCOMES
+from sim.model.schema import PLACE_NAMES, RESOURCE_LABEL
 from sim.presentation.charts.run_charts import ChartFile, as_floats, read_columns
 from sim.presentation.charts.style import (
     CAPACITY_COLOUR,
@@ -24,8 +25,7 @@ from sim.presentation.charts.style import (
     write_text,
 )
 
-OCCUPANCY = (("shelters", "Shelter beds (north)"), ("migration_stations", "Migration-station places"),
-             ("alternative_care", "Alternative-care places"))
+OCCUPANCY = tuple((name, RESOURCE_LABEL[name]) for name in PLACE_NAMES)
 
 
 def draw_comparison_charts(folder: Path) -> list[ChartFile]:
@@ -112,7 +112,7 @@ def _occupancy(folder: Path, manifest: dict, out: Path) -> ChartFile:
     scenario = np.array(daily["scenario"])
     day = as_floats(daily["day"]).astype(int)
     replication = as_floats(daily["replication"]).astype(int)
-    fig, axes = figure(7.5, 7.5, nrows=len(OCCUPANCY), ncols=1, sharex=True)
+    fig, axes = figure(7.5, 2.5 * len(OCCUPANCY), nrows=len(OCCUPANCY), ncols=1, sharex=True)
     for ax, (resource, title) in zip(axes, OCCUPANCY, strict=True):
         values = as_floats(daily[f"n_in_{resource}"])
         for index, spec in enumerate(manifest["scenarios"]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullLocator, PercentFormatter
 
+from sim.model.schema import RESOURCES as RESOURCE_REGISTRY
 from sim.presentation.charts.style import (
     BAND_ALPHA,
     CAPACITY_COLOUR,
@@ -49,17 +51,11 @@ from sim.presentation.charts.tables import (
 )
 
 #: Resources as drawn: name in the tables and panel title.
-RESOURCES = (
-    ("officers_north", "Child protection officers (north)"),
-    ("care_units", "Care-unit places (north)"),
-    ("shelters", "Transitory-shelter beds (north)"),
-    ("officers_south", "Child protection officers (south)"),
-    ("migration_stations", "Migration-station places (south)"),
-    ("alternative_care", "Alternative-care places (south)"),
-)
-#: Where each resource's panel goes: northern border on the left, southern on the right.
-PANEL_LAYOUT = [["officers_north", "officers_south"], ["care_units", "migration_stations"],
-                ["shelters", "alternative_care"]]
+RESOURCES = tuple((entry.name, entry.label) for entry in RESOURCE_REGISTRY)
+#: Where each resource's panel goes: northern border on the left, southern on the right ("." empty).
+_NORTH = [entry.name for entry in RESOURCE_REGISTRY if entry.border == "north"]
+_SOUTH = [entry.name for entry in RESOURCE_REGISTRY if entry.border == "south"]
+PANEL_LAYOUT = [[north, south] for north, south in zip_longest(_NORTH, _SOUTH, fillvalue=".")]
 
 #: Flows per measured year, in the order a child meets them: (outcome, label, is a part of the row above).
 NORTH_FLOWS = (

@@ -25,7 +25,7 @@ from sim.experiments.replications import run_replications
 from sim.inputs.scenario import load_scenario
 from sim.model.parameters import Parameters
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ROOT.parent / "shared" / "reference" / "figures.csv"
 SHORT = ROOT / "tests" / "data" / "short_warmup.toml"
 TINY = ["--budget", "12", "--generations", "2", "--years", "0.05", "--replications", "2",

@@ -6,6 +6,8 @@ A small deterministic sample runs here; `benchmarks/fuzz_inputs.py` runs more th
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import random
 import signal
@@ -200,3 +202,78 @@ def test_a_damaged_manifest_is_one_error_line(tmp_path: Path, command: str, cont
     if not (command == "report" and content is None):  # `report` refuses a FIFO unread, in its own words
         assert words in lines[0], lines[0]
     assert not brief.exists()
+
+
+LONG = "n" * 300
+BASELINE_FILE = str(Path(__file__).resolve().parents[2] / "scenarios" / "baseline_2008.toml")
+
+
+@pytest.mark.parametrize("arguments", [
+    ["scenarios", LONG], ["report", LONG], ["run", LONG], ["sweep", LONG],
+    ["run", BASELINE_FILE, "--out", LONG],
+    ["size", BASELINE_FILE, "--lever", "officers",
+     "--standard", "x", "--standards", LONG],
+], ids=["scenarios", "report", "run", "sweep", "run --out", "size --standards"])
+def test_a_name_over_255_bytes_on_the_command_line_is_one_error_line(tmp_path: Path, arguments: list[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.main, arguments)
+    assert isinstance(result.exception, SystemExit) and result.exit_code in (1, 2), result.exception
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: "), result.stderr
+    assert list(tmp_path.iterdir()) == [], "nothing is written"
+
+
+RUN_MANIFEST = {"kind": "run", "complete": True, "amparo_version": "0", "replications": 1, "base_seed": 1,
+                "years": 0.01, "git_commit": "abc", "records_replications": 1,
+                "scenario": {"file": "s.toml", "title": "S", "text": ""}, "parameters": {}}
+COMPARE_MANIFEST = {**{k: v for k, v in RUN_MANIFEST.items() if k not in ("scenario", "parameters")},
+                    "kind": "compare", "scenarios": [{"name": "s", "file": "s.toml", "title": "S", "text": "",
+                                                      "parameters": {}}]}
+EDITS = [
+    ("replications a text", RUN_MANIFEST, {"replications": "3"}, "replications"),
+    ("replications negative", RUN_MANIFEST, {"replications": -1}, "replications"),
+    ("replications huge", RUN_MANIFEST, {"replications": 10**12}, "replications"),
+    ("years NaN", RUN_MANIFEST, {"years": math.nan}, "years"),
+    ("years 10,000", RUN_MANIFEST, {"years": 10_000}, "years"),
+    ("no seed", RUN_MANIFEST, {"base_seed": None}, "base_seed"),
+    ("git commit a number", RUN_MANIFEST, {"git_commit": 5}, "git_commit"),
+    ("more record replications than replications", RUN_MANIFEST, {"records_replications": 5},
+     "records_replications"),
+    ("no scenario", RUN_MANIFEST, {"scenario": None}, "scenario"),
+    ("parameters a list", RUN_MANIFEST, {"parameters": [1]}, "parameters"),
+    ("a parameter out of range", RUN_MANIFEST, {"parameters": {"shelters": -5}}, "parameters.shelters"),
+    ("a parameter a word", RUN_MANIFEST, {"parameters": {"arrival_multiplier": "lots"}}, "parameters"),
+    ("an unknown parameter", RUN_MANIFEST, {"parameters": {"no_such_parameter": 1}}, "parameters"),
+    ("scenarios not a list", COMPARE_MANIFEST, {"scenarios": 3}, "scenarios"),
+    ("a scenario without a name", COMPARE_MANIFEST, {"scenarios": [{"parameters": {}}]}, "scenarios[0]"),
+    ("a compared parameter out of range", COMPARE_MANIFEST,
+     {"scenarios": [{**COMPARE_MANIFEST["scenarios"][0], "parameters": {"shelters": 10**9}}]},
+     "scenarios[0].shelters"),
+]
+
+
+@pytest.mark.parametrize(("manifest", "edit", "key"), [(m, e, k) for _, m, e, k in EDITS],
+                         ids=[name for name, _, _, _ in EDITS])
+def test_an_edited_manifest_is_one_error_naming_the_key(tmp_path: Path, manifest: dict, edit: dict,
+                                                        key: str) -> None:
+    folder = tmp_path / "result"
+    folder.mkdir()
+    edited = {name: value for name, value in {**manifest, **edit}.items() if value is not None}
+    (folder / "manifest.json").write_text(json.dumps(edited), encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["rerun", str(folder)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    lines = result.stderr.strip().splitlines()
+    name = key.split(".")[-1].split("[")[0]  # the field, whichever check of rerun's names it first
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and name in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("text", ["x = " + "[" * 1000 + "]" * 1000, "x = 1" + "0" * 5000,
+                                  "[" + ".".join(["a"] * 50_000) + "]", "x = [1"])
+def test_a_scenario_text_kept_in_a_manifest_is_read_within_the_same_limits(text: str) -> None:
+    """`report` reads the scenario text a manifest carries (anyone may have edited it) this way."""
+    from sim.inputs.scenario import ScenarioError
+    from sim.inputs.toml_file import parse_toml
+
+    with pytest.raises(ScenarioError) as raised:
+        parse_toml(text, "manifest.json")
+    assert str(raised.value).startswith("manifest.json: ") and "\n" not in str(raised.value)

@@ -15,7 +15,7 @@ from sim.experiments.replications import run_replication
 from sim.inputs.scenario import ScenarioError, list_scenarios, load_scenario, scenario_summary
 from sim.model.parameters import Parameters, field_by_name
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 SHIPPED = [p for p in SCENARIOS if not p.name.startswith("sweep_") and p.name != "standards.toml"]
 HEADER = 'title = "t"\ndescription = "d"\n'

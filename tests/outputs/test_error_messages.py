@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()
 HEADER = 'title = "Bad"\ndescription = "A scenario with a mistake."\n'
 QUICK = ["-r", "1", "--years", "0.01", "-w", "1"]
@@ -99,8 +99,12 @@ CASES = [
      ["empty", "not a result folder (no manifest.json)"]),
     ("rerun: an incomplete result", {"half/manifest.json": json.dumps({"kind": "run", "complete": False})},
      ["rerun", "half"], ["manifest.json", "the result is incomplete"]),
-    ("rerun: a sweep folder", {"swept/manifest.json": json.dumps({"kind": "sweep", "complete": True})},
-     ["rerun", "swept"], ["swept", "rerun reproduces run and compare folders", "'sweep'"]),
+    ("rerun: a result of no known kind",
+     {"odd/manifest.json": json.dumps({"kind": "notes", "complete": True})}, ["rerun", "odd"],
+     ["odd", "rerun reproduces run, compare, sweep, sizing", "'notes'"]),
+    ("rerun: a manifest that lacks what it needs", {"bare/manifest.json": json.dumps({"kind": "sweep",
+                                                                                     "complete": True})},
+     ["rerun", "bare"], ["bare/manifest.json", "cannot be run again", "sweep_file"]),
 ]
 
 

@@ -14,7 +14,7 @@ import pytest
 from sim.presentation.report import ReportError, write_report
 from sim.results.run_folder import OutputError, remove_abandoned_staging, result_kind, write_atomically
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHORT = (ROOT / "tests" / "data" / "short_warmup.toml").as_posix()
 
 

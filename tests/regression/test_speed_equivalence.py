@@ -26,7 +26,7 @@ from scipy import stats
 from sim.experiments.replications import run_replications
 from sim.model.parameters import Parameters
 
-REFERENCE = Path(__file__).parent / "data" / "outcome_reference.json"
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "outcome_reference.json"
 YEARS = 0.25
 SEEDS = 30
 BASE_SEED = 2026

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline_2008.toml"
 QUICK = ["--replications", "2", "--years", "0.05", "--workers", "1"]
 

@@ -27,7 +27,7 @@ from sim.inputs.scenario import ScenarioError
 from sim.inputs.standards import Standard, load_standards
 from sim.model.parameters import Parameters
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()
 
 

@@ -1,6 +1,6 @@
 """Loading scenario files: inheritance, the shipped scenarios, and one clear error per mistake.
 
-Nothing here runs the model; `tests/test_scenarios.py` checks that every scenario also runs.
+Nothing here runs the model; `tests/model/test_scenarios.py` checks that every scenario also runs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sim.inputs.scenario import ScenarioError, list_scenarios, load_scenario, scenario_summary
 from sim.model.parameters import Parameters, field_by_name, validation_problems
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "scenarios"
 #: The values the calibration fitted (calibration/report.md), which the baseline extends.
 CALIBRATED = tomllib.loads((ROOT / "calibration" / "calibrated_2008.toml").read_text())["uncertainties"]

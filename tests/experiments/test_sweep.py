@@ -16,7 +16,7 @@ import cli
 from sim.experiments.sweep import design_points, load_sweep
 from sim.inputs.scenario import ScenarioError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()
 
 

@@ -24,7 +24,7 @@ from sim.experiments.sweep import DESIGNS, MAX_RUNS, load_sweep
 from sim.inputs.scenario import ScenarioError, load_scenario
 from sim.model.parameters import Parameters, field_by_name, validation_problems
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()
 SECTION_OF = {"lever": "levers", "uncertainty": "uncertainties", "setting": "settings"}
 SECTIONS = sorted(SECTION_OF.values())

@@ -12,7 +12,7 @@ import cli
 from sim.experiments.compare import comparison_rows, run_scenarios, unpaired_half_width
 from sim.model.parameters import Parameters
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = Parameters(arrival_multiplier=0.3, warmup_days=30)
 
 

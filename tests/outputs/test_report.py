@@ -16,7 +16,7 @@ from click.testing import CliRunner
 import cli
 from sim.presentation.report import format_number, parse_captions, read_figures
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline_2008.toml"
 NO_DETENTION = ROOT / "scenarios" / "no_detention_unaccompanied.toml"
 QUICK = ["--replications", "2", "--years", "0.05", "--workers", "1"]

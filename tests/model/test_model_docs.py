@@ -12,7 +12,7 @@ import pytest
 from sim.model.parameters import parameter_fields
 from sim.presentation.parameter_table import END, START, markdown_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT.parent / "shared" / "reference"
 DOC = ROOT / "docs" / "model.md"
 

@@ -6,10 +6,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.model.amparo_model import AmparoModel
 from sim.model.calendar import EventCalendar
 from sim.model.codes import Stage
 from sim.model.ledger import Ledger
 from sim.model.parameters import Parameters
+from sim.model.rows import ChildRow, VisitRow
 
 
 def _run(calendar: EventCalendar, days: int) -> None:
@@ -73,3 +75,21 @@ def test_moves_in_bulk_count_at_the_end_of_their_day_and_show_once_they_have_hap
     assert (ledger.n_in_stage[Stage.TRANSIT], ledger.n_exited) == (0, 3)
     assert ledger.moves_due(3.0).entered_at.tolist() == [2.25, 2.75]
     assert [row[0] for row in ledger.daily_records] == [0, 1, 2]
+
+
+def test_rows_written_one_at_a_time_line_up_with_their_named_records():
+    model = AmparoModel(Parameters(arrival_multiplier=0.2, warmup_days=5), seed=3, years=0.05)
+    for _ in range(20):
+        model.step()
+    child = next(child for child in model.custody.agents() if child.place_visit is not None)
+    row = ChildRow(*child.record())
+    assert (row.child_id, row.age, row.accompanied, row.departed_at, row.apprehended_at) == (
+        child.unique_id, child.age, child.accompanied, child.departed_at, child.apprehended_at)
+    visit = child.place_visit
+    row = VisitRow(*visit.row(ended_at=99.0))
+    assert (row.child_id, row.resource, row.requested_at, row.started_at, row.ended_at) == (
+        child.unique_id, visit.resource.code, visit.requested_at, visit.started_at, 99.0)
+    model.ledger.stage_rows.flush()
+    stages = model.tables()["stages"]
+    mine = stages["child_id"] == child.unique_id
+    assert stages["stage"][mine][-1] == child.stage

@@ -29,7 +29,7 @@ from sim.experiments.execution import (
     runs_per_task,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()
 TABLES = ("experiments.csv", "outcomes.csv")
 needs_dask = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
