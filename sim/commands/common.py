@@ -201,12 +201,11 @@ def resume_hint(out: Path | None) -> str:
 
 
 def result_written(requested: Path | None, error: Exception | None = None) -> None:
-    """The result is in place (or, after `error`, kept under another name): the work saved for it
-    is no longer needed."""
+    """The result is in place, kept under another name, or could not be written (`error`: a full disk,
+    say, whose message says nothing was left behind): either way the work saved for it goes."""
     from sim.results.resume_folders import remove_work_folders
-    from sim.results.run_folder import ResultKeptElsewhere
 
-    if requested is not None and (error is None or isinstance(error, ResultKeptElsewhere)):
+    if requested is not None:
         remove_work_folders(requested)
 
 

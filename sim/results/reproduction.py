@@ -139,7 +139,8 @@ def rerun_comparison(manifest: dict[str, Any], target: Path, executor: Executor 
     replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
     pairs = [(spec["name"], parameters_from_manifest(spec)) for spec in manifest["scenarios"]]
     runs = run_scenarios(pairs, replications, seed, years, executor)
-    specs = [{key: spec[key] for key in ("name", "file", "title", "text")} for spec in manifest["scenarios"]]
+    specs = [{key: spec[key] for key in ("name", "file", "title", "text", "calibration") if key in spec}
+             for spec in manifest["scenarios"]]
     return write_comparison_folder(target, runs=runs, scenarios=specs, rows=comparison_rows(runs),
                                    replications=replications, years=years, base_seed=seed, wall_seconds=0.0,
                                    draw_charts=draw)

@@ -16,6 +16,8 @@ from sim.commands.sweep import remaining_work
 from sim.experiments.sweep import load_sweep
 from sim.experiments.work_estimate import estimate, search_evaluations
 from sim.inputs.scenario import load_scenario
+from sim.model.random_streams import replication_seed
+from sim.results.manifest_seal import manifest_seal
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -83,13 +85,17 @@ def test_rerun_checks_the_work_of_an_edited_manifest(tmp_path):
     assert invoke("run", SHORT, *TINY, "--out", out).exit_code == 0
     path = out / "manifest.json"
     original = json.loads(path.read_text())
-    path.write_text(json.dumps({**original, "years": 100, "replications": 50}))
+    # a careful edit: more years and replications, with the seeds and the seal to match
+    edited = {**original, "years": 100, "replications": 50,
+              "seeds": [replication_seed(original["base_seed"], i) for i in range(50)]}
+    edited["seal"] = manifest_seal(edited)
+    path.write_text(json.dumps(edited))
     refused = invoke("rerun", out, "-w", "1")
     assert refused.exit_code == 1 and "is expected to take about" in refused.output
     for years in ("a lot", None, float("nan"), 1e9):
         path.write_text(json.dumps({**original, "years": years}))
         result = invoke("rerun", out, "-w", "1")
-        assert result.exit_code == 1 and "years must be a number" in result.output, years
+        assert result.exit_code == 1 and "years: must be a number" in result.output, years
 
 
 def test_a_resumed_sweep_counts_only_the_runs_still_to_do(tmp_path):
