@@ -84,6 +84,7 @@ def test_free_parameter_ranges_hold_the_2008_values():
         assert p.reason and 0 < p.low < p.high
 
 
+@pytest.mark.slow
 def test_calibration_recovers_known_parameters():
     """Synthetic data: targets simulated at known values are fitted back, inside narrow intervals."""
     known = {"share_unaccompanied_north": 0.62, "central_american_departures_per_year": 24000.0}
@@ -134,6 +135,7 @@ def _read(folder: Path) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in names}
 
 
+@pytest.mark.slow
 def test_calibrate_resumes_after_a_kill_to_identical_results(tmp_path):
     whole = tmp_path / "whole"
     result = CliRunner().invoke(cli.main, ["calibrate", *TINY, "--workers", "2", "--out", str(whole)],
@@ -174,6 +176,7 @@ def test_calibrate_resumes_after_a_kill_to_identical_results(tmp_path):
     assert other.exit_code != 0 and "other settings" in other.output
 
 
+@pytest.mark.slow
 def test_sensitivity_screens_the_uncertain_parameters(tmp_path):
     out = tmp_path / "sensitivity"
     result = CliRunner().invoke(cli.main, ["sensitivity", "--trajectories", "2", "--years", "0.05", "--base",

@@ -109,6 +109,7 @@ def same_tables(first: Path, second: Path) -> bool:
     return all((first / name).read_bytes() == (second / name).read_bytes() for name in TABLES)
 
 
+@pytest.mark.slow
 @needs_dask
 def test_a_sweep_on_the_cluster_gives_the_local_tables_and_resumes(local_sweep, cluster, tmp_path):
     path, reference = local_sweep
@@ -129,6 +130,7 @@ def test_a_sweep_on_the_cluster_gives_the_local_tables_and_resumes(local_sweep, 
     assert (stopped / "runs.jsonl").read_text().count("\n") == 24
 
 
+@pytest.mark.slow
 @needs_dask
 def test_a_worker_killed_mid_sweep_loses_nothing(local_sweep, cluster, tmp_path):
     from distributed import Client
@@ -161,6 +163,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing(local_sweep, cluster, tmp_path)
     assert runs.read_text().count("\n") == 24  # every run written once
 
 
+@pytest.mark.slow
 @needs_dask
 def test_a_run_on_the_cluster_gives_the_local_tables(cluster, tmp_path):
     from sim.results.run_folder import differing_tables
@@ -179,6 +182,7 @@ def test_a_run_on_the_cluster_gives_the_local_tables(cluster, tmp_path):
     assert compared.returncode == 0, compared.stderr
 
 
+@pytest.mark.slow
 @needs_dask
 def test_workers_with_other_code_are_refused(cluster, tmp_path):
     from distributed import Client
@@ -261,6 +265,7 @@ def test_parameter_sets_in_one_batch_give_what_each_gives_alone():
 
 
 
+@pytest.mark.slow
 @needs_dask
 def test_a_calibration_on_the_cluster_gives_the_local_posterior(cluster, tmp_path):
     short = (ROOT / "tests" / "data" / "short_warmup.toml").as_posix()

@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import cli
@@ -29,6 +30,7 @@ def test_common_random_numbers_make_paired_differences_tighter():
     assert rows[("wait_officers_north_days_mean", "more")]["difference"] < 0  # more officers, shorter waits
 
 
+@pytest.mark.slow
 def test_compare_command_writes_table_and_charts(tmp_path):
     out = tmp_path / "comparison"
     result = CliRunner().invoke(cli.main, [

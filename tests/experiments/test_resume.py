@@ -53,6 +53,7 @@ def compared_files(folder: Path) -> dict[str, str]:
     return json.loads((folder / "manifest.json").read_text())["files"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_a_command_killed_midway_resumes_to_an_identical_result(tmp_path, command):
     arguments = COMMANDS[command]
@@ -80,6 +81,7 @@ def test_a_command_killed_midway_resumes_to_an_identical_result(tmp_path, comman
     assert not list(tmp_path.glob(".killed.resume-*")), "the work folder goes once the result is in place"
 
 
+@pytest.mark.slow
 def test_resume_refuses_another_request_another_kind_and_a_finished_result(tmp_path):
     out = tmp_path / "out"
     work = tmp_path / ".out.resume-999999999"  # a process that cannot exist

@@ -117,6 +117,7 @@ def erlang_c_mean_wait(arrival_rate: float, service_rate: float, servers: int) -
     return (top / bottom) / (servers * service_rate - arrival_rate)
 
 
+@pytest.mark.slow
 def test_minimum_officers_for_a_mean_wait_matches_erlang_c():
     arrivals, interview_days, target = 40.0, 0.2, 0.025
     expected = next(c for c in range(1, 100) if erlang_c_mean_wait(arrivals, 1 / interview_days, c) <= target)
@@ -195,6 +196,7 @@ def test_a_non_monotone_lever_and_standard_are_reported_in_output_table_and_char
     assert (out / "charts" / "sizing.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_the_answer_is_reproducible_per_seed_whatever_the_workers(tmp_path):
     scenario = str(tiny_scenario(tmp_path))
     common = [scenario, "--lever", "shelter_beds=0:60", "--standard", "shelter_place_within_two_days",

@@ -42,6 +42,7 @@ def run(*args: str):
     return CliRunner().invoke(cli.main, list(args), catch_exceptions=False)
 
 
+@pytest.mark.slow
 def test_tables_are_identical_with_one_and_two_workers(tmp_path):
     path = sweep_file(tmp_path)
     assert run("sweep", str(path), "--out", str(tmp_path / "one"), "-w", "1").exit_code == 0
@@ -52,6 +53,7 @@ def test_tables_are_identical_with_one_and_two_workers(tmp_path):
     assert len(lines) == 1 + 6 * 2
 
 
+@pytest.mark.slow
 def test_a_killed_sweep_resumes_to_the_same_tables(tmp_path):
     path = sweep_file(tmp_path, points=10)
     complete = tmp_path / "complete"

@@ -70,6 +70,7 @@ def test_too_much_work_is_refused_with_the_expected_time_and_nothing_is_written(
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_force_runs_what_the_limit_would_refuse(tmp_path, monkeypatch):
     monkeypatch.setattr(work_estimate, "LIMIT_SECONDS", 0.001)
     refused = invoke("run", SHORT, *TINY, "--out", tmp_path / "refused")
@@ -80,6 +81,7 @@ def test_force_runs_what_the_limit_would_refuse(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "forced" / "manifest.json").read_text())["complete"] is True
 
 
+@pytest.mark.slow
 def test_rerun_checks_the_work_of_an_edited_manifest(tmp_path):
     out = tmp_path / "run"
     assert invoke("run", SHORT, *TINY, "--out", out).exit_code == 0

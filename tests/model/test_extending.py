@@ -70,6 +70,7 @@ def test_a_resource_in_the_registry_is_in_every_table_outcome_and_chart(entry):
     assert (name in dict(OCCUPANCY)) == entry.holds_children
 
 
+@pytest.mark.slow
 def test_the_worked_lever_example_works_as_written(tmp_path):
     """Apply worked example 1 to a copy of the project, regenerate the table, run a scenario."""
     python_blocks = _code_blocks("python")

@@ -105,6 +105,7 @@ def erlang_c_mean_wait(arrival_rate: float, service_rate: float, servers: int) -
     return (top / bottom) / (servers * service_rate - arrival_rate)
 
 
+@pytest.mark.slow
 def test_officer_stage_as_m_m_c_queue_matches_erlang_c():
     # Unaccompanied children reach the officers as a Poisson stream: Poisson departures, an
     # exponential delay abroad and an ample care unit with exponential stays (M/M/inf keeps it
@@ -259,6 +260,7 @@ def test_no_child_waits_in_holding_longer_than_the_limit(limit: float):
     assert np.count_nonzero(children["exit"] != Exit.NONE) > 0
 
 
+@pytest.mark.slow
 def test_a_surge_keeps_bounded_lines_and_agents():
     # the 5x surge that made lines grow without bound: after a measured quarter and after a
     # measured half year, about as many children wait and are agents

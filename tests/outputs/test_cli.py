@@ -41,6 +41,7 @@ def test_scenarios_lists_the_shipped_files():
     assert "baseline_2008.toml" in result.output
 
 
+@pytest.mark.slow
 def test_run_writes_a_complete_folder(tmp_path):
     out = tmp_path / "baseline"
     result = invoke("run", str(BASELINE), *QUICK, "--out", str(out))
@@ -60,6 +61,7 @@ def test_run_writes_a_complete_folder(tmp_path):
     assert not list(tmp_path.glob(".*partial*"))  # nothing half-written left behind
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_tables_across_worker_counts(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     for workers, out in (("1", one), ("2", two)):
@@ -70,6 +72,7 @@ def test_same_seed_gives_identical_tables_across_worker_counts(tmp_path):
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_an_existing_result_is_not_overwritten_unless_asked(tmp_path):
     out = tmp_path / "result"
     result = CliRunner().invoke(cli.main, ["run", str(BASELINE), *QUICK, "--out", str(out), "--seed", "1"])
@@ -112,6 +115,7 @@ def test_missing_scenario_and_unwritable_output_are_clear_errors(tmp_path):
     assert result.exit_code == 1 and "cannot write" in result.output
 
 
+@pytest.mark.slow
 def test_installed_command_runs_in_a_real_process(tmp_path):
     command = amparo_command()
     listing = subprocess.run([*command, "scenarios"], capture_output=True, text=True, timeout=120)
@@ -134,6 +138,7 @@ def test_help_and_scenarios_do_not_import_heavy_libraries():
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_rerun_reproduces_a_result_bit_for_bit_and_notices_a_change(tmp_path):
     out = tmp_path / "original"
     assert invoke("run", str(BASELINE), *QUICK, "--out", str(out)).exit_code == 0

@@ -85,6 +85,7 @@ def write_sweep(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_sweep_options_replace_the_file_settings_and_resume_checks_them(tmp_path):
     sweep_file, out = write_sweep(tmp_path), tmp_path / "sweep"
     result = invoke("sweep", sweep_file, "--out", out, "-w", "1", "-r", "2", "--points", "3", "--seed", "5",
@@ -123,6 +124,7 @@ def test_sweep_points_do_not_apply_to_a_grid(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_printed_wall_time_includes_writing_tables_and_charts(tmp_path):
     result = invoke("run", SHORT, "-r", "1", "--years", "0.01", "-w", "1", "--out", tmp_path / "run")
     assert result.exit_code == 0, result.output

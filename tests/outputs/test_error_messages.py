@@ -108,6 +108,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "files", "arguments", "words"), CASES, ids=[case[0] for case in CASES])
 def test_each_mistake_is_one_clear_message_without_a_traceback(tmp_path, case, files, arguments, words):
     for name, text in files.items():
@@ -145,6 +146,7 @@ def full_disk(real, after):
 """
 
 
+@pytest.mark.slow
 def test_a_full_disk_during_a_run_is_one_message_and_leaves_nothing(tmp_path):
     disk_full = FULL_AFTER + "import sim.results.table_files as r; r.write_csv = full_disk(r.write_csv, 2)"
     done = run(amparo("run", BASELINE, *QUICK, "--out", "result", python_first=disk_full), tmp_path)
@@ -155,6 +157,7 @@ def test_a_full_disk_during_a_run_is_one_message_and_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == [], "no result and no half-written folder"
 
 
+@pytest.mark.slow
 def test_a_full_disk_during_a_sweep_keeps_finished_runs_and_resumes_with_the_same_file_only(tmp_path):
     sweep = tmp_path / "sweep.toml"
     text = (SWEEP.replace("points = 2", "points = 4")

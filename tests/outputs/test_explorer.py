@@ -178,6 +178,7 @@ def _canvases(page) -> list[str]:
     return page.locator(".solara-echarts canvas").evaluate_all("cs => cs.map(c => c.toDataURL())")
 
 
+@pytest.mark.slow
 def test_the_page_starts_after_the_warm_up_shows_slider_values_and_steps(explorer: str) -> None:
     parameters = load_scenario(BASELINE).parameters
     inputs = explorer_inputs(parameters)
@@ -238,6 +239,7 @@ def test_the_page_starts_after_the_warm_up_shows_slider_values_and_steps(explore
     assert (SCREENSHOTS / "explorer.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_two_sessions_do_not_share_a_model(explorer: str) -> None:
     with browser_page() as first:
         browser = first.context.browser
@@ -258,6 +260,7 @@ def test_two_sessions_do_not_share_a_model(explorer: str) -> None:
         assert _day(third) == 0
 
 
+@pytest.mark.slow
 def test_play_runs_at_least_ten_simulated_days_a_second(explorer: str) -> None:
     with browser_page() as page:
         _open(page, explorer)
@@ -285,6 +288,7 @@ def test_play_runs_at_least_ten_simulated_days_a_second(explorer: str) -> None:
 
 @pytest.mark.parametrize(("number", "exit_code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)],
                          ids=["SIGTERM", "SIGINT"])
+@pytest.mark.slow
 def test_explore_stops_on_a_signal_and_frees_its_port(tmp_path: Path, number: int, exit_code: int) -> None:
     _needs_the_explorer_extra()
     server, port = _start_explorer(tmp_path)

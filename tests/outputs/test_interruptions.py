@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()
 POINTS, REPLICATIONS = 8, 2
@@ -81,6 +83,7 @@ def looks_complete(folder: Path) -> bool:
     return manifest.exists() and json.loads(manifest.read_text()).get("complete") is True
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_at_random_points_resumes_to_identical_tables(tmp_path):
     sweep = write_sweep(tmp_path)
     whole = tmp_path / "whole"
@@ -125,6 +128,7 @@ def test_a_sweep_killed_at_random_points_resumes_to_identical_tables(tmp_path):
     assert len(rows(killed / "outcomes.csv")) == len(set(rows(killed / "outcomes.csv"))) == total
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_a_sweep_with_one_message_and_it_resumes(tmp_path):
     sweep = write_sweep(tmp_path)
     out = tmp_path / "interrupted"
@@ -140,6 +144,7 @@ def test_ctrl_c_stops_a_sweep_with_one_message_and_it_resumes(tmp_path):
     assert len(rows(out / "outcomes.csv")) == POINTS * REPLICATIONS
 
 
+@pytest.mark.slow
 def test_a_run_killed_at_random_moments_leaves_nothing_that_looks_like_a_result(tmp_path):
     chance = random.Random(7)
     for attempt in range(3):

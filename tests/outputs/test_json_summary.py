@@ -6,6 +6,7 @@ import csv
 import json
 import math
 
+import pytest
 from click.testing import CliRunner
 
 import cli
@@ -19,6 +20,7 @@ def _json(*args: object) -> dict:
     return json.loads(result.stdout)  # nothing but the document on stdout
 
 
+@pytest.mark.slow
 def test_run_prints_its_outcomes_with_bounded_intervals_and_the_calibration_used(baseline_file, tmp_path):
     summary = _json("run", baseline_file, *QUICK, "--out", tmp_path / "run", "--json")
     assert summary["command"] == "run" and summary["folder"] == str(tmp_path / "run")
@@ -39,6 +41,7 @@ def test_run_prints_its_outcomes_with_bounded_intervals_and_the_calibration_used
     assert (folder / "codebook.csv").is_file()
 
 
+@pytest.mark.slow
 def test_compare_prints_every_paired_difference(baseline_file, root, tmp_path):
     surge = root / "scenarios" / "surge.toml"
     summary = _json("compare", baseline_file, surge, *QUICK, "--out", tmp_path / "compare", "--json")

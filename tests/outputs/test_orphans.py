@@ -58,6 +58,7 @@ def wait_for(condition, seconds: float) -> bool:
     return condition()
 
 
+@pytest.mark.slow
 def test_workers_end_within_seconds_when_the_main_process_is_killed(tmp_path):
     process = subprocess.Popen(amparo("run", SHORT, "--years", "2", "-r", "4", "-w", "2", "--out",
                                       tmp_path / "out"),
@@ -80,6 +81,7 @@ def test_workers_end_within_seconds_when_the_main_process_is_killed(tmp_path):
                 os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_a_staging_folder_left_by_a_killed_run_is_removed_by_the_next_command_writing_beside_it(tmp_path):
     process = subprocess.Popen(amparo("run", SHORT, "--years", "0.05", "-r", "1", "-w", "1", "--out",
                                       tmp_path / "killed"),

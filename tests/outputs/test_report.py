@@ -59,6 +59,7 @@ def _images(html: str) -> list[str]:
     return re.findall(r'<img [^>]*src="([^"]*)"', html)
 
 
+@pytest.mark.slow
 def test_report_of_a_run_and_a_comparison_is_one_self_contained_page(results: dict[str, Path],
                                                                       tmp_path: Path) -> None:
     out = tmp_path / "brief.html"
@@ -177,6 +178,7 @@ def test_numbers_read_as_a_planner_expects(value: str, unit: str, signed: bool, 
     assert format_number(value, unit, signed) == expected
 
 
+@pytest.mark.slow
 def test_the_report_opens_offline_in_a_browser_with_every_image(results: dict[str, Path],
                                                                  tmp_path: Path) -> None:
     require_browser()
@@ -210,6 +212,7 @@ OVERFLOWING = """() => {
 }"""
 
 
+@pytest.mark.slow
 def test_a_three_scenario_brief_prints_on_a4_and_reads_on_a_phone(tmp_path: Path) -> None:
     require_browser()
     comparison = tmp_path / "three"

@@ -98,6 +98,7 @@ def test_a_staging_folder_of_a_dead_process_is_removed_and_a_live_one_kept(tmp_p
     assert live.exists() and user_folder.exists() and not abandoned.exists()
 
 
+@pytest.mark.slow
 def test_two_runs_to_one_folder_both_keep_their_result(tmp_path):
     out = tmp_path / "same"
     command = [str(Path(sys.executable).with_name("amparo"))]
@@ -119,6 +120,7 @@ def test_two_runs_to_one_folder_both_keep_their_result(tmp_path):
         assert seeds == {1, 2}
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_folder_of_another_kind(tmp_path):
     finished = tmp_path / "finished-run"
     fake_result(finished, "a run")
@@ -158,6 +160,7 @@ def copy_of(folder: Path, target: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["chart", "charts_folder", "table"])
 def test_a_brief_never_embeds_what_a_symlink_points_to(run_folder, tmp_path, where):
     secret = tmp_path / "private.txt"

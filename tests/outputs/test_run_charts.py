@@ -96,6 +96,7 @@ def chart_text(folder: Path, name: str) -> str:
     return (folder / "charts" / f"{name}.svg").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_every_chart_is_written_as_png_at_200_dpi_and_svg(drawn: tuple[Path, list]) -> None:
     folder, charts = drawn
     assert {chart.name for chart in charts} == ALL_CHARTS
@@ -161,6 +162,7 @@ def test_no_legal_maximum_is_said_in_words(tmp_path: Path) -> None:
     assert "no legal maximum set" in chart_text(folder, "detention_days")
 
 
+@pytest.mark.slow
 def test_a_run_without_any_visit_draws_every_chart(tmp_path: Path) -> None:
     folder = make_synthetic_run(tmp_path / "run", visits=[])
     assert {chart.name for chart in draw_run_charts(folder)} == ALL_CHARTS
@@ -168,12 +170,14 @@ def test_a_run_without_any_visit_draws_every_chart(tmp_path: Path) -> None:
     assert "No child" in chart_text(folder, "detention_days")
 
 
+@pytest.mark.slow
 def test_a_run_without_visit_records_draws_flows_and_occupancy(tmp_path: Path) -> None:
     folder = make_synthetic_run(tmp_path / "run", visits=None)
     assert [chart.name for chart in draw_run_charts(folder)] == ["flows", "occupancy"]
     assert "waiting_times" not in (folder / "charts" / "captions.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_redrawing_the_same_results_gives_the_same_svg(drawn: tuple[Path, list], tmp_path: Path) -> None:
     folder, charts = drawn
     copy = shutil.copytree(folder, tmp_path / "copy", ignore=shutil.ignore_patterns("charts"))
@@ -218,6 +222,7 @@ def test_numbers_from_csv_text(text: str, expected: float) -> None:
     assert (math.isnan(value[1]) and math.isnan(expected)) or value[1] == expected
 
 
+@pytest.mark.slow
 def test_model_and_charts_do_not_import_each_other() -> None:
     code = ("import sys, sim.model.amparo_model; "
             "assert not [m for m in sys.modules if m.startswith('sim.presentation.charts')], "

@@ -74,6 +74,7 @@ def check_stopped(process: subprocess.Popen, how: signal.Signals, out: Path) -> 
     return stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_signal_at_any_moment_exits_with_its_code_and_leaves_nothing(tmp_path, how):
     codes = []
@@ -87,6 +88,7 @@ def test_a_signal_at_any_moment_exits_with_its_code_and_leaves_nothing(tmp_path,
     assert codes.count(128 + how) >= len(MOMENTS) - 1, codes  # the last may have finished first
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_signal_while_the_result_is_written_removes_the_staging_folder(tmp_path, how):
     out = tmp_path / "out"

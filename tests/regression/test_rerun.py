@@ -46,6 +46,7 @@ def copy_of(folder: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(folder, tmp_path / folder.name))
 
 
+@pytest.mark.slow
 def test_rerun_reproduces_a_run_with_its_charts_and_says_the_code_is_the_same(run_result):
     again = invoke("rerun", run_result, "-w", "1")
     assert again.exit_code == 0, again.output
@@ -95,6 +96,7 @@ def test_an_edited_table_or_chart_is_named(run_result, tmp_path):
     assert "summary.csv: was changed" in refused.output
 
 
+@pytest.mark.slow
 def test_a_result_of_other_code_says_so_before_running(run_result, tmp_path):
     folder = copy_of(run_result, tmp_path)
     forge(folder, lambda m: m.update(git_commit="0123456789ab" + "0" * 28, amparo_version="0.0.1"),
@@ -107,6 +109,7 @@ def test_a_result_of_other_code_says_so_before_running(run_result, tmp_path):
     assert done.exit_code == 0 and "Reproduced bit for bit" in after, done.output
 
 
+@pytest.mark.slow
 def test_rerun_reproduces_a_comparison_and_notices_a_change(tmp_path):
     out = tmp_path / "comparison"
     made = invoke("compare", BASELINE, DOUBLE, "-r", "2", "--years", "0.02", "-w", "1", "--out", out)
@@ -127,6 +130,7 @@ def write_sweep(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sweep", "sizing", "sensitivity", "calibration"])
 def test_rerun_reproduces_every_other_kind_bit_for_bit(tmp_path, kind):
     out = tmp_path / kind

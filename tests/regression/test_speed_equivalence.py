@@ -89,6 +89,7 @@ def _per_test_level(reference: dict) -> float:
     return FAMILY_LEVEL / n_tests
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_outcomes_match_the_model_before_the_speed_work(case: str) -> None:
     reference = _reference()
@@ -100,6 +101,7 @@ def test_outcomes_match_the_model_before_the_speed_work(case: str) -> None:
     assert differing_outcomes(new, old, _per_test_level(reference)) == []
 
 
+@pytest.mark.slow
 def test_the_comparison_catches_five_percent_more_arrivals() -> None:
     reference = _reference()
     new = summaries(CASES["baseline"].replace(arrival_multiplier=1.05))

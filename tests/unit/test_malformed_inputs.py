@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -159,6 +160,7 @@ def assert_clean_cli_error(arguments: list[str], file: str) -> None:
     assert "Traceback" not in result.output and file in result.output
 
 
+@pytest.mark.slow
 def test_any_sweep_file_is_a_clean_error_or_a_runnable_design(tmp_path):
     seen: Counter[str] = Counter()
 
@@ -221,6 +223,7 @@ def scenario_chain(draw: st.DrawFn) -> list[str]:
     return texts
 
 
+@pytest.mark.slow
 def test_any_chain_of_scenario_files_is_a_clean_error_or_runs_with_its_invariants(tmp_path):
     seen: Counter[str] = Counter()
 
