@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from distributed import Client, KilledWorker
 
-from sim.experiments.execution import INSTALL_HINT, ExecutionError
+from sim.experiments.execution_error import INSTALL_HINT, ExecutionError
 
 #: Libraries whose version can change a number; a worker must have the same as this machine.
 NUMERIC_LIBRARIES = ("numpy", "scipy", "mesa")

@@ -23,6 +23,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from typing import Any
 from urllib.parse import urlsplit
 
+from sim.experiments.execution_error import INSTALL_HINT, ExecutionError
+
 #: Tasks per worker slot that the grouping aims for. Assumption: with four tasks per slot the last
 #: wave of tasks leaves a slot idle for at most about a quarter of its share of the work.
 TASKS_PER_SLOT = 4
@@ -35,14 +37,6 @@ MAX_RUNS_PER_TASK = 8
 #: The transports a Dask scheduler listens on.
 SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
 #: What `--scheduler` needs when Dask is not installed.
-INSTALL_HINT = ("pip install -c requirements.lock -e '.[cluster]' (in the Amparo folder, on this machine "
-                "and every worker)")
-
-
-class ExecutionError(Exception):
-    """The runs cannot be sent where they were asked to go; the message says why and what to do."""
-
-
 class LocalProcesses(ProcessPoolExecutor):
     """A process pool that says how many runs it executes at once (`slots`).
 
