@@ -204,17 +204,3 @@ OUTCOME_BY_NAME: dict[str, Outcome] = {outcome.name: outcome for outcome in ALL_
 def outcomes_in(view: View) -> tuple[str, ...]:
     """Names of the outcomes shown first in `view`, in registry order."""
     return tuple(outcome.name for outcome in ALL_OUTCOMES if view in outcome.views)
-
-
-def outcome(name: str) -> Outcome:
-    """The registry entry of `name`; a clear error names the unknown outcome."""
-    try:
-        return OUTCOME_BY_NAME[name]
-    except KeyError:
-        raise KeyError(f"{name!r} is not an outcome of the model") from None
-
-
-def unit_of(name: str) -> str:
-    """The unit of an outcome name, with the timed protection shares (standards) counted as shares."""
-    entry = OUTCOME_BY_NAME.get(name)
-    return entry.unit if entry is not None else "share"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.effects import effects_from_rows, format_value, largest_effects
+from sim.analysis.effects import effects_from_rows, largest_effects
 from sim.analysis.outcome_registry import OUTCOME_BY_NAME, View, outcomes_in
 from sim.analysis.reported_figures import REPORTED
 from sim.inputs.input_error import ScenarioError
@@ -643,9 +643,3 @@ def read_figures(path: Path = FIGURES_FILE, documents: Path = DOCUMENTS_FILE) ->
             )
             for row in csv.DictReader(handle)
         }
-
-
-def format_outcome_value(name: str, value: float) -> str:
-    """A value of a registered outcome with its unit (for captions and summaries)."""
-    outcome = OUTCOME_BY_NAME.get(name)
-    return format_value(outcome, value) if outcome is not None else format_number(value)
