@@ -387,6 +387,16 @@ REPRODUCIBLE_TABLES = ("summary.csv", "outcomes_by_replication.csv", "daily_stoc
 
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest of a complete result folder (OutputError if missing or incomplete)."""
+    manifest = read_manifest_object(folder)
+    if manifest.get("complete") is not True:
+        path = Path(folder) / "manifest.json"
+        raise OutputError(f"{path}: the result is incomplete (the run did not finish)")
+    return manifest
+
+
+def read_manifest_object(folder: Path) -> dict[str, Any]:
+    """The folder's manifest.json as a JSON object, complete or not (OutputError if it is missing or
+    is not one)."""
     path = Path(folder) / "manifest.json"
     try:
         manifest = read_json_file(path)
@@ -396,8 +406,6 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise OutputError(f"{path}: {error.reason}") from None
     if not isinstance(manifest, dict):
         raise OutputError(f"{path}: is not an Amparo manifest (a JSON object of names and values)")
-    if manifest.get("complete") is not True:
-        raise OutputError(f"{path}: the result is incomplete (the run did not finish)")
     return manifest
 
 

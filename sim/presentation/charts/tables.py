@@ -15,9 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from sim.inputs.json_file import read_json_file
-from sim.inputs.regular_file import UnreadableFile
-
 #: Rows converted to numbers at a time when streaming a large table.
 CHUNK_ROWS = 200_000
 
@@ -28,16 +25,12 @@ class ChartDataError(Exception):
 
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The folder's manifest.json (complete or not: charts are drawn before it is marked complete)."""
-    path = Path(folder) / "manifest.json"
+    from sim.results.run_folder import OutputError, read_manifest_object
+
     try:
-        manifest = read_json_file(path)
-    except UnreadableFile as error:
-        if error.missing:
-            raise ChartDataError(f"{folder}: not a result folder (no manifest.json)") from None
-        raise ChartDataError(f"{path}: {error.reason}") from None
-    if not isinstance(manifest, dict):
-        raise ChartDataError(f"{path}: is not an Amparo manifest (a JSON object of names and values)")
-    return manifest
+        return read_manifest_object(folder)
+    except OutputError as error:
+        raise ChartDataError(str(error)) from None
 
 
 def as_floats(values: Sequence[str]) -> np.ndarray:
