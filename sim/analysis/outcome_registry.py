@@ -96,6 +96,8 @@ _MODEL_OUTCOMES: tuple[Outcome, ...] = (
              "northern children who took the protection route"),
     _outcome("new_shelter_admissions", "Admissions to transitory shelters", FLOW, C, None,
              "children admitted to transitory shelters (F10: ~15,300/year)", RUN),
+    _outcome("new_station_admissions", "Admissions of children to migration stations", FLOW, D, False,
+             "stays of children begun in migration stations (rep21: 4,160 minors lodged in 2011)"),
     _outcome("new_apprehended_south", "Central American children apprehended in Mexico", FLOW, J, None,
              "Central American children apprehended in transit"),
     _outcome("new_apprehended_south_unaccompanied", "Unaccompanied children apprehended in Mexico", FLOW, J,
@@ -120,6 +122,9 @@ _MODEL_OUTCOMES: tuple[Outcome, ...] = (
              "children with a hidden need that screening missed"),
     _outcome("share_needs_detected", "Share of protection needs detected", SHARE, P, True,
              "detected / (detected + missed)", RUN, COMPARE, SENSITIVITY),
+    _outcome("new_screened_by_officer_north", "Unaccompanied children interviewed by an officer (north)",
+             FLOW, P, True, "unaccompanied children handed back whose screening was by a child protection "
+             "officer (opi05: 11,520 Mexican children attended by officers in 2011)"),
     _outcome("share_screened_by_officer", "Share screened by a child protection officer", SHARE, P, True,
              "screened children seen by an officer, not a regular agent"),
     _outcome("detention_child_days", "Days children spent in migration stations", FLOW, D, False,

@@ -85,6 +85,7 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     out["victims_missed"] = per_year(missed)
     out["share_needs_detected"] = _share(np.count_nonzero(detected),
                                          np.count_nonzero(detected) + np.count_nonzero(missed))
+    out["new_screened_by_officer_north"] = per_year(screened & north & (children["screened_by_officer"] == 1))
     out["share_screened_by_officer"] = _share(
         np.count_nonzero(screened & (children["screened_by_officer"] == 1)), np.count_nonzero(screened))
 
@@ -122,6 +123,7 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
 
     shelter_admissions = (resource == RESOURCE_CODE["shelters"]) & within(started)
     out["new_shelter_admissions"] = per_year(shelter_admissions)
+    out["new_station_admissions"] = per_year(station & within(started))
 
     # resources (the children's masks are freed first: over a long run they are megabytes)
     del north, south, alone, exited_now, apprehended_now, departed_now, returned_south, screened
