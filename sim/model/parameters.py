@@ -317,6 +317,13 @@ class Parameters:
         source="los07, los08: DIF took unaccompanied foreign children aged 11 or under; older "
                "ones went to stations (-1: nobody goes to alternative care by age)",
     )
+    stations_keep_children_separate: bool = parameter(
+        False, unit="switch", kind="lever",
+        source="det07: a 16-year-old 'spent 14 days detained with adult men'; det09: children kept in "
+               "Tapachula's stations for long, unpredictable periods; F21 and F24 ask that detention be "
+               "separate from unrelated adults. assumption: not practised in 2008, so time in a station "
+               "counts as held with adults (true: stations keep children apart)",
+    )
     detention_last_resort: bool = parameter(
         False, unit="switch", kind="lever",
         source="F22, F24 recommend it; assumption: not practised in 2008",

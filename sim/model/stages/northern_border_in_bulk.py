@@ -245,6 +245,7 @@ class NorthernBorderInBulk:
         no = np.zeros(n)
         return ChildRow(*children[:, WHO].T, screened_by_officer=np.broadcast_to(screened_by_officer, n),
                         needs_detected=np.broadcast_to(needs_detected, n), held_with_adults=no, detained=no,
+                        diverted_to_detention=no,
                         departed_at=children[:, DEPARTED_AT],
                         apprehended_at=children[:, ARRIVES_AT] if handed_over else np.full(n, np.nan),
                         exit=np.broadcast_to(how, n), exited_at=np.broadcast_to(exits_at, n))
