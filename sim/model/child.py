@@ -54,7 +54,7 @@ class Child(Agent):
         self.age = who[WHO_AGE]
         self.stage = stage
         self.departed_at = departed_at
-        (self.care_days, self.case_days, self.detected_by_officer, self.detected_by_agent,
+        (self.care_days, self.case_days, self.case_share_to_detect, self.detected_by_agent,
          self.family_pickup, self.family_contact_days, self.return_travel_days,
          self.return_arrangement_days, self.protection_days) = plan
 

@@ -39,7 +39,7 @@ from sim.model.stages.northern_rules import (
     needs_a_bed,
     path_after_screening,
 )
-from sim.model.stages.screening import Screening
+from sim.model.stages.screening import FULL_CASE, Screening, officer_detects
 
 #: Columns of the arrays of children handled in bulk: who they are, when they left and arrive,
 #: their plan, then their stay as worked out when nobody waits.
@@ -112,7 +112,8 @@ class NorthernBorderInBulk:
         screened = table[:, ARRIVES_AT] + children["care_days"]
         table[:, SCREENED_AT] = screened
         table[:, CASE_ENDS_AT] = screened + children["case_days"]
-        detected = children["detected_by_officer"] if self._officers_screen else children["detected_by_agent"]
+        detected = (officer_detects(children["case_share_to_detect"], FULL_CASE) if self._officers_screen
+                    else children["detected_by_agent"])  # no line here: officers give full cases
         table[:, NEEDS_DETECTED] = detected
         path = path_after_screening(detected, children["family_pickup"])
         table[:, PATH] = path

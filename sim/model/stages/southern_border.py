@@ -57,7 +57,8 @@ class SouthernBorder:
         self.ledger = ledger
         self.stations = stations
         self.alternative_care = alternative_care
-        self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening)
+        self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening,
+                                   p.shortest_case_share)
         self.holding = Holding(calendar, p.max_days_waiting_in_holding)
         # whether a child may be detained, by [accompanied]
         self._may_be_detained = (p.detain_unaccompanied, p.detain_accompanied)
