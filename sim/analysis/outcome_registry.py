@@ -112,9 +112,10 @@ _MODEL_OUTCOMES: tuple[Outcome, ...] = (
              FLOW, J, None, "Central American children who crossed Mexico unapprehended"),
     _outcome("new_harmed_in_transit", "Children harmed or exploited in transit", FLOW, P, False,
              "children harmed or exploited in transit through Mexico"),
-    _outcome("new_protected_by_system", "Children who met the protection system", FLOW, P, None,
-             "children repatriated to or from Mexico who met the protection system: unaccompanied north, "
-             "all apprehended south (F11: >25,000)", RUN),
+    _outcome("new_protected_by_system", "Children protected by the system", FLOW, P, True,
+             "children repatriated to or from Mexico who met the protection system (unaccompanied north, "
+             "all apprehended south) and met no protection failure: never held with adults, never "
+             "detained (F11: >25,000, with 'separate accommodation from adults')", RUN),
     _outcome("victims_detected", "Children whose protection need was detected", FLOW, P, None,
              "children with a hidden need (victim or protection need) whose need screening detected",
              RUN, COMPARE, SENSITIVITY),
@@ -137,9 +138,14 @@ _MODEL_OUTCOMES: tuple[Outcome, ...] = (
     _outcome("share_unaccompanied_detained", "Share of unaccompanied children detained", SHARE, D, False,
              "unaccompanied children apprehended in the south who spent any time in a migration station",
              RUN, COMPARE),
+    _outcome("new_diverted_to_detention", "Children sent to detention because alternative care was full",
+             FLOW, D, False,
+             "children due an alternative-care place (young and unaccompanied, los07; or by the scenario's "
+             "rules) who were sent to a migration station because none was free", RUN, COMPARE),
     _outcome("share_unaccompanied_held_with_adults", "Share of unaccompanied children held with adults",
              SHARE, D, False,
-             "unaccompanied children (both borders) who waited in a holding area with adults",
+             "unaccompanied children (both borders) who waited in a holding area with adults, or spent "
+             "time in a migration station that does not keep children apart (det07)",
              RUN, COMPARE, SWEEP),
     _outcome("share_unaccompanied_detained_or_with_adults",
              "Share of unaccompanied children detained or held with adults", SHARE, D, False,

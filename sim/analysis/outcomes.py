@@ -34,6 +34,13 @@ def _percentiles(values: np.ndarray) -> tuple[float, float, float]:
     return float(values.mean()), float(median), float(p95)
 
 
+def protection_failed(children: Table) -> np.ndarray:
+    """Per child, whether they met a protection failure (`scenarios/standards.toml`, F21, F22, F24):
+    held with adults (in provisional holding, or in a station that does not keep children apart,
+    det07) or detained at all. Such a child is never counted as protected (F11)."""
+    return (children["held_with_adults"] == 1) | (children["detained"] == 1)
+
+
 def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: float) -> dict[str, float]:
     """All outcomes of one replication over its measured period (the `years` after the warm-up)."""
     start = float(parameters.warmup_days)
@@ -73,8 +80,10 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     out["new_protection_route_south"] = per_year(exited_now & south & (exit_kind == Exit.PROTECTION))
     out["new_reached_united_states"] = per_year(exited_now & (exit_kind == Exit.REACHED_UNITED_STATES))
     out["new_harmed_in_transit"] = per_year(departed_now & (children["harmed_in_transit"] == 1))
-    out["new_protected_by_system"] = (out["new_repatriated_north_unaccompanied"]
-                                      + out["new_apprehended_south"])
+    met_system = apprehended_now & ((north & alone) | south)
+    failed_protection = protection_failed(children)
+    out["new_protected_by_system"] = per_year(met_system & ~failed_protection)
+    out["new_diverted_to_detention"] = per_year(apprehended_now & (children["diverted_to_detention"] == 1))
 
     # screening: children apprehended in the period whose screening is done
     screened = apprehended_now & ((north & alone) | south) & (exit_kind != Exit.NONE)
@@ -109,7 +118,7 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     with_adults = alone_met & (children["held_with_adults"] == 1)
     out["share_unaccompanied_held_with_adults"] = _share(np.count_nonzero(with_adults),
                                                          np.count_nonzero(alone_met))
-    failed = alone_met & ((children["held_with_adults"] == 1) | (children["detained"] == 1))
+    failed = alone_met & failed_protection
     out["share_unaccompanied_detained_or_with_adults"] = _share(np.count_nonzero(failed),
                                                                 np.count_nonzero(alone_met))
 
@@ -128,6 +137,7 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     # resources (the children's masks are freed first: over a long run they are megabytes)
     del north, south, alone, exited_now, apprehended_now, departed_now, returned_south, screened
     del has_need, detected, missed, south_alone, alone_met, with_adults, failed, reunified
+    del met_system, failed_protection
     asked_now = within(requested)
     for name in RESOURCE_NAMES:
         code = RESOURCE_CODE[name]

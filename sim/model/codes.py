@@ -65,10 +65,11 @@ class Chance(IntEnum):
     HARM = 10
     DAYS_ABROAD = 11
     CARE_DAYS = 12
-    INTERVIEW_DAYS = 13
-    DETECTION = 14
+    CASE_DAYS = 13
+    DETECTION_BY_OFFICER = 14
     FAMILY_PICKUP = 15
     PHONE_LINE = 16
+    DETECTION_BY_AGENT = 17  # independent of the officer's: F12 is not built in
 
 
 class Normal(IntEnum):

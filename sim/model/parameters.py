@@ -206,16 +206,39 @@ class Parameters:
     # --- child protection officers ---------------------------------------------------------
     child_protection_officers: int = parameter(
         172, unit="officers", kind="lever", low=0, high=100000,
-        source="F06 (and F16): 172 officers nationally",
+        source="F06 (and F16): 172 officers nationally in 2008; opi01 gives 68 for the March 2008 pilot "
+               "(a conflict recorded in calibration/targets.toml; scenarios/officers_pilot_2008.toml)",
     )
     share_officers_north: float = parameter(
         0.5, unit="share", kind="uncertainty", low=0, high=1,
         source="assumption: no source splits officers between borders; half each",
     )
-    interview_days_mean: float = parameter(
-        1.0, unit="officer-days per child", kind="uncertainty", low=0.01, high=30,
-        source="assumption: interview plus case work; opi05 implies about 39 children per "
-               "officer-year in 2011, so officers also carry other duties; exponential",
+    officer_hours_per_child: float = parameter(
+        4.0, unit="officer-hours per child", kind="uncertainty", low=0.1, high=200,
+        source="assumption: a sensitive interview of about an hour (F06) plus the case work (forms, a "
+               "call to the family or consulate, the handover to DIF), half a working day per child; "
+               "exponential. opi05 with opi03 bounds it: the 14,237 children handed back in 2011, all "
+               "attended by officers, are 79 a year for each of half the 362 officers, so at most 26 "
+               "officer-hours each in a 40-hour week; officers also escort returns and serve the south",
+    )
+    officer_duty_hours_per_week: float = parameter(
+        40.0, unit="hours per officer-week", kind="lever", low=1, high=168,
+        source="assumption: officers are federal migration agents (opi03) on a 40-hour week, 8 hours "
+               "on 5 days; no source gives their shifts. The pool's hours are spread over the week "
+               "(shifts), so a case of officer_hours_per_child keeps an officer busy "
+               "officer_hours_per_child / (this / 7) days: 0.7 days, 1.4 children per officer-day",
+    )
+    shortest_case_share: float = parameter(
+        0.25, unit="share of a full case", kind="uncertainty", low=0.01, high=1,
+        source="assumption: an officer who takes a case while children wait for officers shortens it to "
+               "1 / (1 + children waiting per officer) of its full time, interview included, but never "
+               "below this share (about the hour of interview in officer_hours_per_child; 1: never "
+               "shortened)",
+    )
+    share_officers_trained: float = parameter(
+        1.0, unit="share of officers", kind="lever", low=0, high=1,
+        source="F06: the corps was trained in sensitive interviewing; an untrained officer interviews "
+               "as well as a regular agent does (detection_without_officer per full interview)",
     )
     officer_max_wait_days: float = parameter(
         1.0, unit="days", kind="lever", low=0, high=math.inf,
@@ -224,12 +247,15 @@ class Parameters:
     )
     detection_with_officer: float = parameter(
         0.6, unit="probability", kind="uncertainty", low=0, high=1,
-        source="assumption: trained officers detect most hidden needs (F06: sensitive "
-               "interviewing); F12 says detection rose once they existed",
+        source="assumption: a trained officer who gives a case its full time detects most hidden "
+               "needs (F06: sensitive interviewing); less in a shortened case (see shortest_case_share "
+               "and sim/model/stages/screening.py). F12 says detection rose once officers existed: "
+               "an outcome to check, not built in",
     )
     detection_without_officer: float = parameter(
         0.15, unit="probability", kind="uncertainty", low=0, high=1,
-        source="assumption: regular agents detect few hidden needs (F12 direction)",
+        source="assumption: regular agents detect few hidden needs (F12 direction); drawn "
+               "independently of the officer's detection",
     )
 
     # --- northern border: care units, shelters -------------------------------------------------
@@ -316,6 +342,13 @@ class Parameters:
         11, unit="years", kind="lever", low=-1, high=17,
         source="los07, los08: DIF took unaccompanied foreign children aged 11 or under; older "
                "ones went to stations (-1: nobody goes to alternative care by age)",
+    )
+    stations_keep_children_separate: bool = parameter(
+        False, unit="switch", kind="lever",
+        source="det07: a 16-year-old 'spent 14 days detained with adult men'; det09: children kept in "
+               "Tapachula's stations for long, unpredictable periods; F21 and F24 ask that detention be "
+               "separate from unrelated adults. assumption: not practised in 2008, so time in a station "
+               "counts as held with adults (true: stations keep children apart)",
     )
     detention_last_resort: bool = parameter(
         False, unit="switch", kind="lever",

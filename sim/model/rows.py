@@ -33,6 +33,7 @@ class ChildRow(NamedTuple):
     needs_detected: Any
     held_with_adults: Any
     detained: Any
+    diverted_to_detention: Any
     departed_at: Any
     apprehended_at: Any
     exit: Any

@@ -129,7 +129,8 @@ def test_detention_limits_shorter_than_the_wait_for_an_officer_keep_every_invari
     # the southern corner where a detention review can fall due before screening (issue 18)
     parameters = Parameters(
         warmup_days=5, arrival_multiplier=2.0, max_detention_days=limit, child_protection_officers=officers,
-        share_officers_north=0.0, officer_max_wait_days=wait, interview_days_mean=interview,
+        share_officers_north=0.0, officer_max_wait_days=wait, officer_hours_per_child=interview * 24,
+        officer_duty_hours_per_week=168.0,
         migration_station_places=stations, alternative_care_places=alternative,
         detection_with_officer=1.0, detection_without_officer=1.0,
         share_trafficking_victims_at_departure=0.5, return_arrangement_days_mean=stay,

@@ -63,7 +63,8 @@ class NorthernBorder:
         self.care_units = care_units
         self.shelters = shelters
         self.go_home = go_home
-        self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening)
+        self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening,
+                                   p.shortest_case_share)
         self.holding = Holding(calendar, p.max_days_waiting_in_holding)
         # while no line forms here, unaccompanied children are handled in bulk, not as agents
         self.in_bulk = NorthernBorderInBulk(ledger, custody, calendar, self)

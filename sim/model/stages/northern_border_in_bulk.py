@@ -39,7 +39,7 @@ from sim.model.stages.northern_rules import (
     needs_a_bed,
     path_after_screening,
 )
-from sim.model.stages.screening import Screening
+from sim.model.stages.screening import FULL_CASE, Screening, officer_detects
 
 #: Columns of the arrays of children handled in bulk: who they are, when they left and arrive,
 #: their plan, then their stay as worked out when nobody waits.
@@ -112,7 +112,8 @@ class NorthernBorderInBulk:
         screened = table[:, ARRIVES_AT] + children["care_days"]
         table[:, SCREENED_AT] = screened
         table[:, CASE_ENDS_AT] = screened + children["case_days"]
-        detected = children["detected_by_officer"] if self._officers_screen else children["detected_by_agent"]
+        detected = (officer_detects(children["case_share_to_detect"], FULL_CASE) if self._officers_screen
+                    else children["detected_by_agent"])  # no line here: officers give full cases
         table[:, NEEDS_DETECTED] = detected
         path = path_after_screening(detected, children["family_pickup"])
         table[:, PATH] = path
@@ -245,6 +246,7 @@ class NorthernBorderInBulk:
         no = np.zeros(n)
         return ChildRow(*children[:, WHO].T, screened_by_officer=np.broadcast_to(screened_by_officer, n),
                         needs_detected=np.broadcast_to(needs_detected, n), held_with_adults=no, detained=no,
+                        diverted_to_detention=no,
                         departed_at=children[:, DEPARTED_AT],
                         apprehended_at=children[:, ARRIVES_AT] if handed_over else np.full(n, np.nan),
                         exit=np.broadcast_to(how, n), exited_at=np.broadcast_to(exits_at, n))
