@@ -161,7 +161,8 @@ class Ledger:
         n = len(children)
         no = np.zeros(n, dtype=np.int8)
         self.children.extend(ChildRow(
-            child_id=children.child_id, route=np.full(n, int(children.route)), origin=children.origin,
+            child_id=children.child_id, person_id=children.person_id, crossing=children.crossing,
+            route=np.full(n, int(children.route)), origin=children.origin,
             age=children.age, girl=children.girl, accompanied=children.accompanied,
             reason=children.reason, far_from_border=children.far_from_border,
             trafficking_victim=children.trafficking_victim,
