@@ -87,6 +87,19 @@ class Parameters:
         source="assumption: no source gives the share of Mexican children apprehended and "
                "returned by the United States; only departures x this share is identified by F01",
     )
+    share_reunified_handed_back_again: float = parameter(
+        0.2, unit="share", kind="uncertainty", low=0, high=0.95,
+        source="rep10 (calibrated): 3,397 of 17,772 unaccompanied Mexican children (19.1%) were "
+               "repatriated at least twice in 2008; this chance, each time a child comes home, gives "
+               "that share in a measured year. At most 0.95 (assumption: at 1 nobody ever stays home)",
+    )
+    days_home_before_leaving_again_mean: float = parameter(
+        30.0, unit="days", kind="uncertainty", low=1, high=365,
+        source="assumption: weeks, not months. rep10's repeat crossings fall within one year, and "
+               "children recruited to cross again and again (trf02: 38% of Mexican children in a "
+               "2013 sample) or sent back to work leave soon; at least a day, then exponential. "
+               "The journey back then takes days_abroad_mean",
+    )
     central_american_departures_per_year: float = parameter(
         19700.0, unit="children/year", kind="uncertainty", low=0, high=2e6,
         source="F03 via share_unaccompanied_south and share_apprehended_in_transit: set so that "
