@@ -80,7 +80,7 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     out["new_protection_route_south"] = per_year(exited_now & south & (exit_kind == Exit.PROTECTION))
     out["new_reached_united_states"] = per_year(exited_now & (exit_kind == Exit.REACHED_UNITED_STATES))
     out["new_harmed_in_transit"] = per_year(departed_now & (children["harmed_in_transit"] == 1))
-    out.update(_repeat_outcomes(children, north & alone & apprehended_now, start, years))
+    out.update(_repeat_outcomes(children, north & apprehended_now, alone, start, years))
 
     # who met the system, screening, holding with adults, reunification: for all children, and
     # for each group of children (nationality, age band, sex)
@@ -199,17 +199,20 @@ def _group_mask(children: Table, group: Group) -> np.ndarray:
     raise KeyError(f"no such group of children: {group.dimension}={group.name}")
 
 
-def _repeat_outcomes(children: Table, handed_back: np.ndarray, start: float,
+def _repeat_outcomes(children: Table, handed_back: np.ndarray, alone: np.ndarray, start: float,
                      years: float) -> dict[str, float]:
     """Handovers of children handed back before, and children (not handovers) handed back once or
-    more and twice or more: `handed_back` marks the unaccompanied handovers of the measured period.
-    Children are counted within each measured year (the last, if shorter, on its own), as a yearly
-    statistic counts them (rep10), then per year."""
-    out = {"new_repatriated_north_again": np.count_nonzero(handed_back & (children["crossing"] >= 2)) / years}
-    year = ((children["apprehended_at"][handed_back] - start) // DAYS_PER_YEAR).astype(np.int64)
-    person = children["person_id"][handed_back].astype(np.int64)
-    _, handovers = np.unique(person * (int(year.max()) + 1 if year.size else 1) + year, return_counts=True)
-    out["new_children_repatriated_north_unaccompanied"] = handovers.size / years
+    more, and (unaccompanied) twice or more: `handed_back` marks the handovers in the north of the
+    measured period. Children are counted within each measured year (the last, if shorter, on its
+    own), as a yearly statistic counts them (F01, rep10), then per year."""
+    alone_back = handed_back & alone
+    out = {"new_repatriated_north_again": np.count_nonzero(alone_back & (children["crossing"] >= 2)) / years}
+    for suffix, mask in (("", handed_back), ("_unaccompanied", alone_back)):
+        year = ((children["apprehended_at"][mask] - start) // DAYS_PER_YEAR).astype(np.int64)
+        person = children["person_id"][mask].astype(np.int64)
+        years_measured = int(year.max()) + 1 if year.size else 1
+        _, handovers = np.unique(person * years_measured + year, return_counts=True)
+        out[f"new_children_repatriated_north{suffix}"] = handovers.size / years
     out["new_children_repatriated_north_twice_or_more"] = np.count_nonzero(handovers >= 2) / years
     out["share_children_repatriated_north_twice_or_more"] = _share(np.count_nonzero(handovers >= 2),
                                                                    handovers.size)

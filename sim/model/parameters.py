@@ -72,10 +72,13 @@ class Parameters:
 
     # --- origin: departures ------------------------------------------------------------------
     mexican_departures_per_year: float = parameter(
-        64150.0, unit="children/year", kind="uncertainty", low=0, high=2e6,
-        source="F01 / share_of_mexican_departures_returned_by_united_states: 32,075 / 0.5, so that "
-               "repatriations from the United States equal F01. At most 2,000,000; with the other flows "
-               "at most 2,000,000 children followed a year (see arrival_multiplier)",
+        63100.0, unit="children/year", kind="uncertainty", low=0, high=2e6,
+        source="F01 / share_of_mexican_departures_returned_by_united_states, F01 counting children "
+               "(each once a year), not handovers: 31,550 first crossings / 0.5, so that with the "
+               "children handed back again late in one year and counted in the next too, children "
+               "repatriated a year equal F01 (calibrated; 64,150 without repeat crossings). At most "
+               "2,000,000; with the other flows at most 2,000,000 children followed a year (see "
+               "arrival_multiplier)",
     )
     days_abroad_mean: float = parameter(
         14.0, unit="days", kind="uncertainty", low=0, high=365,
@@ -88,7 +91,7 @@ class Parameters:
                "returned by the United States; only departures x this share is identified by F01",
     )
     share_reunified_handed_back_again: float = parameter(
-        0.2, unit="share", kind="uncertainty", low=0, high=0.95,
+        0.22, unit="share", kind="uncertainty", low=0, high=0.95,
         source="rep10 (calibrated): 3,397 of 17,772 unaccompanied Mexican children (19.1%) were "
                "repatriated at least twice in 2008; this chance, each time a child comes home, gives "
                "that share in a measured year. At most 0.95 (assumption: at 1 nobody ever stays home)",
@@ -143,8 +146,10 @@ class Parameters:
 
     # --- the children --------------------------------------------------------------------------
     share_unaccompanied_north: float = parameter(
-        0.5652, unit="share", kind="uncertainty", low=0, high=1,
-        source="F02 / F01 = 18,129 / 32,075",
+        0.558, unit="share of first crossings", kind="uncertainty", low=0, high=1,
+        source="F02 / F01 = 18,129 / 32,075 = 0.565 among children counted a year; 0.558 of first "
+               "crossings, since only unaccompanied children cross again and some count in two "
+               "years (calibrated with the repeat crossings)",
     )
     share_unaccompanied_south: float = parameter(
         0.675, unit="share", kind="uncertainty", low=0, high=1,

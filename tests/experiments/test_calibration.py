@@ -91,7 +91,7 @@ def test_calibration_recovers_known_parameters():
     base = Parameters(warmup_days=20, arrival_multiplier=0.2)  # a fifth of the children: fast
     truth = run_replications(base.replace(**known), 4, base_seed=99, years=0.2, keep_tables=False)
     targets = []
-    for figure, outcome in (("F02", "new_repatriated_north_unaccompanied"),
+    for figure, outcome in (("F02", "new_children_repatriated_north_unaccompanied"),
                             ("F03", "new_returned_south_unaccompanied")):
         value = float(np.mean([r.outcomes[outcome] for r in truth]))
         targets.append(Target(figure, value, outcome, "count per year", "synthetic", "-", "-", 0.05))
