@@ -177,7 +177,9 @@ def _group_outcomes(children: Table, masks: dict[str, np.ndarray], among: np.nda
         np.count_nonzero(alone_met & (children["held_with_adults"] == 1)), np.count_nonzero(alone_met))
     reunified = exited_now & (children["exit"] == Exit.REUNIFIED)
     days = children["exited_at"][reunified] - children["apprehended_at"][reunified]
-    out["days_to_reunification_mean"] = _percentiles(days)[0]
+    # a group with nobody reunified (a Central American nationality) has no time: NaN, not 0
+    out["days_to_reunification_mean"] = (_percentiles(days)[0] if days.size or among is None
+                                         else float("nan"))
     return out
 
 
