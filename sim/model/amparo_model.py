@@ -69,7 +69,9 @@ class AmparoModel(mesa.Model):
 
         1. Origin: every 16 days, the departures of the next 16 days are drawn (each day from its
            own random streams) as one batch with all their personal draws, and set on their way
-           (abroad, or in transit through Mexico); each day's departures are recorded that day.
+           (abroad, or in transit through Mexico); children reunified from the north the day before
+           who will cross again set off (`sim.model.stages.crossing_again`); each day's departures
+           are recorded that day.
         2. The northern border, while no line has formed there, runs the day in bulk
            (`sim.model.stages.northern_border_in_bulk`); the first day one would form, its children
            become agents.
@@ -94,6 +96,9 @@ class AmparoModel(mesa.Model):
         if day >= self._drawn_until:
             self._drawn_until = min(day + DEPARTURE_DAYS_PER_BATCH, self.end_day)
             self.stages.origin.depart(day, self._drawn_until)
+            self.ledger.sort_departures()
+        if self.stages.crossing_again.active:
+            self.stages.crossing_again.set_off()
             self.ledger.sort_departures()
         self.ledger.record_departures(day)
 

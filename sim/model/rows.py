@@ -19,6 +19,8 @@ class ChildRow(NamedTuple):
     child's `who` (`sim.model.codes.WHO_COLUMNS`)."""
 
     child_id: Any
+    person_id: Any
+    crossing: Any
     route: Any
     origin: Any
     age: Any

@@ -187,7 +187,7 @@ def test_calibration_recovers_known_values_from_the_model():
     truth_values = priors.model_values({**known, "share_apprehended_in_transit": 0.3}, base)
     truth = run_replications(base.replace(**truth_values), 4, base_seed=99, years=0.2, keep_tables=False)
     targets = []
-    for figure, outcome in (("F02", "new_repatriated_north_unaccompanied"),
+    for figure, outcome in (("F02", "new_children_repatriated_north_unaccompanied"),
                             ("F03", "new_returned_south_unaccompanied")):
         value = float(np.mean([r.outcomes[outcome] for r in truth]))
         targets.append(Target(figure, value, outcome, "count per year", "synthetic", "-", "-", 0.05))

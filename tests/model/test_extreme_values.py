@@ -43,7 +43,7 @@ WARMUP_DAYS, MEASURED_DAYS = ((0, 1, 2), (1, 2, 3)) if not LONG_EXAMPLES else ((
 VOLUMES = ("mexican_departures_per_year", "share_of_mexican_departures_returned_by_united_states",
            "central_american_departures_per_year", "arrival_multiplier", "awareness_campaign_reduction")
 #: Shares that must not add up to more than 1, drawn as a group.
-GROUPS = (("share_guatemala", "share_honduras", "share_el_salvador"),
+GROUPS = (("share_guatemala", "share_honduras", "share_el_salvador", "share_nicaragua"),
           ("share_leaving_for_work_mexico", "share_leaving_to_join_family_mexico"),
           ("share_leaving_for_work_central_america", "share_leaving_to_join_family_central_america"))
 IN_GROUPS = {name for group in GROUPS for name in group}

@@ -30,6 +30,7 @@ from sim.model.journey_plans import PLAN_COLUMNS, PLAN_TYPES
 from sim.model.ledger import Ledger
 from sim.model.resources import CareUnit, Resource, Shelter, Visit
 from sim.model.rows import ChildRow, StageRow, VisitRow
+from sim.model.stages.crossing_again import CrossingAgain
 from sim.model.stages.northern_rules import (
     EXIT_OF_PATH,
     STAGE_AFTER_SCREENING,
@@ -51,6 +52,7 @@ COLUMNS = (*WHO_COLUMNS, "departed_at", "arrives_at", *PLAN_COLUMNS, "screened_a
                                                 "exits_at"))
 PLAN = slice(COLUMNS.index(PLAN_COLUMNS[0]), COLUMNS.index(PLAN_COLUMNS[-1]) + 1)
 WHO = slice(0, len(WHO_COLUMNS))
+_EXIT_OF_PATH = np.array(EXIT_OF_PATH)
 #: Columns of officers' open cases.
 CASE_CHILD, CASE_STARTED, CASE_ENDS = 0, 1, 2
 #: How often the rows of children who have left custody are written.
@@ -73,6 +75,7 @@ class ChildByChild(Protocol):
     care_units: CareUnit
     shelters: Shelter
     screening: Screening
+    came_home: CrossingAgain
 
     def receive(self, child: Child, now: float) -> None: ...
     def stay_ends(self, child: Child, now: float) -> None: ...
@@ -157,6 +160,8 @@ class NorthernBorderInBulk:
         self._count(arriving, path[screened], path[leaves],
                     here[leaves & goes_home_after_stay(path), EXITS_AT])
         if leaves.any():
+            reunified = leaves & (_EXIT_OF_PATH[path.astype(np.int64)] == Exit.REUNIFIED)
+            border.came_home.came_home(here[reunified][:, WHO], here[reunified, EXITS_AT])
             self._gone.append(here[leaves])
             self._in_custody = here[~leaves]
         else:
