@@ -43,7 +43,8 @@ PROFILE_MEAN_TOLERANCE = 0.01
 #: (rules, switches, durations) holds for the whole run.
 TIMELINE_PARAMETERS = ("child_protection_officers", "care_units", "places_per_care_unit", "shelters",
                        "beds_per_shelter", "migration_station_places", "alternative_care_places",
-                       "arrival_multiplier", "awareness_campaign_reduction")
+                       "arrival_multiplier", "arrival_multiplier_north", "arrival_multiplier_south",
+                       "awareness_campaign_reduction")
 #: The latest year a timeline may name, counted from `start_year`.
 TIMELINE_MAX_YEARS = 100
 
@@ -132,6 +133,16 @@ class Parameters:
                "The children followed a year (handed back by the United States plus entering Mexico, "
                "times this factor) may not exceed 2,000,000: forty times 2008 (assumption), beyond "
                "any flow on record; more only makes a run take hours and gigabytes",
+    )
+    arrival_multiplier_north: float = parameter(
+        1.0, unit="factor", kind="uncertainty", low=0, high=20,
+        source="assumption: 1 reproduces 2008; times arrival_multiplier for Mexican departures only, so "
+               "that a timeline can follow the northern repatriations of later years (rep13, rep19)",
+    )
+    arrival_multiplier_south: float = parameter(
+        1.0, unit="factor", kind="uncertainty", low=0, high=20,
+        source="assumption: 1 reproduces 2008; times arrival_multiplier for Central American departures "
+               "only (a timeline's later years: rep17)",
     )
     awareness_campaign_reduction: float = parameter(
         0.0, unit="share of departures", kind="lever", low=0, high=1,
@@ -424,9 +435,10 @@ def children_per_year(p: Parameters | Any) -> float:
     many an agent: Mexican children handed back by the United States and Central American children
     entering Mexico, as scaled by the multiplier and the campaign (the rest are only counted).
     `p` is any object with those parameters as attributes."""
-    return ((p.mexican_departures_per_year * p.share_of_mexican_departures_returned_by_united_states
-             + p.central_american_departures_per_year)
-            * p.arrival_multiplier * (1.0 - p.awareness_campaign_reduction))
+    north = (p.mexican_departures_per_year * p.share_of_mexican_departures_returned_by_united_states
+             * p.arrival_multiplier_north)
+    south = p.central_american_departures_per_year * p.arrival_multiplier_south
+    return ((north + south) * p.arrival_multiplier * (1.0 - p.awareness_campaign_reduction))
 
 
 class ParameterError(ValueError):
@@ -595,8 +607,9 @@ def validation_problems(p: Parameters) -> list[tuple[str, str]]:
     if arriving > MAX_CHILDREN_PER_YEAR * (1 + 1e-9):
         problems.append(("arrival_multiplier",
                          "the children followed a year, (mexican_departures_per_year x "
-                         "share_of_mexican_departures_returned_by_united_states + "
-                         "central_american_departures_per_year) x arrival_multiplier x "
+                         "share_of_mexican_departures_returned_by_united_states x "
+                         "arrival_multiplier_north + central_american_departures_per_year x "
+                         "arrival_multiplier_south) x arrival_multiplier x "
                          f"(1 - awareness_campaign_reduction), must not exceed {MAX_CHILDREN_PER_YEAR:,}, "
                          f"got {arriving:,.0f}"))
     return problems

@@ -2,12 +2,12 @@
 
 Departures are a Poisson process for Mexico and for Central America whose intensity varies by day:
 the calibrated rate, times the month's share of arrivals (`arrival_profile_*`), times the arrival
-multiplier and one minus the awareness campaign's reduction of the day's timeline phase. Mexican
-children who will not be handed back by the United States never meet Mexico's protection system
-and are only counted. Every other departing child gets a record; the departures of several days are
-drawn and described as one numpy batch (who they are, when they reach a border, what happens in
-transit), and a child becomes a Mesa agent only when they meet the protection system (see
-`sim.model.custody`).
+multipliers (all routes', and the route's own) and one minus the awareness campaign's reduction of
+the day's timeline phase. Mexican children who will not be handed back by the United States never
+meet Mexico's protection system and are only counted. Every other departing child gets a record;
+the departures of several days are drawn and described as one numpy batch (who they are, when
+they reach a border, what happens in transit), and a child becomes a Mesa agent only when they
+meet the protection system (see `sim.model.custody`).
 
 Common random numbers, by thinning and superposition: potential children are drawn in layers, each
 a Poisson process at the calibrated rate with no season and no scenario in it, from generators
@@ -73,10 +73,11 @@ class Origin:
 
     def intensity(self, days: np.ndarray, route: Route) -> np.ndarray:
         """Departures on run days `days` relative to the calibrated rate: the season's factor times
-        the arrival multiplier and (1 - campaign reduction) of each day's timeline phase."""
+        the arrival multipliers and (1 - campaign reduction) of each day's timeline phase."""
         first_days = np.array([day for day, _ in self._phases])
         phase = np.searchsorted(first_days, days, side="right") - 1
-        volume = np.array([q.arrival_multiplier * (1.0 - q.awareness_campaign_reduction)
+        own = "arrival_multiplier_north" if route is Route.NORTH else "arrival_multiplier_south"
+        volume = np.array([q.arrival_multiplier * getattr(q, own) * (1.0 - q.awareness_campaign_reduction)
                            for _, q in self._phases])[phase]
         day_of_year = days - self.p.warmup_days
         if route is Route.NORTH:

@@ -57,8 +57,8 @@ class SouthernBorder:
         self._may_be_detained = (p.detain_unaccompanied, p.detain_accompanied)
         # Detention review: due `max_detention_days` after detention starts. Unless officers may keep
         # a detained child waiting that long, screening comes first, and then it is known whether
-        # the child will still be detained when the review is due: only then is it scheduled. (A
-        # review at detention is right whatever the officers; so are officers at any time of the run.)
+        # the child will still be detained when the review is due: only then is it scheduled. A review
+        # at detention is right whatever officers there are, so officers at any time of the run count.
         officers = self.screening.officers
         any_officers = officers.capacity > 0 or any(q.officers_south > 0 for _, q in timeline_phases(p))
         self._review_at_detention = (p.max_detention_days < math.inf and any_officers
