@@ -564,7 +564,8 @@ def timeline_phases(p: Parameters) -> list[tuple[int, Parameters]]:
     Changes of one date apply in the order written; each holds until a later date changes it."""
     phases = [(0, p.replace(timeline=()))]
     for date, changes in sorted(p.timeline, key=lambda change: measured_day_of(change[0], p.start_year)):
-        day = max(0, p.warmup_days + measured_day_of(date, p.start_year))
+        measured_day = measured_day_of(date, p.start_year)
+        day = p.warmup_days + measured_day if measured_day > 0 else 0
         values = {name: coerce(name, value) for name, value in changes}
         phase = phases[-1][1].replace(**values)
         if day == phases[-1][0]:
