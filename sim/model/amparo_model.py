@@ -61,8 +61,9 @@ class AmparoModel(mesa.Model):
         self.stages = build_stages(p, self.streams, self.calendar, self.ledger, self.custody, self.resources)
         self.northern_border = self.stages.northern_border
         self._drawn_until = 0  # departures of the days before this one are drawn
-        # capacities set by the scenario's timeline, by the run day they take effect
-        self._capacity_changes = {day: resource_capacities(phase) for day, phase in timeline_phases(p)[1:]}
+        # capacities set by the scenario's timeline, by the run day they take effect (day 0: those of
+        # a change dated on or before the first measured day)
+        self._capacity_changes = {day: resource_capacities(phase) for day, phase in timeline_phases(p)}
         self._final_tables: dict[str, Table] | None = None
 
     # --- the schedule ------------------------------------------------------------------------
