@@ -72,13 +72,20 @@ def occupancy_by_month(daily: Table, parameters: Parameters) -> dict[str, np.nda
     return result
 
 
-def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: float) -> dict[str, float]:
-    """All outcomes of one replication over its measured period (the `years` after the warm-up)."""
-    start = float(parameters.warmup_days)
+def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: float,
+                     from_year: int = 0) -> dict[str, float]:
+    """All outcomes of one replication over its measured period (the `years` after the warm-up),
+    or over the `years` from measured year `from_year` on (0 is the first: a multi-year run's later
+    years, for a scenario's timeline)."""
+    start = float(parameters.warmup_days + from_year * DAYS_PER_YEAR)
     end = start + round(years * DAYS_PER_YEAR)
     years = (end - start) / DAYS_PER_YEAR
     capacities = resource_capacities(parameters)
     children, visits, daily = tables["children"], tables["visits"], tables["daily"]
+    if from_year or daily["day"].size > end - parameters.warmup_days:
+        measured = daily["day"] + float(parameters.warmup_days)
+        rows = (measured >= start) & (measured < end)
+        daily = {name: column[rows] for name, column in daily.items()}
     out: dict[str, float] = {}
 
     def within(times: np.ndarray) -> np.ndarray:
