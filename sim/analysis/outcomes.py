@@ -58,16 +58,20 @@ def _nanmean(values: np.ndarray) -> float:
     return float(finite.mean()) if finite.size else float("nan")
 
 
-def occupancy_by_month(daily: Table, parameters: Parameters) -> dict[str, np.ndarray]:
+def occupancy_by_month(daily: Table, parameters: Parameters,
+                       capacities: dict[str, int] | None = None) -> dict[str, np.ndarray]:
     """Per resource, the mean share of its capacity in use on the measured days of each calendar
     month, January to December (the months of every measured year pooled; NaN: no such day, or
-    no places)."""
+    no places). Capacities are the parameters' on each day, or the `capacities` given."""
     day = np.asarray(daily["day"], dtype=np.int64)
     month = month_of(day)
-    capacities = capacities_by_day(parameters, day)
+    if capacities is None:
+        by_day = capacities_by_day(parameters, day)
+    else:
+        by_day = {name: np.full(day.size, float(capacities[name])) for name in RESOURCE_NAMES}
     result = {}
     for name in RESOURCE_NAMES:
-        share = _share_in_use(np.asarray(daily[f"n_in_{name}"], dtype=float), capacities[name])
+        share = _share_in_use(np.asarray(daily[f"n_in_{name}"], dtype=float), by_day[name])
         result[name] = np.array([_nanmean(share[month == m]) for m in range(12)])
     return result
 
