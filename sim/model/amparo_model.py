@@ -70,12 +70,12 @@ class AmparoModel(mesa.Model):
     def step(self) -> None:
         """Advance one day.
 
-        0. Timeline: on a day the scenario's timeline changes capacities, each resource takes its
-           new number of places (a fall evicts nobody: new admissions wait; `sim.model.resources`).
-           Its changes of arrival volumes are in the origin's intensity of each day.
-        1. Origin: every 16 days, the departures of the next 16 days are drawn (each day from its
-           own random streams) as one batch with all their personal draws, and set on their way
-           (abroad, or in transit through Mexico); each day's departures are recorded that day.
+        1. Timeline and origin: on a day the scenario's timeline changes capacities, each resource
+           takes its new number of places (a fall evicts nobody: new admissions wait). Every 16
+           days, the potential departures of the next 16 days are drawn (each day and layer from
+           its own random streams) with all their personal draws, thinned by each day's intensity
+           (season, timeline, campaign), and set on their way as one batch (abroad, or in transit
+           through Mexico); each day's departures are recorded that day.
         2. The northern border, while no line has formed there, runs the day in bulk
            (`sim.model.stages.northern_border_in_bulk`); the first day one would form, its children
            become agents.
@@ -88,7 +88,7 @@ class AmparoModel(mesa.Model):
            after the measured years.
         """
         day = self.calendar.day
-        if day in self._capacity_changes:  # 0
+        if day in self._capacity_changes:
             self._change_capacities(day)
         self._depart(day)  # 1
         if self.northern_border.in_bulk.active:  # 2
