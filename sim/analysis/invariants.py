@@ -6,6 +6,8 @@ A violation is a bug in the model, never a property of the scenario: it stops th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from sim.model.codes import Exit, Stage
@@ -23,10 +25,16 @@ class InvariantViolation(RuntimeError):
 
 
 def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_created: int,
-                     n_in_system: int, warmup_days: int | None = None) -> None:
+                     n_in_system: int, warmup_days: int | None = None,
+                     capacity_changes: Sequence[tuple[float, dict[str, int]]] = ()) -> None:
     """Raise `InvariantViolation` unless every child is accounted for (every day too, when
     `warmup_days` is given), no capacity was exceeded, no stock is negative and every child's
-    times are in order."""
+    times are in order.
+
+    `capacity_changes` are (time, capacities from then on) of a scenario's timeline, after the
+    first `capacities`. Then no admission may find the places of the capacity then in force all in
+    use, and at the end of a day more children than the capacity may be in a resource only if no
+    more were in it the day before (a fall of capacity evicts nobody)."""
     problems: list[str] = []
     children, visits, daily = tables["children"], tables["visits"], tables["daily"]
 
@@ -53,17 +61,28 @@ def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_cre
     if any_earlier(started, requested) or any_earlier(ended, started):
         problems.append("a visit to a resource has its times out of order")
 
+    change_times = np.array([0.0, *(time for time, _ in capacity_changes)])
     for code, name in enumerate(RESOURCE_NAMES):
         mine = (visits["resource"] == code) & ~np.isnan(started)
-        peak = peak_concurrent(started[mine], ended[mine])
-        if peak > capacities[name]:
-            problems.append(f"{name}: {peak} places in use at once, capacity {capacities[name]}")
+        if not capacity_changes:
+            peak = peak_concurrent(started[mine], ended[mine])
+            if peak > capacities[name]:
+                problems.append(f"{name}: {peak} places in use at once, capacity {capacities[name]}")
+            continue
+        admitted_at, open_places = open_after_each_admission(started[mine], ended[mine])
+        by_phase = np.array([capacities[name], *(changed[name] for _, changed in capacity_changes)])
+        allowed = by_phase[np.searchsorted(change_times, admitted_at, side="right") - 1]
+        over = np.flatnonzero(open_places > allowed)
+        if over.size:
+            first = over[0]
+            problems.append(f"{name}: {open_places[first]} places in use after an admission at "
+                            f"{admitted_at[first]:.3f}, capacity {allowed[first]}")
 
     for column, values in daily.items():
         if values.size and values.min() < 0:
             problems.append(f"daily stock {column} went negative")
 
-    problems += _stock_problems(children, daily, capacities, n_in_system, warmup_days)
+    problems += _stock_problems(children, daily, capacities, n_in_system, warmup_days, capacity_changes)
     problems += _journey_problems(children, visits, tables.get("stages"))
     problems += _crossing_problems(children)
     if problems:
@@ -88,6 +107,12 @@ def peak_concurrent(starts: np.ndarray, ends: np.ndarray) -> int:
     """Most intervals [start, end) open at once (an end NaN is still open)."""
     if starts.size == 0:
         return 0
+    return int(open_after_each_admission(starts, ends)[1].max())
+
+
+def open_after_each_admission(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The starts of intervals [start, end) in order, and how many are open just after each (an end
+    NaN is still open)."""
     starts = np.sort(starts)
     ends = np.where(np.isnan(ends), np.inf, ends)
     ends.sort()
@@ -95,11 +120,12 @@ def peak_concurrent(starts: np.ndarray, ends: np.ndarray) -> int:
     # times releases come first)
     open_places = np.searchsorted(ends, starts, side="right")
     np.subtract(np.arange(1, starts.size + 1), open_places, out=open_places)
-    return int(open_places.max())
+    return starts, open_places
 
 
 def _stock_problems(children: Table, daily: Table, capacities: dict[str, int], n_in_system: int,
-                    warmup_days: int | None) -> list[str]:
+                    warmup_days: int | None,
+                    capacity_changes: Sequence[tuple[float, dict[str, int]]] = ()) -> list[str]:
     """Children in stages each day equal those departed minus those exited by then; no day has more
     children in a resource than its capacity."""
     problems = []
@@ -122,8 +148,25 @@ def _stock_problems(children: Table, daily: Table, capacities: dict[str, int], n
                             f"but {expected[wrong[0]]} had departed and not exited")
     for name, capacity in capacities.items():
         column = daily.get(f"n_in_{name}")
-        if column is not None and column.size and column.max() > capacity:
-            problems.append(f"{name}: {column.max()} children in at the end of a day, capacity {capacity}")
+        if column is None or not column.size:
+            continue
+        if not capacity_changes:
+            if column.max() > capacity:
+                problems.append(f"{name}: {column.max()} children in at the end of a day, "
+                                f"capacity {capacity}")
+            continue
+        if warmup_days is None:
+            continue  # the days of the run are not known
+        day_starts = daily["day"] + float(warmup_days)
+        change_times = np.array([0.0, *(time for time, _ in capacity_changes)])
+        by_phase = np.array([capacity, *(changed[name] for _, changed in capacity_changes)])
+        allowed = by_phase[np.searchsorted(change_times, day_starts, side="right") - 1]
+        allowed = np.maximum(allowed, np.concatenate([[allowed[0]], column[:-1]]))  # nobody evicted
+        over = np.flatnonzero(column > allowed)
+        if over.size:
+            day = int(daily["day"][over[0]])
+            problems.append(f"{name}: {column[over[0]]} children in at the end of day {day}, capacity "
+                            f"{allowed[over[0]]}")
     return problems
 
 

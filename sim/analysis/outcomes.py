@@ -19,14 +19,22 @@ from sim.analysis.outcome_registry import (
     breakdown_name,
 )
 from sim.model.codes import Exit, Route
-from sim.model.parameters import CENTRAL_AMERICAN_ORIGINS, DAYS_PER_YEAR, MEXICAN_STATES, Parameters
+from sim.model.parameters import (
+    CENTRAL_AMERICAN_ORIGINS,
+    DAYS_PER_YEAR,
+    MEXICAN_STATES,
+    Parameters,
+    timeline_phases,
+)
 from sim.model.records import Table
+from sim.model.run_calendar import month_of
 from sim.model.schema import RESOURCE_NAMES, resource_capacities
 
 RESOURCE_CODE = {name: code for code, name in enumerate(RESOURCE_NAMES)}
 
 __all__ = [
-    "ALL_OUTCOMES", "OUTCOME_BY_NAME", "Outcome", "TIMED_OUTCOMES", "compute_outcomes", "timed_outcome",
+    "ALL_OUTCOMES", "OUTCOME_BY_NAME", "Outcome", "TIMED_OUTCOMES", "capacities_by_day", "compute_outcomes",
+    "occupancy_by_month", "timed_outcome",
 ]
 
 
@@ -48,13 +56,60 @@ def protection_failed(children: Table) -> np.ndarray:
     return (children["held_with_adults"] == 1) | (children["detained"] == 1)
 
 
-def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: float) -> dict[str, float]:
-    """All outcomes of one replication over its measured period (the `years` after the warm-up)."""
-    start = float(parameters.warmup_days)
+def capacities_by_day(parameters: Parameters, measured_days: np.ndarray) -> dict[str, np.ndarray]:
+    """Places of each resource on each of `measured_days` (0 = the first measured day), as the
+    scenario's timeline sets them."""
+    phases = timeline_phases(parameters)
+    first_days = np.array([day for day, _ in phases]) - parameters.warmup_days
+    phase = np.searchsorted(first_days, measured_days, side="right") - 1
+    by_phase = [resource_capacities(q) for _, q in phases]
+    return {name: np.array([capacity[name] for capacity in by_phase], dtype=float)[np.clip(phase, 0, None)]
+            for name in RESOURCE_NAMES}
+
+
+def _share_in_use(in_use: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Each day's places in use over that day's capacity (NaN on a day with no places)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(capacity > 0, in_use / np.where(capacity > 0, capacity, 1), np.nan)
+
+
+def _nanmean(values: np.ndarray) -> float:
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if finite.size else float("nan")
+
+
+def occupancy_by_month(daily: Table, parameters: Parameters,
+                       capacities: dict[str, int] | None = None) -> dict[str, np.ndarray]:
+    """Per resource, the mean share of its capacity in use on the measured days of each calendar
+    month, January to December (the months of every measured year pooled; NaN: no such day, or
+    no places). Capacities are the parameters' on each day, or the `capacities` given."""
+    day = np.asarray(daily["day"], dtype=np.int64)
+    month = month_of(day)
+    if capacities is None:
+        by_day = capacities_by_day(parameters, day)
+    else:
+        by_day = {name: np.full(day.size, float(capacities[name])) for name in RESOURCE_NAMES}
+    result = {}
+    for name in RESOURCE_NAMES:
+        share = _share_in_use(np.asarray(daily[f"n_in_{name}"], dtype=float), by_day[name])
+        result[name] = np.array([_nanmean(share[month == m]) for m in range(12)])
+    return result
+
+
+def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: float,
+                     from_year: int = 0) -> dict[str, float]:
+    """All outcomes of one replication over its measured period (the `years` after the warm-up),
+    or over the `years` from measured year `from_year` on (0 is the first: a multi-year run's later
+    years, for a scenario's timeline)."""
+    start = float(parameters.warmup_days + from_year * DAYS_PER_YEAR)
     end = start + round(years * DAYS_PER_YEAR)
     years = (end - start) / DAYS_PER_YEAR
     capacities = resource_capacities(parameters)
     children, visits, daily = tables["children"], tables["visits"], tables["daily"]
+    if from_year or daily["day"].size > end - parameters.warmup_days:
+        measured = daily["day"] + float(parameters.warmup_days)
+        rows = (measured >= start) & (measured < end)
+        daily = {name: column[rows] for name, column in daily.items()}
     out: dict[str, float] = {}
 
     def within(times: np.ndarray) -> np.ndarray:
@@ -143,6 +198,9 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     del north, south, alone, exited_now, apprehended_now, departed_now, returned_south, screened
     del has_need, detected, missed, alone_met, failed, reunified, masks, failed_protection
     asked_now = within(requested)
+    requested_month = month_of(requested - start)
+    by_month = occupancy_by_month(daily, parameters)
+    capacity_by_day = capacities_by_day(parameters, np.asarray(daily["day"], dtype=np.int64))
     for name in RESOURCE_NAMES:
         code = RESOURCE_CODE[name]
         mine = (resource == code) & asked_now
@@ -157,7 +215,19 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
         out[f"mean_n_in_{name}"] = float(in_use.mean()) if in_use.size else 0.0
         out[f"peak_n_in_{name}"] = float(in_use.max()) if in_use.size else 0.0
         capacity = capacities[name]
-        out[f"occupancy_{name}"] = out[f"mean_n_in_{name}"] / capacity if capacity else float("nan")
+        if parameters.timeline:  # capacity by day
+            out[f"occupancy_{name}"] = _nanmean(_share_in_use(in_use.astype(float), capacity_by_day[name]))
+        else:
+            out[f"occupancy_{name}"] = out[f"mean_n_in_{name}"] / capacity if capacity else float("nan")
+        # the resource's busiest month: the calendar month of highest mean occupancy
+        months = by_month[name]
+        if np.isnan(months).all():
+            out[f"occupancy_{name}_peak_month"] = out[f"wait_{name}_days_p95_peak_month"] = float("nan")
+        else:
+            peak = int(np.nanargmax(months))
+            out[f"occupancy_{name}_peak_month"] = float(months[peak])
+            in_peak = served & (requested_month == peak)
+            out[f"wait_{name}_days_p95_peak_month"] = _percentiles(started[in_peak] - requested[in_peak])[2]
         out[f"mean_n_waiting_{name}"] = float(waiting.mean()) if waiting.size else 0.0
         had_to_wait = mine & (np.isnan(started) | (started > requested))
         out[f"overflow_{name}"] = per_year(had_to_wait)

@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sim.model.run_calendar import MONTHS, measured_day_of, parse_date
+
 Kind = Literal["lever", "uncertainty", "setting"]
 
 #: Days in a simulated year.
@@ -24,6 +26,27 @@ DAYS_PER_YEAR = 365
 #: flow reported since; a larger flow has no meaning for Mexico's system and would only make a run
 #: take hours and many gigabytes (every child is a record, many are agents; see docs/model.md).
 MAX_CHILDREN_PER_YEAR = 2_000_000
+
+#: A monthly profile of arrivals: 12 relative values, January to December, with mean 1.
+MonthlyProfile = tuple[float, ...]
+#: Changes a scenario makes during a run: (date "YYYY" or "YYYY-MM-DD", ((parameter, value), ...)), by date.
+TimelineChanges = tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
+#: sea01: March 69,394 and April 62,982 of 590,091 repatriations of Mexicans in 2009 (all ages; the
+#: same article says minors follow about the same trend, sea02), as multiples of the monthly mean
+#: (49,174): 1.4112 and 1.2808. assumption: the other 457,715 are spread evenly over the ten other
+#: months, 0.9308 each.
+PROFILE_SEA01 = (0.9308, 0.9308, 1.4112, 1.2808, 0.9308, 0.9308, 0.9308, 0.9308, 0.9308, 0.9308,
+                 0.9308, 0.9308)
+#: How far a profile's mean may be from 1 (rounded values a planner types).
+PROFILE_MEAN_TOLERANCE = 0.01
+#: The parameters a timeline may change during a run: capacities and arrival volumes. Anything else
+#: (rules, switches, durations) holds for the whole run.
+TIMELINE_PARAMETERS = ("child_protection_officers", "care_units", "places_per_care_unit", "shelters",
+                       "beds_per_shelter", "migration_station_places", "alternative_care_places",
+                       "arrival_multiplier", "arrival_multiplier_north", "arrival_multiplier_south",
+                       "awareness_campaign_reduction")
+#: The latest year a timeline may name, counted from `start_year`.
+TIMELINE_MAX_YEARS = 100
 
 #: Mexico's 31 states and its capital, the places of origin of Mexican children.
 MEXICAN_STATES: tuple[str, ...] = (
@@ -68,6 +91,17 @@ class Parameters:
                "stays (detention is capped at 90 days, det04), so measured years start in a "
                "steady state. At most a year, as long as the longest mean stay allowed: a longer "
                "warm-up adds only run time and memory",
+    )
+
+    start_year: int = parameter(
+        2008, unit="year", kind="setting", low=1900, high=2100,
+        source="assumption: the measured years start on January 1 of this year (the warm-up is the "
+               "end of the year before); it dates the months of arrival_profile_* and the timeline",
+    )
+    timeline: TimelineChanges = parameter(
+        (), unit="changes by date", kind="setting",
+        source="assumption: none (the scenario's values hold for the whole run). A scenario's "
+               "[timeline] section sets capacities and arrival volumes from a date on",
     )
 
     # --- origin: departures ------------------------------------------------------------------
@@ -116,10 +150,31 @@ class Parameters:
                "times this factor) may not exceed 2,000,000: forty times 2008 (assumption), beyond "
                "any flow on record; more only makes a run take hours and gigabytes",
     )
+    arrival_multiplier_north: float = parameter(
+        1.0, unit="factor", kind="uncertainty", low=0, high=20,
+        source="assumption: 1 reproduces 2008; times arrival_multiplier for Mexican departures only, so "
+               "that a timeline can follow the northern repatriations of later years (rep13, rep19)",
+    )
+    arrival_multiplier_south: float = parameter(
+        1.0, unit="factor", kind="uncertainty", low=0, high=20,
+        source="assumption: 1 reproduces 2008; times arrival_multiplier for Central American departures "
+               "only (a timeline's later years: rep17)",
+    )
     awareness_campaign_reduction: float = parameter(
         0.0, unit="share of departures", kind="lever", low=0, high=1,
         source="F09 names the campaign but gives no effect; the 2008 campaign is already in the "
                "2008 flows, so 0 here. assumption: an expanded campaign avoids 10% of departures",
+    )
+    arrival_profile_north: MonthlyProfile = parameter(
+        PROFILE_SEA01, unit="relative departures by month", kind="uncertainty",
+        source="sea01 (all ages, 2009; minors follow about the same trend, sea02): March 1.41 and "
+               "April 1.28 times the mean month; assumption: the other ten months equal (0.93). It "
+               "times handovers: a child's month is that of departure plus days_abroad_mean",
+    )
+    arrival_profile_south: MonthlyProfile = parameter(
+        (1.0,) * 12, unit="relative departures by month", kind="uncertainty",
+        source="assumption: flat; no source gives the months of Central American children "
+               "entering Mexico or being apprehended there",
     )
     share_guatemala: float = parameter(
         0.417, unit="share of Central Americans", kind="uncertainty", low=0, high=1,
@@ -423,6 +478,10 @@ class Parameters:
     )
 
     def __post_init__(self) -> None:
+        for name in ("arrival_profile_north", "arrival_profile_south", "timeline"):
+            value = getattr(self, name)
+            if isinstance(value, list | tuple):  # JSON gives lists back: the stored form is tuples
+                object.__setattr__(self, name, _as_tuples(value))
         problems = validation_problems(self)
         if problems:
             raise ParameterError(problems)
@@ -455,9 +514,10 @@ def children_per_year(p: Parameters | Any) -> float:
     many an agent: Mexican children handed back by the United States and Central American children
     entering Mexico, as scaled by the multiplier and the campaign (the rest are only counted).
     `p` is any object with those parameters as attributes."""
-    return ((p.mexican_departures_per_year * p.share_of_mexican_departures_returned_by_united_states
-             + p.central_american_departures_per_year)
-            * p.arrival_multiplier * (1.0 - p.awareness_campaign_reduction))
+    north = (p.mexican_departures_per_year * p.share_of_mexican_departures_returned_by_united_states
+             * p.arrival_multiplier_north)
+    south = p.central_american_departures_per_year * p.arrival_multiplier_south
+    return ((north + south) * p.arrival_multiplier * (1.0 - p.awareness_campaign_reduction))
 
 
 class ParameterError(ValueError):
@@ -477,13 +537,32 @@ def field_by_name() -> dict[str, dataclasses.Field]:
     return {f.name: f for f in parameter_fields()}
 
 
+def _as_tuples(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_as_tuples(item) for item in value)
+    return value
+
+
 def _type_of(f: dataclasses.Field) -> type:
-    return {"int": int, "float": float, "bool": bool}[f.type]
+    return {"int": int, "float": float, "bool": bool, "MonthlyProfile": tuple,
+            "TimelineChanges": dict}[f.type]
+
+
+def is_scalar(name: str) -> bool:
+    """Whether parameter `name` holds one number or switch (not a profile or a timeline): what
+    samplers, sweeps and sliders may vary."""
+    return _type_of(field_by_name()[name]) in (int, float, bool)
 
 
 def describe_allowed(f: dataclasses.Field) -> str:
     """What a field accepts, in words a planner reads in an error message."""
     kind = _type_of(f)
+    if kind is tuple:
+        return (f"12 numbers, {MONTHS[0]} to {MONTHS[-1]}, each 0 or more, with mean 1 "
+                f"(within {PROFILE_MEAN_TOLERANCE:g}): arrivals in each month relative to the mean month")
+    if kind is dict:
+        return ("a [timeline] section: tables named by a year (2009) or a day (2009-03-27), each setting "
+                f"some of {', '.join(TIMELINE_PARAMETERS)}")
     if kind is bool:
         return "true or false"
     low, high = f.metadata["low"], f.metadata["high"]
@@ -500,6 +579,10 @@ def check_value(name: str, value: Any) -> str | None:
         return "is not a model parameter"
     f = fields[name]
     kind = _type_of(f)
+    if kind is tuple:
+        return _profile_problem(f, value)
+    if kind is dict:
+        return None  # checked with the start year, in validation_problems
     if kind is bool:
         return None if isinstance(value, bool) else f"must be {describe_allowed(f)}, got {value!r}"
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -512,6 +595,63 @@ def check_value(name: str, value: Any) -> str | None:
     if (low is not None and value < low) or (high is not None and value > high):
         return f"must be {describe_allowed(f)}, got {value!r}"
     return None
+
+
+def _profile_problem(f: dataclasses.Field, value: Any) -> str | None:
+    allowed = describe_allowed(f)
+    if not isinstance(value, list | tuple) or len(value) != 12:
+        count = f"{len(value)} values" if isinstance(value, list | tuple) else repr(value)
+        return f"must be {allowed}; got {count}"
+    for month, number in zip(MONTHS, value, strict=True):
+        if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number) \
+                or number < 0:
+            return f"must be {allowed}; {month} is {number!r}"
+    mean = sum(value) / 12
+    if abs(mean - 1) > PROFILE_MEAN_TOLERANCE:
+        return (f"must be {allowed}; the mean is {mean:.4g}: divide each value by {mean:.6g} "
+                "(a profile moves arrivals between months, the annual totals stay as calibrated)")
+    return None
+
+
+def timeline_problems(p: Parameters) -> list[str]:
+    """Why `p.timeline` is not allowed (empty when it is): dates, names and values."""
+    problems = []
+    for date, changes in p.timeline:
+        try:
+            year = parse_date(date)[0]
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        if not p.start_year <= year <= p.start_year + TIMELINE_MAX_YEARS:
+            problems.append(f"{date}: a timeline's dates run from the first measured year, start_year = "
+                            f"{p.start_year}, to {p.start_year + TIMELINE_MAX_YEARS}")
+        for name, value in changes:
+            if name not in TIMELINE_PARAMETERS:
+                problems.append(f"{date}.{name}: a timeline may change only "
+                                f"{', '.join(TIMELINE_PARAMETERS)}; other values hold for the whole run")
+                continue
+            message = check_value(name, value)
+            if message:
+                problems.append(f"{date}.{name} {message}")
+    return problems
+
+
+def timeline_phases(p: Parameters) -> list[tuple[int, Parameters]]:
+    """(first run day, parameters in force from that day on) for each phase of the run, the first on
+    day 0. A change dated on or before the first measured day (January 1 of `start_year`) holds
+    from the start, the warm-up included; later changes take effect at the start of their day.
+    Changes of one date apply in the order written; each holds until a later date changes it."""
+    phases = [(0, p.replace(timeline=()))]
+    for date, changes in sorted(p.timeline, key=lambda change: measured_day_of(change[0], p.start_year)):
+        measured_day = measured_day_of(date, p.start_year)
+        day = p.warmup_days + measured_day if measured_day > 0 else 0
+        values = {name: coerce(name, value) for name, value in changes}
+        phase = phases[-1][1].replace(**values)
+        if day == phases[-1][0]:
+            phases[-1] = (day, phase)
+        else:
+            phases.append((day, phase))
+    return phases
 
 
 def validation_problems(p: Parameters) -> list[tuple[str, str]]:
@@ -534,12 +674,22 @@ def validation_problems(p: Parameters) -> list[tuple[str, str]]:
         total = sum(getattr(p, n) for n in names)
         if total > 1 + 1e-9:
             problems.append((key, f"{' + '.join(names)} must not exceed 1, got {total:g}"))
+    if p.timeline:
+        problems += [("timeline", message) for message in timeline_problems(p)]
+        if problems:
+            return problems
+        try:
+            timeline_phases(p)
+        except ParameterError as error:
+            problems += [("timeline", f"from a date of the timeline on, {name}: {message}")
+                         for name, message in error.problems]
     arriving = children_per_year(p)
     if arriving > MAX_CHILDREN_PER_YEAR * (1 + 1e-9):
         problems.append(("arrival_multiplier",
                          "the children followed a year, (mexican_departures_per_year x "
-                         "share_of_mexican_departures_returned_by_united_states + "
-                         "central_american_departures_per_year) x arrival_multiplier x "
+                         "share_of_mexican_departures_returned_by_united_states x "
+                         "arrival_multiplier_north + central_american_departures_per_year x "
+                         "arrival_multiplier_south) x arrival_multiplier x "
                          f"(1 - awareness_campaign_reduction), must not exceed {MAX_CHILDREN_PER_YEAR:,}, "
                          f"got {arriving:,.0f}"))
     return problems
@@ -548,6 +698,8 @@ def validation_problems(p: Parameters) -> list[tuple[str, str]]:
 def coerce(name: str, value: Any) -> Any:
     """The value as the field's own type (an integral float for an int field becomes int)."""
     kind = _type_of(field_by_name()[name])
+    if kind is tuple:
+        return tuple(float(number) for number in value)
     if kind is int and isinstance(value, float):
         return int(value)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):

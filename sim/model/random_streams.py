@@ -39,12 +39,14 @@ class RandomStreams:
             self._generators[name] = generator
         return generator
 
-    def for_day(self, name: str, day: int) -> np.random.Generator:
-        """The generator of stream `name` on day `day`: what one day draws never shifts what another
-        day draws, whatever a scenario changes.
+    def for_day(self, name: str, day: int, layer: int = 0) -> np.random.Generator:
+        """The generator of stream `name` on day `day` (and in `layer`, see
+        `sim.model.stages.origin`): what one day or layer draws never shifts what another draws,
+        whatever a scenario changes.
 
-        Each stream is a counter-based Philox generator keyed by (run seed, stream name); day d
-        starts at counter d * 2**128, so days are disjoint blocks of one stream. Moving the counter
+        Each stream is a counter-based Philox generator keyed by (run seed, stream name); day d of
+        layer k starts at counter d * 2**128 + k * 2**64, so days and layers are disjoint blocks of
+        one stream (a block holds 2**66 numbers, far more than a day draws). Moving the counter
         is far cheaper than seeding a new generator three times a simulated day. The generator
         returned is reused: draw today's numbers before asking for another day of the same stream.
         """
@@ -55,7 +57,7 @@ class RandomStreams:
             day_stream = self._days[name] = (np.random.Generator(bits), bits, bits.state["state"]["key"])
         generator, bits, key = day_stream
         bits.state = {"bit_generator": "Philox",
-                      "state": {"counter": np.array([0, 0, day, 0], dtype=np.uint64), "key": key},
+                      "state": {"counter": np.array([0, layer, day, 0], dtype=np.uint64), "key": key},
                       "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0,
                       "uinteger": 0}
         return generator

@@ -9,6 +9,9 @@ Rules for a full resource (written once, here, and in docs/model.md):
 * A child moving on from one resource to a full one is **blocked**: they keep the place they
   hold until the next place frees (as in ciw's blocking rule), so no child is ever dropped and
   no capacity is ever exceeded.
+* When a resource's capacity falls during a run (a scenario's timeline), **nobody is evicted**:
+  children keep the places they hold, and new requests wait until fewer places are in use than
+  the new capacity. When it rises, the first in line get the new places at once.
 * Places are given strictly in order of request. A child may leave the line before being served
   (`cancel`), for example when no officer is free within the allowed wait.
 
@@ -94,6 +97,15 @@ class Resource:
         """The child of `visit` gives the place back; the next in line gets it."""
         self.in_use -= 1
         self._record(visit.row(now))
+        if self.n_waiting:
+            self._serve_line(now)
+
+    def set_capacity(self, capacity: int, now: float) -> None:
+        """From `now` on, the resource has `capacity` places (see the rules above: a fall evicts
+        nobody, a rise serves the line)."""
+        if capacity < 0:
+            raise ValueError(f"{self.name}: capacity must be zero or more, got {capacity}")
+        self.capacity = capacity
         if self.n_waiting:
             self._serve_line(now)
 

@@ -41,7 +41,7 @@ from sim.model.calendar import EventCalendar
 from sim.model.child import Child
 from sim.model.codes import Exit, Stage
 from sim.model.ledger import Ledger
-from sim.model.parameters import Parameters
+from sim.model.parameters import Parameters, timeline_phases
 from sim.model.resources import AlternativeCare, ChildProtectionOfficer, MigrationStation, Resource, Visit
 from sim.model.stages.holding import Holding
 from sim.model.stages.screening import Screening
@@ -64,9 +64,11 @@ class SouthernBorder:
         self._may_be_detained = (p.detain_unaccompanied, p.detain_accompanied)
         # Detention review: due `max_detention_days` after detention starts. Unless officers may keep
         # a detained child waiting that long, screening comes first, and then it is known whether
-        # the child will still be detained when the review is due: only then is it scheduled.
+        # the child will still be detained when the review is due: only then is it scheduled. A review
+        # at detention is right whatever officers there are, so officers at any time of the run count.
         officers = self.screening.officers
-        self._review_at_detention = (p.max_detention_days < math.inf and officers.capacity > 0
+        any_officers = officers.capacity > 0 or any(q.officers_south > 0 for _, q in timeline_phases(p))
+        self._review_at_detention = (p.max_detention_days < math.inf and any_officers
                                      and p.officer_max_wait_days >= p.max_detention_days)
         self._review_after_screening = p.max_detention_days < math.inf and not self._review_at_detention
 
