@@ -57,6 +57,13 @@ def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_cre
     if any_earlier(exited, departed, apprehended):
         problems.append("a child exited before arriving")
 
+    # a child sent to a station because alternative care was full was detained, or waited with
+    # adults in holding for a station place that never came
+    diverted = children["diverted_to_detention"] == 1
+    if np.any(diverted & (children["detained"] == 0) & (children["held_with_adults"] == 0)):
+        problems.append("a child diverted to detention was neither detained nor held with adults")
+    del diverted
+
     requested, started, ended = visits["requested_at"], visits["started_at"], visits["ended_at"]
     if any_earlier(started, requested) or any_earlier(ended, started):
         problems.append("a visit to a resource has its times out of order")

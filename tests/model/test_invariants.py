@@ -125,7 +125,14 @@ def corrupt_stage_order(t):
     times[later] = times[seen[int(ids[later])]] - 1
 
 
+def corrupt_diversion_without_detention(t):
+    c = t["children"]
+    i = first((c["detained"] == 0) & (c["held_with_adults"] == 0))
+    c["diverted_to_detention"][i] = 1
+
+
 CORRUPTIONS = [
+    (corrupt_diversion_without_detention, "diverted to detention was neither detained nor held"),
     (corrupt_child_missing, "children were created but"),
     (corrupt_child_twice, "more than one record"),
     (corrupt_apprehended_early, "apprehended before departing"),
