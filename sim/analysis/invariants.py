@@ -229,7 +229,7 @@ def _journey_problems(children: Table, visits: Table, stages: Table | None,
 
 
 #: What a child keeps from one crossing to the next (`sim.model.stages.crossing_again`).
-WHO_KEPT = ("route", "origin", "age", "girl", "accompanied", "reason", "far_from_border",
+WHO_KEPT = ("first_departed_at", "route", "origin", "age", "girl", "accompanied", "reason", "far_from_border",
             "trafficking_victim", "in_need_of_protection", "harmed_in_transit")
 
 
@@ -240,7 +240,8 @@ def _crossing_problems(children: Table) -> list[str]:
     problems: list[str] = []
     crossing, person, child_id = children["crossing"], children["person_id"], children["child_id"]
     first = crossing == 1
-    if np.any(person[first] != child_id[first]) or np.any(crossing < 1):
+    if (np.any(person[first] != child_id[first]) or np.any(crossing < 1)
+            or np.any(children["first_departed_at"][first] != children["departed_at"][first])):
         problems.append("a child's first crossing is not their own person")
     later = np.flatnonzero(~first)
     if not later.size:

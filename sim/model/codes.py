@@ -87,9 +87,12 @@ N_NORMALS = len(Normal)
 #: A child's `who`: the fixed part of their record, in the order of the children table's first
 #: columns (see `sim.model.amparo_model.CHILD_COLUMNS`).
 #: `child_id` names one crossing's record (the key of every table); `person_id` the child across
-#: their crossings (the `child_id` of their first); `crossing` counts them (1: the first journey).
-WHO_COLUMNS = ("child_id", "person_id", "crossing", "route", "origin", "age", "girl", "accompanied", "reason",
-               "far_from_border", "trafficking_victim", "in_need_of_protection", "harmed_in_transit")
-WHO_TYPES = (int, int, int, int, int, int, bool, bool, int, bool, bool, bool, bool)
+#: their crossings (the `child_id` of their first); `crossing` counts them (1: the first journey);
+#: `first_departed_at` is when the child first left home (the same in every scenario of a seed that
+#: keeps the child, unlike ids: it keys the child's draws for crossing again).
+WHO_COLUMNS = ("child_id", "person_id", "crossing", "first_departed_at", "route", "origin", "age", "girl",
+               "accompanied", "reason", "far_from_border", "trafficking_victim", "in_need_of_protection",
+               "harmed_in_transit")
+WHO_TYPES = (int, int, int, float, int, int, int, bool, bool, int, bool, bool, bool, bool)
 WHO_CHILD_ID, WHO_AGE, WHO_ACCOMPANIED = (WHO_COLUMNS.index(name)
                                           for name in ("child_id", "age", "accompanied"))

@@ -40,12 +40,15 @@ class Departures:
     #: the child across crossings, and which crossing this is (default: each child's first)
     person_id: np.ndarray | None = None
     crossing: np.ndarray | None = None
+    first_departed_at: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.person_id is None:
             self.person_id = self.child_id
         if self.crossing is None:
             self.crossing = np.ones(self.child_id.size, dtype=np.int64)
+        if self.first_departed_at is None:
+            self.first_departed_at = self.departed_at
 
     def __len__(self) -> int:
         return self.child_id.size

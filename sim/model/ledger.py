@@ -170,6 +170,7 @@ class Ledger:
         no = np.zeros(n, dtype=np.int8)
         self.children.extend(ChildRow(
             child_id=children.child_id, person_id=children.person_id, crossing=children.crossing,
+            first_departed_at=children.first_departed_at,
             route=np.full(n, int(children.route)), origin=children.origin,
             age=children.age, girl=children.girl, accompanied=children.accompanied,
             reason=children.reason, far_from_border=children.far_from_border,

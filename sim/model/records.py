@@ -19,8 +19,8 @@ import numpy as np
 
 Table = dict[str, np.ndarray]
 
-TIME_COLUMNS = frozenset({"departed_at", "apprehended_at", "exited_at", "requested_at", "started_at",
-                          "ended_at", "entered_at"})
+TIME_COLUMNS = frozenset({"departed_at", "first_departed_at", "apprehended_at", "exited_at", "requested_at",
+                          "started_at", "ended_at", "entered_at"})
 #: Rows kept as Python tuples before they are compacted into numpy columns.
 CHUNK_ROWS = 16_384
 

@@ -21,6 +21,7 @@ class ChildRow(NamedTuple):
     child_id: Any
     person_id: Any
     crossing: Any
+    first_departed_at: Any
     route: Any
     origin: Any
     age: Any

@@ -153,3 +153,21 @@ def test_summary_csv_gives_results_by_group_that_add_up_to_the_totals(tmp_path):
                  for group in BREAKDOWN_GROUPS if group.dimension == dimension]
         assert sum(parts) == pytest.approx(total, rel=1e-9), dimension
     assert float(rows["new_protected_by_system[nationality=honduras]"]["mean"]) > 0
+
+
+def test_a_child_kept_by_a_campaign_crosses_again_as_in_the_baseline(repeating):
+    # common random numbers: whether and when a child crosses again is keyed by when they first
+    # left home, which thinning keeps, not by their id, which a campaign shifts
+    campaign = _run(REPEATING.replace(awareness_campaign_reduction=0.1), years=0.4)
+
+    def crossings(model: AmparoModel) -> dict[tuple[float, int], float]:
+        children = model.tables()["children"]
+        north = children["route"] == Route.NORTH
+        keys = zip(children["first_departed_at"][north].tolist(), children["crossing"][north].tolist(),
+                   strict=True)
+        return dict(zip(keys, children["departed_at"][north].tolist(), strict=True))
+
+    base, fewer = crossings(repeating), crossings(campaign)
+    again = {key: at for key, at in fewer.items() if key[1] >= 2}
+    assert len(again) > 100 and len(fewer) < len(base)
+    assert all(base.get(key) == at for key, at in again.items())

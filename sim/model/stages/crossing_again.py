@@ -14,7 +14,9 @@ One rule, written once, for the border child by child and the border in bulk: ea
 `came_home` who came home and when, on the day the child leaves custody (the journey home then
 holds no place and nothing can change it). Whether and when the child leaves again, and every
 personal draw of the next crossing, are a function of (run seed, child, crossing) alone
-(`sim.model.random_streams.RandomStreams.keyed`), not of the order children come home in; the
+(`sim.model.random_streams.RandomStreams.keyed`; the child is known by when they first left home,
+which, unlike an id, is the same in every scenario that keeps the child: common random numbers),
+not of the order children come home in; the
 children who came home on a day set off at the start of the next, in the order of their ids,
 so both paths give the same records, ids included (`tests/regression/test_northern_border_in_bulk.py`).
 A child spends at least a day at home, so no departure is drawn for a day already under way.
@@ -42,7 +44,8 @@ _AGAIN, _DAYS_HOME = 0, 1
 _CHANCES = slice(2, 2 + N_CHANCES)
 _NORMALS = slice(2 + N_CHANCES, 2 + N_CHANCES + 2 * N_NORMALS)
 _N_KEYED = 2 + N_CHANCES + 2 * N_NORMALS
-_PERSON, _CROSSING = WHO_COLUMNS.index("person_id"), WHO_COLUMNS.index("crossing")
+_PERSON, _CROSSING, _FIRST_DEPARTED = (WHO_COLUMNS.index(name)
+                                       for name in ("person_id", "crossing", "first_departed_at"))
 
 SetOff = Callable[[Departures], None]
 
@@ -95,7 +98,9 @@ class CrossingAgain:
         self._who, self._home_at = [], []
         person = who[:, _PERSON].astype(np.int64)
         crossing = who[:, _CROSSING].astype(np.int64)
-        draws = self.streams.keyed("crossing again", person, crossing, _N_KEYED)
+        # keyed by when the child first left (ids shift between scenarios, that time does not)
+        first_left = np.ascontiguousarray(who[:, _FIRST_DEPARTED]).view(np.uint64)
+        draws = self.streams.keyed("crossing again", first_left, crossing, _N_KEYED)
         days_home = 1.0 + exponential_days(max(self.days_home_mean - 1.0, 0.0), draws[:, _DAYS_HOME])
         departs_at = home_at + days_home
         again = ((draws[:, _AGAIN] < self.share_again) & (crossing < MAX_CROSSINGS)
@@ -119,4 +124,5 @@ class CrossingAgain:
         return Departures(Route.NORTH, self.ledger.new_crossing_ids(departs_at), departs_at, chances, normals,
                           **flag, **code, reaches_border_at=departs_at + days_abroad,
                           person_id=column["person_id"].astype(np.int64),
-                          crossing=column["crossing"].astype(np.int64) + 1)
+                          crossing=column["crossing"].astype(np.int64) + 1,
+                          first_departed_at=column["first_departed_at"])
