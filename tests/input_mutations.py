@@ -57,6 +57,9 @@ def _valid_value(rng: random.Random, name: str) -> str:
     f = FIELDS[name]
     if f.type == "bool":
         return rng.choice(["true", "false"])
+    if f.type == "MonthlyProfile":  # 12 values with mean 1
+        half = round(rng.uniform(0, 1), 4)
+        return "[" + ", ".join([repr(1 - half), repr(1 + half)] * 6) + "]"
     low, high = f.metadata["low"], min(f.metadata["high"], (f.metadata["low"] or 0) + 1000)
     if f.type == "int":
         return str(rng.randint(int(low), int(high)))
@@ -71,7 +74,8 @@ def scenario_text(rng: random.Random, extends: str | None = BASELINE, values: in
                   extra: dict[str, list[str]] | None = None, header: list[str] | None = None) -> str:
     """A valid scenario (unless `extra` lines make it invalid): a few in-range values."""
     sections: dict[str, list[str]] = {section: [] for section in SECTION_OF.values()}
-    for name in rng.sample(sorted(name for name in FIELDS if not name.startswith("share_")), values):
+    names = sorted(name for name in FIELDS if not name.startswith("share_") and name != "timeline")
+    for name in rng.sample(names, values):  # the timeline is a section of its own, not one value
         section, line = _assignment(rng, name, _valid_value(rng, name))
         sections[section].append(line)
     for section, lines in (extra or {}).items():
