@@ -84,6 +84,7 @@ def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_cre
 
     problems += _stock_problems(children, daily, capacities, n_in_system, warmup_days, capacity_changes)
     problems += _journey_problems(children, visits, tables.get("stages"))
+    problems += _crossing_problems(children)
     if problems:
         raise InvariantViolation("; ".join(problems))
 
@@ -217,6 +218,40 @@ def _journey_problems(children: Table, visits: Table, stages: Table | None,
                     or np.any(entered[first] < latest[child[first]] - TOLERANCE)):
                 found("a child entered a stage before the one it came from")
             latest[child[last]] = entered[last]
+    return problems
+
+
+#: What a child keeps from one crossing to the next (`sim.model.stages.crossing_again`).
+WHO_KEPT = ("route", "origin", "age", "girl", "accompanied", "reason", "far_from_border",
+            "trafficking_victim", "in_need_of_protection", "harmed_in_transit")
+
+
+def _crossing_problems(children: Table) -> list[str]:
+    """A child's crossings are one child's: a first crossing is its own person; later ones keep who
+    the child is, are numbered one after another, and each starts only after the one before ended
+    with the child reunified (home)."""
+    problems: list[str] = []
+    crossing, person, child_id = children["crossing"], children["person_id"], children["child_id"]
+    first = crossing == 1
+    if np.any(person[first] != child_id[first]) or np.any(crossing < 1):
+        problems.append("a child's first crossing is not their own person")
+    later = np.flatnonzero(~first)
+    if not later.size:
+        return problems
+    order = np.lexsort((crossing, person))
+    person_sorted, crossing_sorted = person[order], crossing[order]
+    after = np.flatnonzero(crossing_sorted[1:] > 1) + 1  # each later crossing, after its predecessor
+    before = after - 1
+    if np.any(person_sorted[before] != person_sorted[after]) or np.any(
+            crossing_sorted[before] + 1 != crossing_sorted[after]):
+        problems.append("a child's crossings are not numbered one after another")
+        return problems
+    was, now = order[before], order[after]
+    if any(np.any(children[name][was] != children[name][now]) for name in WHO_KEPT):
+        problems.append("a child is someone else on a later crossing")
+    if (np.any(children["exit"][was] != Exit.REUNIFIED)
+            or np.any(children["departed_at"][now] < children["exited_at"][was] - TOLERANCE)):
+        problems.append("a child crossed again before coming home")
     return problems
 
 

@@ -10,9 +10,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.analysis.outcome_registry import ALL_OUTCOMES, OUTCOME_BY_NAME, Outcome
+from sim.analysis.outcome_registry import (
+    ALL_OUTCOMES,
+    BREAKDOWN_GROUPS,
+    OUTCOME_BY_NAME,
+    Group,
+    Outcome,
+    breakdown_name,
+)
 from sim.model.codes import Exit, Route
-from sim.model.parameters import DAYS_PER_YEAR, Parameters, timeline_phases
+from sim.model.parameters import (
+    CENTRAL_AMERICAN_ORIGINS,
+    DAYS_PER_YEAR,
+    MEXICAN_STATES,
+    Parameters,
+    timeline_phases,
+)
 from sim.model.records import Table
 from sim.model.run_calendar import month_of
 from sim.model.schema import RESOURCE_NAMES, resource_capacities
@@ -34,6 +47,13 @@ def _percentiles(values: np.ndarray) -> tuple[float, float, float]:
         return 0.0, 0.0, 0.0
     median, p95 = np.percentile(values, [50, 95])
     return float(values.mean()), float(median), float(p95)
+
+
+def protection_failed(children: Table) -> np.ndarray:
+    """Per child, whether they met a protection failure (`scenarios/standards.toml`, F21, F22, F24):
+    held with adults (in provisional holding, or in a station that does not keep children apart,
+    det07) or detained at all. Such a child is never counted as protected (F11)."""
+    return (children["held_with_adults"] == 1) | (children["detained"] == 1)
 
 
 def capacities_by_day(parameters: Parameters, measured_days: np.ndarray) -> dict[str, np.ndarray]:
@@ -122,18 +142,26 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     out["new_protection_route_south"] = per_year(exited_now & south & (exit_kind == Exit.PROTECTION))
     out["new_reached_united_states"] = per_year(exited_now & (exit_kind == Exit.REACHED_UNITED_STATES))
     out["new_harmed_in_transit"] = per_year(departed_now & (children["harmed_in_transit"] == 1))
-    out["new_protected_by_system"] = (out["new_repatriated_north_unaccompanied"]
-                                      + out["new_apprehended_south"])
+    failed_protection = protection_failed(children)
+    out["new_diverted_to_detention"] = per_year(apprehended_now & (children["diverted_to_detention"] == 1))
+    out.update(_repeat_outcomes(children, north & apprehended_now, alone, start, years))
 
-    # screening: children apprehended in the period whose screening is done
+    # who met the system, screening, holding with adults, reunification: for all children, and
+    # for each group of children (nationality, age band, sex)
+    masks = {"north": north, "south": south, "alone": alone, "apprehended_now": apprehended_now,
+             "exited_now": exited_now}
+    out.update(_group_outcomes(children, masks, None, years))
+    for group in BREAKDOWN_GROUPS:
+        values = _group_outcomes(children, masks, _group_mask(children, group), years)
+        out.update({breakdown_name(name, group): value for name, value in values.items()})
+
     screened = apprehended_now & ((north & alone) | south) & (exit_kind != Exit.NONE)
     has_need = (children["trafficking_victim"] == 1) | (children["in_need_of_protection"] == 1)
     detected = screened & has_need & (children["needs_detected"] == 1)
     missed = screened & has_need & (children["needs_detected"] == 0)
     out["victims_detected"] = per_year(detected)
     out["victims_missed"] = per_year(missed)
-    out["share_needs_detected"] = _share(np.count_nonzero(detected),
-                                         np.count_nonzero(detected) + np.count_nonzero(missed))
+    out["new_screened_by_officer_north"] = per_year(screened & north & (children["screened_by_officer"] == 1))
     out["share_screened_by_officer"] = _share(
         np.count_nonzero(screened & (children["screened_by_officer"] == 1)), np.count_nonzero(screened))
 
@@ -150,31 +178,25 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     out["detention_days_mean"] = float(stays.mean()) if stays.size else 0.0
     limit = parameters.max_detention_days
     out["detention_limit_breaches"] = float(np.count_nonzero(stays > limit + 1e-9)) / years
-    south_alone = south & alone & apprehended_now
-    out["share_unaccompanied_detained"] = _share(
-        np.count_nonzero(south_alone & (children["detained"] == 1)), np.count_nonzero(south_alone))
     alone_met = alone & apprehended_now & (north | south)
-    with_adults = alone_met & (children["held_with_adults"] == 1)
-    out["share_unaccompanied_held_with_adults"] = _share(np.count_nonzero(with_adults),
-                                                         np.count_nonzero(alone_met))
-    failed = alone_met & ((children["held_with_adults"] == 1) | (children["detained"] == 1))
+    failed = alone_met & failed_protection
     out["share_unaccompanied_detained_or_with_adults"] = _share(np.count_nonzero(failed),
                                                                 np.count_nonzero(alone_met))
 
     # time to reunification
     reunified = exited_now & (exit_kind == Exit.REUNIFIED)
     days = children["exited_at"][reunified] - children["apprehended_at"][reunified]
-    mean, _, p95 = _percentiles(days)
-    out["days_to_reunification_mean"], out["days_to_reunification_p95"] = mean, p95
+    out["days_to_reunification_p95"] = _percentiles(days)[2]
     days = children["exited_at"][returned_south] - children["apprehended_at"][returned_south]
     out["days_to_return_south_mean"] = _percentiles(days)[0]
 
     shelter_admissions = (resource == RESOURCE_CODE["shelters"]) & within(started)
     out["new_shelter_admissions"] = per_year(shelter_admissions)
+    out["new_station_admissions"] = per_year(station & within(started))
 
     # resources (the children's masks are freed first: over a long run they are megabytes)
     del north, south, alone, exited_now, apprehended_now, departed_now, returned_south, screened
-    del has_need, detected, missed, south_alone, alone_met, with_adults, failed, reunified
+    del has_need, detected, missed, alone_met, failed, reunified, masks, failed_protection
     asked_now = within(requested)
     requested_month = month_of(requested - start)
     by_month = occupancy_by_month(daily, parameters)
@@ -210,6 +232,102 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
         had_to_wait = mine & (np.isnan(started) | (started > requested))
         out[f"overflow_{name}"] = per_year(had_to_wait)
         out[f"unserved_{name}"] = per_year(mine & np.isnan(started) & within(ended))
+    return out
+
+
+def _group_outcomes(children: Table, masks: dict[str, np.ndarray], among: np.ndarray | None,
+                    years: float) -> dict[str, float]:
+    """The outcomes broken down by group (`sim.analysis.outcome_registry.BROKEN_DOWN`), among the
+    children where `among` is true (None: every child): the one place they are computed."""
+    north, south, alone, apprehended_now, exited_now = (
+        masks[name] if among is None else masks[name] & among
+        for name in ("north", "south", "alone", "apprehended_now", "exited_now"))
+    met_system = apprehended_now & ((north & alone) | south)
+    out = {"new_protected_by_system": np.count_nonzero(met_system & ~protection_failed(children)) / years}
+    # screening: children apprehended in the period whose screening is done
+    screened = apprehended_now & ((north & alone) | south) & (children["exit"] != Exit.NONE)
+    has_need = (children["trafficking_victim"] == 1) | (children["in_need_of_protection"] == 1)
+    n_detected = np.count_nonzero(screened & has_need & (children["needs_detected"] == 1))
+    n_missed = np.count_nonzero(screened & has_need & (children["needs_detected"] == 0))
+    out["share_needs_detected"] = _share(n_detected, n_detected + n_missed)
+    south_alone = south & alone & apprehended_now
+    out["share_unaccompanied_detained"] = _share(
+        np.count_nonzero(south_alone & (children["detained"] == 1)), np.count_nonzero(south_alone))
+    alone_met = alone & apprehended_now & (north | south)
+    out["share_unaccompanied_held_with_adults"] = _share(
+        np.count_nonzero(alone_met & (children["held_with_adults"] == 1)), np.count_nonzero(alone_met))
+    reunified = exited_now & (children["exit"] == Exit.REUNIFIED)
+    days = children["exited_at"][reunified] - children["apprehended_at"][reunified]
+    # a group with nobody reunified (a Central American nationality) has no time: NaN, not 0
+    out["days_to_reunification_mean"] = (_percentiles(days)[0] if days.size or among is None
+                                         else float("nan"))
+    return out
+
+
+#: The origin code of each Central American nationality (`sim.model.parameters.ORIGINS`).
+_NATIONALITY_CODE = {origin.lower().replace(" ", "_"): len(MEXICAN_STATES) + i
+                     for i, origin in enumerate(CENTRAL_AMERICAN_ORIGINS)}
+
+
+def _group_mask(children: Table, group: Group) -> np.ndarray:
+    """Which children belong to `group`."""
+    if group.dimension == "nationality":
+        if group.name == "mexico":
+            return children["route"] == Route.NORTH
+        return (children["route"] == Route.SOUTH) & (children["origin"] == _NATIONALITY_CODE[group.name])
+    if group.dimension == "age":
+        return (children["age"] < 12) if group.name == "under_12" else (children["age"] >= 12)
+    if group.dimension == "sex":
+        return (children["girl"] == 1) if group.name == "girl" else (children["girl"] == 0)
+    raise KeyError(f"no such group of children: {group.dimension}={group.name}")
+
+
+def _same_year_chances(children: Table) -> tuple[np.ndarray, np.ndarray]:
+    """Per child record, the chance that the child's previous handover in the north, and the one
+    before it, fell in the same calendar year as this one (0 for a first crossing), over where the
+    year's first day falls: a gap of g days shares a year with probability max(0, 1 - g / 365)."""
+    at = children["apprehended_at"]
+    person = children["person_id"].astype(np.int64)
+    n = at.size
+    order = np.lexsort((at, person))
+    p, t = person[order], at[order]
+    previous = np.zeros(n)
+    before_previous = np.zeros(n)
+    if n > 1:
+        same = (p[1:] == p[:-1]) & np.isfinite(t[:-1])
+        previous[1:] = np.where(same, np.clip(1 - (t[1:] - t[:-1]) / DAYS_PER_YEAR, 0, 1), 0)
+    if n > 2:
+        same = (p[2:] == p[:-2]) & np.isfinite(t[:-2])
+        before_previous[2:] = np.where(same, np.clip(1 - (t[2:] - t[:-2]) / DAYS_PER_YEAR, 0, 1), 0)
+    chance_previous, chance_before = np.empty(n), np.empty(n)
+    chance_previous[order], chance_before[order] = previous, before_previous
+    return np.nan_to_num(chance_previous), np.nan_to_num(chance_before)
+
+
+def _repeat_outcomes(children: Table, handed_back: np.ndarray, alone: np.ndarray, start: float,
+                     years: float) -> dict[str, float]:
+    """Handovers of children handed back before, and children (not handovers) handed back once or
+    more in a calendar year, and (unaccompanied) twice or more, as a yearly statistic counts them
+    (F01, rep10), per year: `handed_back` marks the handovers in the north of the measured period.
+
+    A child is counted once a calendar year. Rather than fix where the year starts (which would
+    make a period shorter than a year count children differently from a whole year), each handover
+    counts the chance that it is the child's first of its calendar year, over where the year's first
+    day falls: 1 minus the chance the previous handover fell in the same year. The expected number
+    of children a year is then the same whatever the measured period's length, so short calibration
+    runs measure what the yearly figures count (the chain of handovers 'previous, before previous'
+    likewise gives the children handed back twice or more in a year).
+    """
+    alone_back = handed_back & alone
+    out = {"new_repatriated_north_again": np.count_nonzero(alone_back & (children["crossing"] >= 2)) / years}
+    previous, before_previous = _same_year_chances(children)
+    first_of_year = 1 - previous
+    for suffix, mask in (("", handed_back), ("_unaccompanied", alone_back)):
+        out[f"new_children_repatriated_north{suffix}"] = float(first_of_year[mask].sum()) / years
+    twice = float((previous - before_previous)[alone_back].sum()) / years
+    out["new_children_repatriated_north_twice_or_more"] = twice
+    out["share_children_repatriated_north_twice_or_more"] = _share(
+        twice, out["new_children_repatriated_north_unaccompanied"])
     return out
 
 

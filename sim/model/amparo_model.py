@@ -75,7 +75,8 @@ class AmparoModel(mesa.Model):
            days, the potential departures of the next 16 days are drawn (each day and layer from
            its own random streams) with all their personal draws, thinned by each day's intensity
            (season, timeline, campaign), and set on their way as one batch (abroad, or in transit
-           through Mexico); each day's departures are recorded that day.
+           through Mexico); children reunified from the north the day before who will cross again
+           set off (`sim.model.stages.crossing_again`); each day's departures are recorded that day.
         2. The northern border, while no line has formed there, runs the day in bulk
            (`sim.model.stages.northern_border_in_bulk`); the first day one would form, its children
            become agents.
@@ -108,6 +109,9 @@ class AmparoModel(mesa.Model):
         if day >= self._drawn_until:
             self._drawn_until = min(day + DEPARTURE_DAYS_PER_BATCH, self.end_day)
             self.stages.origin.depart(day, self._drawn_until)
+            self.ledger.sort_departures()
+        if self.stages.crossing_again.active:
+            self.stages.crossing_again.set_off()
             self.ledger.sort_departures()
         self.ledger.record_departures(day)
 

@@ -57,7 +57,7 @@ MEXICAN_STATES: tuple[str, ...] = (
     "Tamaulipas", "Tlaxcala", "Veracruz", "Yucatan", "Zacatecas",
 )
 #: The origins of Central American children.
-CENTRAL_AMERICAN_ORIGINS = ("Guatemala", "Honduras", "El Salvador", "other")
+CENTRAL_AMERICAN_ORIGINS = ("Guatemala", "Honduras", "El Salvador", "Nicaragua", "other")
 #: Every origin a child can have; a child's origin code is its index here.
 ORIGINS: tuple[str, ...] = MEXICAN_STATES + CENTRAL_AMERICAN_ORIGINS
 #: The six states on the northern border: children from these live near the border (rep26).
@@ -106,10 +106,13 @@ class Parameters:
 
     # --- origin: departures ------------------------------------------------------------------
     mexican_departures_per_year: float = parameter(
-        64150.0, unit="children/year", kind="uncertainty", low=0, high=2e6,
-        source="F01 / share_of_mexican_departures_returned_by_united_states: 32,075 / 0.5, so that "
-               "repatriations from the United States equal F01. At most 2,000,000; with the other flows "
-               "at most 2,000,000 children followed a year (see arrival_multiplier)",
+        63100.0, unit="children/year", kind="uncertainty", low=0, high=2e6,
+        source="F01 / share_of_mexican_departures_returned_by_united_states, F01 counting children "
+               "(each once a year), not handovers: 31,550 first crossings / 0.5, so that with the "
+               "children handed back again late in one year and counted in the next too, children "
+               "repatriated a year equal F01 (calibrated; 64,150 without repeat crossings). At most "
+               "2,000,000; with the other flows at most 2,000,000 children followed a year (see "
+               "arrival_multiplier)",
     )
     days_abroad_mean: float = parameter(
         14.0, unit="days", kind="uncertainty", low=0, high=365,
@@ -120,6 +123,19 @@ class Parameters:
         0.5, unit="share", kind="uncertainty", low=0.01, high=1,
         source="assumption: no source gives the share of Mexican children apprehended and "
                "returned by the United States; only departures x this share is identified by F01",
+    )
+    share_reunified_handed_back_again: float = parameter(
+        0.22, unit="share", kind="uncertainty", low=0, high=0.95,
+        source="rep10 (calibrated): 3,397 of 17,772 unaccompanied Mexican children (19.1%) were "
+               "repatriated at least twice in 2008; this chance, each time a child comes home, gives "
+               "that share in a measured year. At most 0.95 (assumption: at 1 nobody ever stays home)",
+    )
+    days_home_before_leaving_again_mean: float = parameter(
+        30.0, unit="days", kind="uncertainty", low=1, high=365,
+        source="assumption: weeks, not months. rep10's repeat crossings fall within one year, and "
+               "children recruited to cross again and again (trf02: 38% of Mexican children in a "
+               "2013 sample) or sent back to work leave soon; at least a day, then exponential. "
+               "The journey back then takes days_abroad_mean",
     )
     central_american_departures_per_year: float = parameter(
         19700.0, unit="children/year", kind="uncertainty", low=0, high=2e6,
@@ -161,22 +177,34 @@ class Parameters:
                "entering Mexico or being apprehended there",
     )
     share_guatemala: float = parameter(
-        0.378, unit="share of Central Americans", kind="uncertainty", low=0, high=1,
-        source="rep03: 1,780 of 4,706 Central American minors (Jan-Oct 2008)",
+        0.417, unit="share of Central Americans", kind="uncertainty", low=0, high=1,
+        source="rep18: 1,012 of 2,424 unaccompanied foreign minors returned by Mexico (INM, 2012 to "
+               "about August), the population that meets Mexico's southern system (not rep03, minors "
+               "deported by the United States via the northern border); rep30 (2019): 4,118 of 11,290",
     )
     share_honduras: float = parameter(
-        0.455, unit="share of Central Americans", kind="uncertainty", low=0, high=1,
-        source="rep04: 2,142 of 4,706 Central American minors (Jan-Oct 2008)",
+        0.361, unit="share of Central Americans", kind="uncertainty", low=0, high=1,
+        source="rep18: 875 of 2,424 unaccompanied foreign minors returned by Mexico (2012); rep30 "
+               "(2019): 4,836 of 11,290 (not rep04, minors deported by the United States)",
     )
     share_el_salvador: float = parameter(
-        0.166, unit="share of Central Americans", kind="uncertainty", low=0, high=1,
-        source="rep05: 779 of 4,706 Central American minors (Jan-Oct 2008); the rest is 'other'",
+        0.205, unit="share of Central Americans", kind="uncertainty", low=0, high=1,
+        source="rep18: 496 of 2,424 unaccompanied foreign minors returned by Mexico (2012); rep30 "
+               "(2019): 1,512 of 11,290 (not rep05, minors deported by the United States)",
+    )
+    share_nicaragua: float = parameter(
+        0.002, unit="share of Central Americans", kind="uncertainty", low=0, high=1,
+        source="rep18 with rep30: rep18 leaves 41 of 2,424 (1.7%) to other countries; rep30 splits its "
+               "rest 107 Nicaragua to 717 other, so Nicaragua is 13% of that 1.7%. What none of the "
+               "shares take is 'other' (1.5%)",
     )
 
     # --- the children --------------------------------------------------------------------------
     share_unaccompanied_north: float = parameter(
-        0.5652, unit="share", kind="uncertainty", low=0, high=1,
-        source="F02 / F01 = 18,129 / 32,075",
+        0.558, unit="share of first crossings", kind="uncertainty", low=0, high=1,
+        source="F02 / F01 = 18,129 / 32,075 = 0.565 among children counted a year; 0.558 of first "
+               "crossings, since only unaccompanied children cross again and some count in two "
+               "years (calibrated with the repeat crossings)",
     )
     share_unaccompanied_south: float = parameter(
         0.675, unit="share", kind="uncertainty", low=0, high=1,
@@ -185,7 +213,8 @@ class Parameters:
     )
     share_under_12_unaccompanied_north: float = parameter(
         0.052, unit="share", kind="uncertainty", low=0, high=1,
-        source="rep09: 16,855 of 17,772 unaccompanied Mexican minors were 12-17 in 2008",
+        source="rep09: 16,855 of 17,772 unaccompanied Mexican minors were 12-17 in 2008 (rep29: 3% "
+               "were up to 11 in 2012)",
     )
     share_under_12_accompanied_north: float = parameter(
         0.183, unit="share", kind="uncertainty", low=0, high=1,
@@ -194,15 +223,32 @@ class Parameters:
     )
     share_under_12_south: float = parameter(
         0.204, unit="share", kind="uncertainty", low=0, high=1,
-        source="rep15: 778 of 3,805 foreign minors in migration stations were 0-11 (2010)",
+        source="rep15: 778 of 3,805 foreign minors in migration stations were 0-11 (2010; rep30 "
+               "gives 3,221 of 11,290, 28.5%, in 2019)",
     )
     share_girls_unaccompanied: float = parameter(
         0.103, unit="share", kind="uncertainty", low=0, high=1,
-        source="rep27: 1,004 of 9,719 unaccompanied Mexican minors were girls (2016 proxy)",
+        source="rep27: 1,004 of 9,719 unaccompanied Mexican minors were girls (2016 proxy; no 2008 "
+               "split found). Mexican children only: see share_girls_unaccompanied_south",
+    )
+    share_girls_unaccompanied_south: float = parameter(
+        0.325, unit="share", kind="uncertainty", low=0, high=1,
+        source="rep30: 3,671 of 11,290 unaccompanied foreign minors detected by Mexico were girls "
+               "(2019 proxy, the caravan years: likely more girls than in 2008, so the prior range "
+               "reaches down to the Mexican 10.3% of rep27)",
     )
     share_girls_accompanied: float = parameter(
         0.436, unit="share", kind="uncertainty", low=0, high=1,
-        source="rep27: 1,757 of 4,027 accompanied Mexican minors were girls (2016 proxy)",
+        source="rep27: 1,757 of 4,027 accompanied Mexican minors were girls (2016 proxy); used for "
+               "accompanied Central Americans too (assumption: families travel with girls and boys "
+               "alike; no source splits them)",
+    )
+    share_15_to_17_among_adolescents: float = parameter(
+        0.70, unit="share of those aged 12-17", kind="uncertainty", low=0, high=1,
+        source="assumption: no source gives single years of age. Within 12-17, ages 15-17 are "
+               "taken as 70% (each of 15, 16, 17 is 23%, each of 12, 13, 14 is 10%), not a uniform "
+               "50%: most left to work (rep11: 64%), which older teenagers do, and rep09/rep29 show "
+               "the flow is almost all adolescents. Under 12 every age is equally likely",
     )
     share_leaving_for_work_mexico: float = parameter(
         0.64, unit="share", kind="uncertainty", low=0, high=1,
@@ -261,16 +307,39 @@ class Parameters:
     # --- child protection officers ---------------------------------------------------------
     child_protection_officers: int = parameter(
         172, unit="officers", kind="lever", low=0, high=100000,
-        source="F06 (and F16): 172 officers nationally",
+        source="F06 (and F16): 172 officers nationally in 2008; opi01 gives 68 for the March 2008 pilot "
+               "(a conflict recorded in calibration/targets.toml; scenarios/officers_pilot_2008.toml)",
     )
     share_officers_north: float = parameter(
         0.5, unit="share", kind="uncertainty", low=0, high=1,
         source="assumption: no source splits officers between borders; half each",
     )
-    interview_days_mean: float = parameter(
-        1.0, unit="officer-days per child", kind="uncertainty", low=0.01, high=30,
-        source="assumption: interview plus case work; opi05 implies about 39 children per "
-               "officer-year in 2011, so officers also carry other duties; exponential",
+    officer_hours_per_child: float = parameter(
+        4.0, unit="officer-hours per child", kind="uncertainty", low=0.1, high=200,
+        source="assumption: a sensitive interview of about an hour (F06) plus the case work (forms, a "
+               "call to the family or consulate, the handover to DIF), half a working day per child; "
+               "exponential. opi05 with opi03 bounds it: the 14,237 children handed back in 2011, all "
+               "attended by officers, are 79 a year for each of half the 362 officers, so at most 26 "
+               "officer-hours each in a 40-hour week; officers also escort returns and serve the south",
+    )
+    officer_duty_hours_per_week: float = parameter(
+        40.0, unit="hours per officer-week", kind="lever", low=1, high=168,
+        source="assumption: officers are federal migration agents (opi03) on a 40-hour week, 8 hours "
+               "on 5 days; no source gives their shifts. The pool's hours are spread over the week "
+               "(shifts), so a case of officer_hours_per_child keeps an officer busy "
+               "officer_hours_per_child / (this / 7) days: 0.7 days, 1.4 children per officer-day",
+    )
+    shortest_case_share: float = parameter(
+        0.25, unit="share of a full case", kind="uncertainty", low=0.01, high=1,
+        source="assumption: an officer who takes a case while children wait for officers shortens it to "
+               "1 / (1 + children waiting per officer) of its full time, interview included, but never "
+               "below this share (about the hour of interview in officer_hours_per_child; 1: never "
+               "shortened)",
+    )
+    share_officers_trained: float = parameter(
+        1.0, unit="share of officers", kind="lever", low=0, high=1,
+        source="F06: the corps was trained in sensitive interviewing; an untrained officer interviews "
+               "as well as a regular agent does (detection_without_officer per full interview)",
     )
     officer_max_wait_days: float = parameter(
         1.0, unit="days", kind="lever", low=0, high=math.inf,
@@ -279,12 +348,15 @@ class Parameters:
     )
     detection_with_officer: float = parameter(
         0.6, unit="probability", kind="uncertainty", low=0, high=1,
-        source="assumption: trained officers detect most hidden needs (F06: sensitive "
-               "interviewing); F12 says detection rose once they existed",
+        source="assumption: a trained officer who gives a case its full time detects most hidden "
+               "needs (F06: sensitive interviewing); less in a shortened case (see shortest_case_share "
+               "and sim/model/stages/screening.py). F12 says detection rose once officers existed: "
+               "an outcome to check, not built in",
     )
     detection_without_officer: float = parameter(
         0.15, unit="probability", kind="uncertainty", low=0, high=1,
-        source="assumption: regular agents detect few hidden needs (F12 direction)",
+        source="assumption: regular agents detect few hidden needs (F12 direction); drawn "
+               "independently of the officer's detection",
     )
 
     # --- northern border: care units, shelters -------------------------------------------------
@@ -371,6 +443,13 @@ class Parameters:
         11, unit="years", kind="lever", low=-1, high=17,
         source="los07, los08: DIF took unaccompanied foreign children aged 11 or under; older "
                "ones went to stations (-1: nobody goes to alternative care by age)",
+    )
+    stations_keep_children_separate: bool = parameter(
+        False, unit="switch", kind="lever",
+        source="det07: a 16-year-old 'spent 14 days detained with adult men'; det09: children kept in "
+               "Tapachula's stations for long, unpredictable periods; F21 and F24 ask that detention be "
+               "separate from unrelated adults. assumption: not practised in 2008, so time in a station "
+               "counts as held with adults (true: stations keep children apart)",
     )
     detention_last_resort: bool = parameter(
         False, unit="switch", kind="lever",
@@ -585,7 +664,7 @@ def validation_problems(p: Parameters) -> list[tuple[str, str]]:
     if problems:
         return problems
     groups = {
-        "share_el_salvador": ("share_guatemala", "share_honduras", "share_el_salvador"),
+        "share_el_salvador": ("share_guatemala", "share_honduras", "share_el_salvador", "share_nicaragua"),
         "share_leaving_to_join_family_mexico": ("share_leaving_for_work_mexico",
                                                 "share_leaving_to_join_family_mexico"),
         "share_leaving_to_join_family_central_america": (

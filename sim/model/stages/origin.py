@@ -63,7 +63,7 @@ class Origin:
         self.central_american_per_day = p.central_american_departures_per_year / DAYS_PER_YEAR
         self.days_abroad_mean = p.days_abroad_mean
         self.p = p
-        ca = np.array([p.share_guatemala, p.share_honduras, p.share_el_salvador])
+        ca = np.array([p.share_guatemala, p.share_honduras, p.share_el_salvador, p.share_nicaragua])
         self.central_american_cumulative = np.cumsum(ca)
         self._phases = timeline_phases(p)
         self._season_north = daily_factors(p.arrival_profile_north)
@@ -128,7 +128,7 @@ class Origin:
         under_12 = np.where(accompanied, p.share_under_12_accompanied_north,
                             p.share_under_12_unaccompanied_north)
         girls = np.where(accompanied, p.share_girls_accompanied, p.share_girls_unaccompanied)
-        _set_age_and_sex(children, under_12, girls)
+        _set_age_and_sex(children, under_12, girls, p.share_15_to_17_among_adolescents)
         state = (u[:, Chance.ORIGIN] * len(MEXICAN_STATES)).astype(np.int64)
         children.origin = state
         children.far_from_border = _FAR_FROM_BORDER[state]
@@ -141,8 +141,8 @@ class Origin:
     def _describe_central_american(self, children: Departures) -> None:
         p, u = self.p, children.chances
         children.accompanied = accompanied = u[:, Chance.ACCOMPANIED] >= p.share_unaccompanied_south
-        girls = np.where(accompanied, p.share_girls_accompanied, p.share_girls_unaccompanied)
-        _set_age_and_sex(children, p.share_under_12_south, girls)
+        girls = np.where(accompanied, p.share_girls_accompanied, p.share_girls_unaccompanied_south)
+        _set_age_and_sex(children, p.share_under_12_south, girls, p.share_15_to_17_among_adolescents)
         country = np.searchsorted(self.central_american_cumulative, u[:, Chance.ORIGIN], side="right")
         children.origin = len(MEXICAN_STATES) + country
         children.far_from_border = np.ones(len(children), dtype=bool)
@@ -187,11 +187,19 @@ def _batch(route: Route, days: list[tuple]) -> Departures:
 
 
 def _set_age_and_sex(children: Departures, share_under_12: np.ndarray | float,
-                     share_girls: np.ndarray | float) -> None:
+                     share_girls: np.ndarray | float, share_15_to_17: float) -> None:
+    """Each child's age and sex from their own chances: the band (under 12, or 12-17) from
+    `share_under_12`; under 12, every age equally likely; within 12-17, ages 15-17 take
+    `share_15_to_17` (each of them a third of it), ages 12-14 the rest (see the parameter's source).
+    One chance sets the age within the band, so no other draw moves."""
     u = children.chances
     in_band = u[:, Chance.AGE_IN_BAND]
+    younger_teen = 1.0 - share_15_to_17
+    teen = np.where(in_band < younger_teen,
+                    12 + np.minimum(in_band / max(younger_teen, 1e-12) * 3, 2.999999),
+                    15 + np.minimum((in_band - younger_teen) / max(share_15_to_17, 1e-12) * 3, 2.999999))
     children.age = np.where(u[:, Chance.AGE_BAND] < share_under_12, (in_band * 12).astype(np.int64),
-                            12 + (in_band * 6).astype(np.int64))
+                            teen.astype(np.int64))
     children.girl = u[:, Chance.SEX] < share_girls
 
 

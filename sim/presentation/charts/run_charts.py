@@ -61,9 +61,10 @@ PANEL_LAYOUT = [[north, south] for north, south in zip_longest(_NORTH, _SOUTH, f
 #: Flows per measured year, in the order a child meets them: (outcome, label, is a part of the row above).
 NORTH_FLOWS = (
     ("new_departures_mexico", "Mexican children leaving home", False),
-    ("new_repatriated_north", "handed back by the United States (F01)", False),
-    ("new_repatriated_north_unaccompanied", "of whom unaccompanied (F02)", True),
-    ("new_repatriated_north_accompanied", "of whom accompanied by family", True),
+    ("new_children_repatriated_north", "handed back by the United States (F01)", False),
+    ("new_children_repatriated_north_unaccompanied", "of whom unaccompanied (F02)", True),
+    ("new_repatriated_north_again", "handed back again, unaccompanied (handovers)", False),
+    ("new_repatriated_north_accompanied", "accompanied, handed back with family", False),
     ("new_shelter_admissions", "admitted to a transitory shelter", False),
     ("new_reunified_north", "unaccompanied, reunified with family", False),
     ("new_returned_with_family_north", "accompanied, gone home with family", False),
