@@ -22,9 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_speed_equivalence import BASE_SEED, CASES, REFERENCE, SEEDS, YEARS  # noqa: E402
-
 from sim.experiments.replications import run_replications  # noqa: E402
+from tests.regression.test_speed_equivalence import BASE_SEED, CASES, REFERENCE, SEEDS, YEARS  # noqa: E402
 
 
 def summarise(outcomes: list[dict[str, float]]) -> dict[str, dict[str, float]]:

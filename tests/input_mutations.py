@@ -57,6 +57,9 @@ def _valid_value(rng: random.Random, name: str) -> str:
     f = FIELDS[name]
     if f.type == "bool":
         return rng.choice(["true", "false"])
+    if f.type == "MonthlyProfile":  # 12 values with mean 1
+        half = round(rng.uniform(0, 1), 4)
+        return "[" + ", ".join([repr(1 - half), repr(1 + half)] * 6) + "]"
     low, high = f.metadata["low"], min(f.metadata["high"], (f.metadata["low"] or 0) + 1000)
     if f.type == "int":
         return str(rng.randint(int(low), int(high)))

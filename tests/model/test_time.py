@@ -248,7 +248,9 @@ def test_the_timeline_2008_2012_scenario_sets_each_year_as_reported():
     result = run_replication(parameters.replace(warmup_days=30), seed=0, years=2.0)
     first = compute_outcomes(result.tables, parameters.replace(warmup_days=30), 1.0, from_year=0)
     second = compute_outcomes(result.tables, parameters.replace(warmup_days=30), 1.0, from_year=1)
-    # 2009: fewer children handed back (rep13) and 172 officers instead of 68 (opi01)
-    assert second["new_repatriated_north"] == pytest.approx(0.81 * first["new_repatriated_north"], rel=0.03)
+    # 2009: fewer children handed back (rep13 / tot01: 0.763), a little less so because children
+    # handed back in 2008 cross again in 2009; and 172 officers instead of 68 (opi01)
+    fall = second["new_children_repatriated_north"] / first["new_children_repatriated_north"]
+    assert 0.763 * 0.98 < fall < 0.763 * 1.08
     assert second["share_unaccompanied_held_with_adults"] < first["share_unaccompanied_held_with_adults"]
     assert year_of(np.array([364.5, 365.0]), 2008).tolist() == [2008, 2009]
