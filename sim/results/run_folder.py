@@ -374,10 +374,16 @@ def write_json(path: Path, content: dict[str, Any]) -> None:
 def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence[dict[str, str]],
                             rows: list[dict[str, Any]], replications: int, years: float, base_seed: int,
                             wall_seconds: float, overwrite: bool = False,
-                            draw_charts: Callable[[Path], Any] | None = None, unique: bool = False) -> Path:
+                            draw_charts: Callable[[Path], Any] | None = None, unique: bool = False,
+                            posterior: dict[str, Any] | None = None,
+                            by_draw: Sequence[Sequence[Sequence[ReplicationResult]]] | None = None) -> Path:
     """Write a comparison folder: comparison.csv, outcomes_by_replication.csv, daily_stocks.csv,
-    charts, and the manifest last."""
+    charts, and the manifest last; with `posterior` and `by_draw` (`[scenario][draw]`), also
+    posterior_draws.csv and outcomes_by_draw.csv."""
     def fill(folder: Path) -> None:
+        if posterior is not None and by_draw is not None:
+            write_posterior_tables(folder, posterior, {run.name: draws
+                                                       for run, draws in zip(runs, by_draw, strict=True)})
         write_csv(folder / "comparison.csv", {key: [row[key] for row in rows] for key in rows[0]})
         write_what_changed(folder / "what_changed.csv", rows, scenarios[0]["name"])
         write_outcome_definitions(folder / "outcome_definitions.csv")
@@ -403,7 +409,8 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
                      for spec, run in zip(scenarios, runs, strict=True)]
         manifest = {"kind": "compare", "scenarios": described, "replications": replications, "years": years,
                     "base_seed": base_seed, "seeds": [r.seed for r in runs[0].results],
-                    "wall_seconds": round(wall_seconds, 3), **run_metadata()}
+                    "wall_seconds": round(wall_seconds, 3),
+                    **({"posterior": posterior} if posterior else {}), **run_metadata()}
         write_json(folder / "manifest.json", {**manifest, "complete": False})
         if draw_charts is not None:
             draw_charts(folder)
