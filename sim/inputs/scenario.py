@@ -8,12 +8,16 @@
     child_protection_officers = 344
     [uncertainties]    # what nobody knows exactly
     [settings]         # how the simulation runs
+    [timeline.2009]    # optional: from January 1, 2009 on (or [timeline.2009-03-27]: from that day)
+    child_protection_officers = 172
 
 Keys are exactly the parameter names of `sim.model.parameters.Parameters`, each in the section of its
 kind. Values are merged along the `extends` chain, the most basic base first, so a child file
-lists only what it changes. Any mistake is one `ScenarioError` naming the file, the key and what
-is allowed. This module imports only the standard library and `sim.model.parameters`, so listing
-scenarios is instant.
+lists only what it changes; the tables of a `[timeline]` are merged by date and name the same way.
+A timeline may change only capacities and arrival volumes (`TIMELINE_PARAMETERS`). Any mistake is
+one `ScenarioError` naming the file, the key and what is allowed. This module imports only the
+standard library, `sim.model.parameters` and `sim.model.run_calendar`, so listing scenarios is
+instant.
 """
 
 from __future__ import annotations
@@ -33,18 +37,21 @@ from sim.inputs.toml_file import (
     text_value,
 )
 from sim.model.parameters import (
+    TIMELINE_PARAMETERS,
     ParameterError,
     Parameters,
     check_value,
     coerce,
     describe_allowed,
     field_by_name,
+    is_scalar,
     parameter_fields,
 )
+from sim.model.run_calendar import parse_date
 
 #: Scenario section -> the parameter kind it holds.
 SECTIONS = {"levers": "lever", "uncertainties": "uncertainty", "settings": "setting"}
-TOP_LEVEL_KEYS = ("title", "description", "extends", *SECTIONS)
+TOP_LEVEL_KEYS = ("title", "description", "extends", *SECTIONS, "timeline")
 #: Most files one `extends` chain may hold, the scenario itself included.
 MAX_CHAIN = 20
 #: Files in a scenario folder that are not scenarios.
@@ -102,8 +109,9 @@ def _unknown_parameter(name: str) -> str:
 def _check_header(path: Path, content: dict[str, Any]) -> None:
     for key in content:
         if key not in TOP_LEVEL_KEYS:
-            raise ScenarioError(path, key, "unknown key; a scenario has title, description, extends "
-                                           "and the sections [levers], [uncertainties], [settings]")
+            raise ScenarioError(path, key, "unknown key; a scenario has title, description, extends, "
+                                           "the sections [levers], [uncertainties], [settings] and "
+                                           "an optional [timeline]")
     for key, limit in (("title", MAX_TITLE_CHARACTERS), ("description", MAX_DESCRIPTION_CHARACTERS)):
         if not isinstance(content.get(key), str) or not content[key].strip():
             raise ScenarioError(path, key, "is required in every scenario file: a non-empty text in quotes")
@@ -128,7 +136,10 @@ def _parameter_values(path: Path, content: dict[str, Any]) -> dict[str, Any]:
                 kind = fields[name].metadata["kind"]
                 raise ScenarioError(path, key, f"is a{'n' if kind[0] in 'aeiou' else ''} {kind}: "
                                                f"put it under [{home}], not [{section}]")
-            if isinstance(value, list | dict):
+            if name == "timeline":
+                raise ScenarioError(path, key, "is set by a [timeline] section of tables named by date "
+                                               "([timeline.2009]), not by one value")
+            if isinstance(value, dict) or (isinstance(value, list) and is_scalar(name)):
                 raise ScenarioError(path, key, f"must be one value, {describe_allowed(fields[name])}, not "
                                                f"{'an array' if isinstance(value, list) else 'a table'}")
             try:
@@ -140,6 +151,42 @@ def _parameter_values(path: Path, content: dict[str, Any]) -> dict[str, Any]:
             if problem:
                 raise ScenarioError(path, key, problem)
     return values
+
+
+def _timeline_values(path: Path, content: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The file's own [timeline]: date -> {parameter: value}, each name and value checked (the dates
+    are checked against start_year once the chain is merged)."""
+    timeline = content.get("timeline", {})
+    if not isinstance(timeline, dict):
+        raise ScenarioError(path, "timeline", "must be tables named by a year or a day, for example "
+                                              "[timeline.2009] or [timeline.2009-03-27]")
+    allowed = ", ".join(TIMELINE_PARAMETERS)
+    values: dict[str, dict[str, Any]] = {}
+    for date, changes in timeline.items():
+        key = f"timeline.{date}"
+        try:
+            parse_date(date)
+        except ValueError as error:
+            raise ScenarioError(path, key, str(error)) from None
+        if not isinstance(changes, dict):
+            raise ScenarioError(path, key, f"must be a table [timeline.{date}] of name = value lines, "
+                                           f"names among {allowed}")
+        for name, value in changes.items():
+            if name not in TIMELINE_PARAMETERS:
+                known = "a model parameter that holds for the whole run" if name in field_by_name() \
+                    else "not a model parameter"
+                raise ScenarioError(path, f"{key}.{name}",
+                                    f"is {known}; a timeline may change only {allowed}")
+            problem = check_value(name, value)
+            if problem:
+                raise ScenarioError(path, f"{key}.{name}", problem)
+            values.setdefault(date, {})[name] = coerce(name, value)
+    return values
+
+
+def _as_timeline(merged: dict[str, dict[str, Any]]) -> tuple:
+    """The merged [timeline] tables as the `timeline` parameter: by date, names in the order written."""
+    return tuple((date, tuple(merged[date].items())) for date in sorted(merged, key=parse_date))
 
 
 def _read_chain(path: Path) -> list[TomlFile]:
@@ -176,10 +223,16 @@ def load_scenario(path: Path | str) -> Scenario:
     files = _read_chain(path)
     overrides: dict[str, Any] = {}
     set_by: dict[str, Path] = {}
+    timeline: dict[str, dict[str, Any]] = {}
     for file in reversed(files):
         for name, value in _parameter_values(file.path, file.content).items():
             overrides[name] = value
             set_by[name] = file.path
+        for date, changes in _timeline_values(file.path, file.content).items():
+            timeline.setdefault(date, {}).update(changes)
+            set_by["timeline"] = file.path
+    if timeline:
+        overrides["timeline"] = _as_timeline(timeline)
     try:
         parameters = Parameters(**overrides)
     except ParameterError as error:
@@ -189,7 +242,8 @@ def load_scenario(path: Path | str) -> Scenario:
         involved = (_names_in(message) | {name}) & set(set_by)
         order = [file.path for file in files]
         blamed = min((set_by[n] for n in involved), key=order.index, default=path)
-        raise ScenarioError(blamed, f"{_section_of(name)}.{name}", message) from None
+        where = "timeline" if name == "timeline" else f"{_section_of(name)}.{name}"
+        raise ScenarioError(blamed, where, message) from None
     own = files[0].content
     return Scenario(path, own["title"].strip(), " ".join(own["description"].split()), parameters,
                     overrides, tuple(file.path for file in reversed(files)), files[0].text, set_by)
