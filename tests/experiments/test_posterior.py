@@ -235,6 +235,11 @@ detain_unaccompanied = false
     assert (low, high) == pytest.approx(tuple(np.quantile(paired, (0.05, 0.95))), rel=1e-5)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["posterior"]["set_by_posterior"] == {"small": list(NAMES), "no_detention": list(NAMES)}
+    # made again from the manifest alone (no posterior file needed), bit for bit
+    (tmp_path / "wide.csv").unlink()
+    again = amparo("rerun", out, "-w", 1)
+    assert again.exit_code == 0, again.output
+    assert "Reproduced bit for bit" in again.output
 
 
 @pytest.mark.slow
