@@ -71,7 +71,9 @@ def scenario_text(rng: random.Random, extends: str | None = BASELINE, values: in
                   extra: dict[str, list[str]] | None = None, header: list[str] | None = None) -> str:
     """A valid scenario (unless `extra` lines make it invalid): a few in-range values."""
     sections: dict[str, list[str]] = {section: [] for section in SECTION_OF.values()}
-    for name in rng.sample(sorted(name for name in FIELDS if not name.startswith("share_")), values):
+    plain = sorted(name for name, f in FIELDS.items()
+                   if not name.startswith("share_") and f.type in ("int", "float", "bool"))
+    for name in rng.sample(plain, values):
         section, line = _assignment(rng, name, _valid_value(rng, name))
         sections[section].append(line)
     for section, lines in (extra or {}).items():
