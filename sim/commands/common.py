@@ -296,3 +296,27 @@ def check_work(work: Any, force: bool, scheduler: str | None = None) -> None:
         fail(f"this is expected to take about {duration(work.seconds)} on {work.workers} worker(s), more "
              f"than the limit of {duration(LIMIT_SECONDS)}; add --force to run it anyway, or ask for less "
              "(--years, --replications, points)")
+
+
+def posterior_draws_for(draws: int | None, posterior_file: Path | None, seed: int,
+                        scenarios: list[tuple[str, Any]]) -> Any:
+    """With --posterior N: the posterior read, its N draws from `seed`, and each (name, scenario)'s
+    parameters under every draw (`sim.experiments.posterior_draws.DrawnScenario`); None without.
+    A bad posterior file fails with one clear message."""
+    if draws is None:
+        if posterior_file is not None:
+            fail("--posterior-file: give --posterior N too (the number of parameter draws)")
+        return None
+    from sim.experiments.posterior_draws import apply_draws, draw_from_posterior
+    from sim.inputs.posterior import DEFAULT_POSTERIOR_FILE, read_posterior
+    from sim.inputs.scenario import ScenarioError
+
+    path = posterior_file if posterior_file is not None else PROJECT_FOLDER / DEFAULT_POSTERIOR_FILE
+    try:
+        posterior = read_posterior(path)
+        drawn = draw_from_posterior(posterior, draws, seed)
+        by_scenario = {name: apply_draws(scenario.parameters, list(scenario.set_above_calibration()),
+                                         posterior, drawn) for name, scenario in scenarios}
+    except ScenarioError as error:
+        fail(f"--posterior-file: {error}")
+    return posterior, drawn, by_scenario

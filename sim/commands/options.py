@@ -119,3 +119,19 @@ def scheduler_option(command: Callable[..., Any]) -> Callable[..., Any]:
              "processes (needs the cluster extra; see docs/cluster.md). Results do not depend on it.",
     )(command)
 
+
+
+#: Most posterior draws one command takes (each runs every replication).
+MOST_POSTERIOR_DRAWS = 10_000
+
+
+def posterior_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--posterior N and --posterior-file: carry parameter uncertainty into the intervals."""
+    command = click.option(
+        "--posterior-file", type=click.Path(path_type=Path, dir_okay=False),
+        help="The posterior sample (CSV: weight, then one column per calibrated parameter; default "
+             "calibration/posterior_2008.csv).")(command)
+    return click.option(
+        "--posterior", "posterior_draws", type=click.IntRange(2, MOST_POSTERIOR_DRAWS), metavar="N",
+        help="Also run N parameter draws from the posterior, each with all the replications, and report "
+             "intervals that include parameter uncertainty next to the stochastic-only ones.")(command)

@@ -101,8 +101,11 @@ def manifest_work(manifest: dict, kind: str, workers: int | None, folder: Path):
             not FEWEST_YEARS <= years <= MOST_YEARS:
         fail(f"{file}: years must be a number from 1/365 to {MOST_YEARS:g}, got {years!r}")
     described = [manifest] if kind == "run" else manifest.get("scenarios")
+    posterior = manifest.get("posterior")
+    draws = posterior.get("draws") if isinstance(posterior, dict) else 0
+    runs = replications * (1 + (draws if isinstance(draws, int) and not isinstance(draws, bool) else 0))
     try:
-        groups = [(parameters_from_manifest(spec), years, replications) for spec in described]
+        groups = [(parameters_from_manifest(spec), years, runs) for spec in described]
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         fail(f"{file}: the parameters cannot be read ({error}); the folder cannot be rerun")
     return estimate(groups, worker_count(workers, replications))

@@ -17,6 +17,7 @@ from sim.commands.common import (
     fail,
     load,
     new_result_folder,
+    posterior_draws_for,
     result_written,
     resume_hint,
     simulation_guard,
@@ -30,6 +31,7 @@ from sim.commands.options import (
     force_option,
     out_option,
     overwrite_option,
+    posterior_options,
     replications_option,
     resume_option,
     scheduler_option,
@@ -84,11 +86,14 @@ def parse_lever(spec: str, parameters) -> tuple:
 @force_option
 @resume_option(RESUME_HELP)
 @scheduler_option
+@posterior_options
 def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, standards_file: Path,
          confidence: float, replications: int, seed: int, years: float, points: int, out: Path | None,
-         workers: int | None, overwrite: bool, force: bool, resume: bool, scheduler: str | None) -> None:
+         workers: int | None, overwrite: bool, force: bool, resume: bool, scheduler: str | None,
+         posterior_draws: int | None, posterior_file: Path | None) -> None:
     """Find the smallest capacity (officers, beds, places) for which a protection standard holds in
-    at least --confidence of the replications; with two levers, the frontier of combinations."""
+    at least --confidence of the replications; with two levers, the frontier of combinations. With
+    --posterior N, in at least --confidence of all runs of N posterior draws."""
     from sim.inputs.scenario import ScenarioError
     from sim.inputs.standards import load_standards
 
@@ -105,6 +110,8 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
     levers = [parse_lever(spec, loaded.parameters) for spec in lever_specs]
     if len(levers) == 2 and levers[0][0].name == levers[1][0].name:
         fail("--lever: the two levers must differ")
+    drawing = posterior_draws_for(posterior_draws, posterior_file, seed, [(scenario.stem, loaded)])
+    n_draws = posterior_draws or 1
     requested = out
     out, unique = new_result_folder(out, f"size-{scenario.stem}-{standard_name}", overwrite)
 
@@ -118,19 +125,30 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
              "levers": [[lv.name, *rg] for lv, rg in levers], "standard": asdict(standard),
              "confidence": confidence, "replications": replications, "seed": seed, "years": years,
              "first_values": first_values}
+    if drawing is not None:
+        asked["posterior"] = {"draws": n_draws, "sha256": drawing[0].sha256}
     saved = work_folder(requested, "sizing", asked, resume, overwrite)
     from sim.experiments.work_estimate import estimate, search_evaluations
     from sim.results.run_folder import OutputError
     from sim.results.sizing_folder import SizingRequest, summary_lines, write_sizing_folder
 
-    n_workers = workers_or_cluster(workers, replications, scheduler)
+    n_workers = workers_or_cluster(workers, replications * n_draws, scheduler)
     lever, (low, high) = levers[-1]
     evaluations = (points if len(levers) == 2 else 1) * search_evaluations(low, high)
-    work = estimate([(loaded.parameters, years, replications * evaluations)], n_workers)
+    work = estimate([(loaded.parameters, years, replications * n_draws * evaluations)], n_workers)
     check_work(work, force, scheduler)
+    runs = (f"{n_draws} posterior draws x {replications} replication(s)" if drawing is not None
+            else f"{replications} replication(s)")
     click.echo(f"Sizing {lever.label} for {standard.title!r} in {loaded.title!r}: {confidence:.0%} of "
-               f"{replications} replication(s) of {years:g} year(s), seed {seed}, "
-               f"{where(n_workers, scheduler)}")
+               f"{runs} of {years:g} year(s), seed {seed}, {where(n_workers, scheduler)}")
+    draws, record = None, None
+    if drawing is not None:
+        from sim.experiments.posterior_draws import posterior_record
+
+        posterior, drawn, by_scenario = drawing
+        draws = [(parameters, draw.base_seed)
+                 for parameters, draw in zip(by_scenario[scenario.stem].parameters, drawn, strict=True)]
+        record = posterior_record(posterior, drawn, replications, by_scenario)
 
     def report(evaluation) -> None:
         click.echo(f"  {lever.label} {evaluation.value}: standard met in {evaluation.n_met} of "
@@ -144,14 +162,14 @@ def size(scenario: Path, lever_specs: tuple[str, ...], standard_name: str, stand
           OutcomeJournal(saved / "runs.jsonl") if saved else contextlib.nullcontext() as journal):
         searches, frontier_points = size_levers(loaded.parameters, levers, standard, confidence,
                                                 replications, seed, years, pool, first_values, report,
-                                                announce, journal)
+                                                announce, journal, draws)
     simulated = time.perf_counter() - started
     click.echo("Writing tables and charts", err=True)
     request = SizingRequest(
         scenario={"file": str(scenario), "title": loaded.title, "text": loaded.text},
         parameters=loaded.parameters, levers=[lv for lv, _ in levers], ranges=[rg for _, rg in levers],
         standard=standard, standards_file=str(standards_file), confidence=confidence,
-        replications=replications, base_seed=seed, years=years)
+        replications=replications, base_seed=seed, years=years, posterior=record)
 
     def draw(folder: Path) -> None:
         from sim.presentation.charts.sizing_charts import draw_sizing_charts

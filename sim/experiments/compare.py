@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.analysis.outcome_registry import ALL_OUTCOMES, Kind, View, outcomes_in
 from sim.analysis.summary import mean_and_interval
+from sim.experiments.posterior_draws import draw_means, posterior_interval
 from sim.experiments.replication_journal import ReplicationJournal
 from sim.experiments.replications import ReplicationResult, run_replications_of_each
 from sim.model.parameters import Parameters
@@ -49,13 +50,17 @@ def run_scenarios(scenarios: Sequence[tuple[str, Parameters]], replications: int
             for (name, parameters), scenario_results in zip(scenarios, results, strict=True)]
 
 
-def comparison_rows(runs: Sequence[ScenarioRuns]) -> list[dict]:
-    """For each outcome and scenario: mean and 95% CI, and the paired difference to the first."""
+def comparison_rows(runs: Sequence[ScenarioRuns],
+                    by_draw: Sequence[Sequence[Sequence[ReplicationResult]]] | None = None) -> list[dict]:
+    """For each outcome and scenario: mean and 95% CI, and the paired difference to the first, at the
+    scenarios' point values. With `by_draw` (`[scenario][draw]`: the replications of each posterior
+    draw), also the 90% interval including parameter uncertainty of the level and of the difference:
+    quantiles over the draws of each draw's mean and of each draw's mean paired difference."""
     reference = runs[0]
     rows = []
     for outcome in ALL_OUTCOMES:
         base = reference.values(outcome.name)
-        for run in runs:
+        for index, run in enumerate(runs):
             values = run.values(outcome.name)
             mean, low, high = mean_and_interval(values, bounds=outcome.bounds)
             # a difference of shares cannot leave [-1, 1]: bootstrap; other differences: Student's t
@@ -65,7 +70,24 @@ def comparison_rows(runs: Sequence[ScenarioRuns]) -> list[dict]:
                          "mean": mean, "ci_low": low, "ci_high": high,
                          "difference": difference, "difference_ci_low": difference_low,
                          "difference_ci_high": difference_high, "replications": len(values)})
+            if by_draw is not None:
+                rows[-1].update(_posterior_columns(by_draw[index], by_draw[0], outcome.name))
     return rows
+
+
+def _posterior_columns(runs: Sequence[Sequence[ReplicationResult]],
+                       reference: Sequence[Sequence[ReplicationResult]], outcome: str) -> dict:
+    """The level's and the paired difference's interval over the posterior draws."""
+    centre, low, high = posterior_interval(draw_means(runs, outcome))
+    differences = []
+    for results, base in zip(runs, reference, strict=True):
+        paired = np.array([r.outcomes[outcome] - b.outcomes[outcome]
+                           for r, b in zip(results, base, strict=True)])
+        differences.append(np.nanmean(paired) if not np.all(np.isnan(paired)) else np.nan)
+    difference, difference_low, difference_high = posterior_interval(differences)
+    return {"posterior_mean": centre, "posterior_low": low, "posterior_high": high,
+            "difference_posterior": difference, "difference_posterior_low": difference_low,
+            "difference_posterior_high": difference_high, "draws": len(runs)}
 
 
 def unpaired_half_width(a: np.ndarray, b: np.ndarray) -> float:

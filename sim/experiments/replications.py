@@ -104,19 +104,27 @@ def run_replications_of_each(parameter_sets: Sequence[Parameters], replications:
                              years: float = 1.0, executor: Executor | None = None,
                              keep_tables: bool | tuple[str, ...] = True,
                              on_done: Callable[[ReplicationResult], None] | None = None,
-                             journal: ReplicationJournal | None = None) -> list[list[ReplicationResult]]:
+                             journal: ReplicationJournal | None = None,
+                             base_seeds: Sequence[int] | None = None,
+                             first_set: int = 0) -> list[list[ReplicationResult]]:
     """`run_replications` for each parameter set, with the same seeds for every set, sent as one batch
     so that a cluster runs all sets side by side rather than one after the other. With `journal`,
-    replications already in it are not run again and each new one is saved to it as it finishes."""
-    done = [journal.finished(index) if journal is not None else {} for index in range(len(parameter_sets))]
-    tasks = [(parameters, replication_seed(base_seed, i), years, i, keep_tables, index)
+    replications already in it are not run again and each new one is saved to it as it finishes.
+
+    `base_seeds` gives each set its own base seed instead (posterior draws: sets of one draw share
+    theirs); `first_set` numbers the sets in the journal from there (sets of one result saved in
+    several batches)."""
+    seeds = list(base_seeds) if base_seeds is not None else [base_seed] * len(parameter_sets)
+    numbers = range(first_set, first_set + len(parameter_sets))
+    done = [journal.finished(number) if journal is not None else {} for number in numbers]
+    tasks = [(parameters, replication_seed(seeds[index], i), years, i, keep_tables, index)
              for index, parameters in enumerate(parameter_sets) for i in range(replications)
              if i not in done[index]]
     for finished in done:
         for result in finished.values():
             if on_done is not None:
                 on_done(result)
-    results = _run_journaled(tasks, executor, journal, on_done, None)
+    results = _run_journaled(tasks, executor, journal, on_done, None, first_set)
     for index, result in results:
         done[index][result.replication] = result
     return [[finished[i] for i in range(replications)] for finished in done]
@@ -129,13 +137,14 @@ def _run_set_task(task: tuple) -> tuple[int, ReplicationResult]:
 
 def _run_journaled(tasks: list[tuple], executor: Executor | None, journal: ReplicationJournal | None,
                    on_done: Callable[[ReplicationResult], None] | None,
-                   size: int | None) -> list[tuple[int, ReplicationResult]]:
-    """Run (..., parameter set) tasks; with a journal, as they finish, each saved at once."""
+                   size: int | None, first_set: int = 0) -> list[tuple[int, ReplicationResult]]:
+    """Run (..., parameter set) tasks; with a journal, as they finish, each saved at once (as set
+    `first_set` + its index)."""
     mapping = map_as_finished if journal is not None else map_in_order
     results = []
     for index, result in mapping(_run_set_task, tasks, executor, size):
         if journal is not None:
-            journal.save(result, index)
+            journal.save(result, first_set + index)
         if on_done is not None:
             on_done(result)
         results.append((index, result))

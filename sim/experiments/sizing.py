@@ -16,7 +16,7 @@ search can be tested on synthetic evaluators. `model_evaluator` builds the real 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +112,7 @@ class Evaluation:
     outcomes: list[float]
     met: list[bool]
     seeds: list[int] = field(default_factory=list)
+    draws: list[int] = field(default_factory=list)  # with a posterior: the draw of each run
 
     @property
     def n_met(self) -> int:
@@ -274,9 +275,12 @@ def replication_uncertainty(search: Search) -> list[str]:
                 "or look at another lever; more replications cannot create an answer."]
     sentences = []
     at = search.evaluations[search.answer]
+    runs = "runs (posterior draws x replications)" if at.draws else "replications"
     low, high = share_interval(at.n_met, len(at.met))
-    sentences.append(f"At the answer ({search.answer}) {at.n_met} of {len(at.met)} replications met the "
-                     f"standard; the true share is between {low:.0%} and {high:.0%} (95%, exact).")
+    sentences.append(f"At the answer ({search.answer}) {at.n_met} of {len(at.met)} {runs} met the "
+                     f"standard; the true share is between {low:.0%} and {high:.0%} (95%, exact"
+                     + ("; it treats the runs as independent, while runs of one draw share its "
+                        "parameters, so it is somewhat narrow)." if at.draws else ")."))
     if low < search.confidence:
         sentences.append("That interval reaches below the required confidence: with more replications "
                          "the answer could move up.")
@@ -346,28 +350,37 @@ def model_evaluator(parameters: Parameters, lever: Lever, standard: Standard, re
                     base_seed: int, years: float, executor: Executor | None = None,
                     on_done: Callable[[Evaluation], None] | None = None,
                     journal: OutcomeJournal | None = None,
-                    first_value: int | None = None) -> Callable[[int], Evaluation]:
+                    first_value: int | None = None,
+                    draws: Sequence[tuple[Parameters, int]] | None = None) -> Callable[[int], Evaluation]:
     """`evaluate(value)`: run the replications at one lever value (in parallel on `executor`),
     replication i with `replication_seed(base_seed, i)` whatever the value. With `journal`, the
     replications it holds (for `first_value` of a frontier's first lever) are read, not run, and each
-    new one is saved to it as it finishes."""
+    new one is saved to it as it finishes.
+
+    With `draws` (each posterior draw's parameters and base seed), the runs are every draw's
+    replications instead, replication i of draw d with `replication_seed` of d's base seed and i
+    whatever the value; run k = d x replications + i, and the share meeting the standard is over
+    all of them."""
     from sim.model.random_streams import replication_seed
 
-    seeds = [replication_seed(base_seed, i) for i in range(replications)]
+    sets = [(parameters, base_seed)] if draws is None else list(draws)
+    seeds = [replication_seed(seed, i) for _, seed in sets for i in range(replications)]
+    draw_of = [d for d in range(len(sets)) for _ in range(replications)] if draws is not None else []
 
     def evaluate(value: int) -> Evaluation:
-        changed = lever.apply(parameters, value)
-        outcomes: list[float | None] = [journal.known(first_value, value, i) if journal is not None else None
-                                        for i in range(replications)]
-        missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
-        tasks = [(standard, changed, seeds[i], years, i) for i in missing]
+        changed = [lever.apply(draw_parameters, value) for draw_parameters, _ in sets]
+        outcomes: list[float | None] = [journal.known(first_value, value, k) if journal is not None else None
+                                        for k in range(len(seeds))]
+        missing = [k for k, outcome in enumerate(outcomes) if outcome is None]
+        tasks = [(standard, changed[k // replications], seeds[k], years, k % replications) for k in missing]
         found = executor.map(_standard_outcome_task, tasks) if executor is not None else map(
             _standard_outcome_task, tasks)
-        for i, outcome in zip(missing, found, strict=True):
+        for k, outcome in zip(missing, found, strict=True):
             if journal is not None:
-                journal.save(first_value, value, i, seeds[i], outcome)
-            outcomes[i] = outcome
-        evaluation = Evaluation(value, outcomes, [standard.meets(v) for v in outcomes], list(seeds))
+                journal.save(first_value, value, k, seeds[k], outcome)
+            outcomes[k] = outcome
+        evaluation = Evaluation(value, outcomes, [standard.meets(v) for v in outcomes], list(seeds),
+                                list(draw_of))
         if on_done is not None:
             on_done(evaluation)
         return evaluation
@@ -404,23 +417,28 @@ def size_levers(parameters: Parameters, levers: list[tuple[Lever, tuple[int, int
                 executor: Executor | None = None, first_values: list[int] | None = None,
                 on_done: Callable[[Evaluation], None] | None = None,
                 on_first_value: Callable[[int], None] | None = None,
-                journal: OutcomeJournal | None = None) -> tuple[list[Search], list[FrontierPoint]]:
+                journal: OutcomeJournal | None = None,
+                draws: Sequence[tuple[Parameters, int]] | None = None
+                ) -> tuple[list[Search], list[FrontierPoint]]:
     """The searches of a sizing: one lever, or (with two) the frontier over `first_values` of the
     first. The same request always evaluates the same values in the same order, so a journal of
-    finished replications (`OutcomeJournal`) makes a killed sizing resume to identical tables."""
+    finished replications (`OutcomeJournal`) makes a killed sizing resume to identical tables.
+    With `draws` (posterior draws: parameters and base seed), a value passes when the standard
+    holds in at least `confidence` of all draw x replication runs."""
     lever, (low, high) = levers[-1]
     start = lever.current(parameters)
     if len(levers) == 1:
         evaluate = model_evaluator(parameters, lever, standard, replications, base_seed, years, executor,
-                                   on_done, journal)
+                                   on_done, journal, draws=draws)
         return [find_minimum(evaluate, low, high, start, confidence)], []
     first = levers[0][0]
 
     def second_evaluator(first_value: int) -> Callable[[int], Evaluation]:
         if on_first_value is not None:
             on_first_value(first_value)
+        drawn = None if draws is None else [(first.apply(p, first_value), seed) for p, seed in draws]
         return model_evaluator(first.apply(parameters, first_value), lever, standard, replications, base_seed,
-                               years, executor, on_done, journal, first_value)
+                               years, executor, on_done, journal, first_value, drawn)
 
     points = frontier(second_evaluator, list(first_values or []), low, high, start, confidence)
     return [point.search for point in points], points

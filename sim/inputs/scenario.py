@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,7 @@ class Scenario:
     overrides: dict[str, Any]  # every value set along the chain, the most basic base first
     chain: tuple[Path, ...]  # from the most basic base to this file
     text: str  # this file's own TOML text, as written
+    set_by: dict[str, Path] = field(default_factory=dict)  # the file of the chain whose value is used
 
     @property
     def calibration_file(self) -> str | None:
@@ -82,6 +83,14 @@ class Scenario:
             if path.parent.name == "calibration":
                 return f"calibration/{path.name}"
         return None
+
+    def set_above_calibration(self) -> dict[str, Path]:
+        """The values this scenario sets itself, above its calibration file: those set by a file of the
+        chain after the calibration file (every file of the chain when there is none). A posterior
+        draw replaces the calibrated values, never these: a scenario lever wins."""
+        order = list(self.chain)
+        calibration = next((i for i, path in enumerate(order) if path.parent.name == "calibration"), -1)
+        return {name: path for name, path in self.set_by.items() if order.index(path) > calibration}
 
 
 def _section_of(name: str) -> str:
@@ -237,7 +246,7 @@ def load_scenario(path: Path | str) -> Scenario:
         raise ScenarioError(blamed, where, message) from None
     own = files[0].content
     return Scenario(path, own["title"].strip(), " ".join(own["description"].split()), parameters,
-                    overrides, tuple(file.path for file in reversed(files)), files[0].text)
+                    overrides, tuple(file.path for file in reversed(files)), files[0].text, set_by)
 
 
 def _first_sentence(text: str) -> str:

@@ -204,12 +204,22 @@ def calibration_used(manifest: dict) -> str:
         if isinstance(extends, str) and "calibrat" in extends:
             files.append(Path(extends).as_posix().split("../")[-1])
     posterior = manifest.get("posterior")
+    if isinstance(posterior, dict):
+        sha = str(posterior.get("sha256", ""))[:12]
+        posterior = (f"{describe(posterior.get('draws', '?'))} draws from the posterior "
+                     f"{shown_path(str(posterior.get('file', '?')))} (SHA-256 {sha}), each with every "
+                     "replication; the intervals marked as including parameter uncertainty are "
+                     f"{describe(posterior.get('estimator', 'quantiles over the draws'))}; the other "
+                     "intervals are those of replications at the point values.")
+    else:
+        posterior = f"{posterior} posterior draws, so intervals include parameter uncertainty" \
+            if posterior else None
     if not files:
+        if posterior:
+            return f"no calibration file in the scenarios' chain; {posterior[:1].lower()}{posterior[1:]}"
         return "none recorded: parameters as set in the scenario files and the code defaults"
-    carried = (
-        f"{posterior} posterior draws, so intervals include parameter uncertainty"
-        if posterior
-        else "its point values (posterior means); intervals show the variation between "
+    carried = posterior or (
+        "its point values (posterior means); intervals show the variation between "
         "replications only, not parameter uncertainty"
     )
     return f"{', '.join(dict.fromkeys(files))}: {carried}"

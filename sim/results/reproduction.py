@@ -119,6 +119,19 @@ def manifest_problems(folder: Path, manifest: dict[str, Any]) -> list[str]:
 
 # --- making a result again -----------------------------------------------------------------------
 
+def recorded_draws(manifest: dict[str, Any], name: str, parameters: Any) -> tuple[list[Any], list[Any]]:
+    """The posterior draws a manifest records (each draw's particle, values and base seed) and scenario
+    `name`'s parameters under each, as the original run applied them: from the manifest alone, so
+    a rerun needs no posterior file."""
+    from sim.experiments.posterior_draws import PosteriorDraw
+
+    record = manifest["posterior"]
+    draws = [PosteriorDraw(int(d["draw"]), int(d["particle"]), dict(d["values"]), int(d["base_seed"]))
+             for d in record["drawn"]]
+    applied = record["set_by_posterior"][name]
+    return [parameters.replace(**{key: d.values[key] for key in applied}) for d in draws], draws
+
+
 def rerun_run(manifest: dict[str, Any], target: Path, executor: Executor | None, draw: Draw) -> Path:
     from sim.experiments.replications import run_replications
     from sim.results.run_folder import write_run_folder
@@ -127,9 +140,17 @@ def rerun_run(manifest: dict[str, Any], target: Path, executor: Executor | None,
     replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
     results = run_replications(parameters, replications, seed, years, executor,
                                records_replications=manifest["records_replications"])
+    by_draw = None
+    if manifest.get("posterior"):
+        from sim.experiments.posterior_draws import run_posterior_draws
+
+        name = next(iter(manifest["posterior"]["set_by_posterior"]))
+        drawn, draws = recorded_draws(manifest, name, parameters)
+        by_draw = run_posterior_draws([drawn], draws, replications, years, executor)[0]
     return write_run_folder(target, scenario=manifest["scenario"], parameters=parameters, results=results,
                             years=years, base_seed=seed, wall_seconds=0.0,
-                            records_replications=manifest["records_replications"], draw_charts=draw)
+                            records_replications=manifest["records_replications"], draw_charts=draw,
+                            posterior=manifest.get("posterior"), by_draw=by_draw)
 
 
 def rerun_comparison(manifest: dict[str, Any], target: Path, executor: Executor | None, draw: Draw) -> Path:
@@ -139,11 +160,17 @@ def rerun_comparison(manifest: dict[str, Any], target: Path, executor: Executor 
     replications, years, seed = manifest["replications"], manifest["years"], manifest["base_seed"]
     pairs = [(spec["name"], parameters_from_manifest(spec)) for spec in manifest["scenarios"]]
     runs = run_scenarios(pairs, replications, seed, years, executor)
+    by_draw = None
+    if manifest.get("posterior"):
+        from sim.experiments.posterior_draws import run_posterior_draws
+
+        drawn = [recorded_draws(manifest, name, parameters) for name, parameters in pairs]
+        by_draw = run_posterior_draws([sets for sets, _ in drawn], drawn[0][1], replications, years, executor)
     specs = [{key: spec[key] for key in ("name", "file", "title", "text", "calibration") if key in spec}
              for spec in manifest["scenarios"]]
-    return write_comparison_folder(target, runs=runs, scenarios=specs, rows=comparison_rows(runs),
+    return write_comparison_folder(target, runs=runs, scenarios=specs, rows=comparison_rows(runs, by_draw),
                                    replications=replications, years=years, base_seed=seed, wall_seconds=0.0,
-                                   draw_charts=draw)
+                                   draw_charts=draw, posterior=manifest.get("posterior"), by_draw=by_draw)
 
 
 def sizing_request(manifest: dict[str, Any]):
@@ -160,7 +187,8 @@ def sizing_request(manifest: dict[str, Any]):
                          ranges=[(int(lever["low"]), int(lever["high"])) for lever in manifest["levers"]],
                          standard=standard, standards_file=recorded["file"],
                          confidence=float(manifest["confidence"]), replications=int(manifest["replications"]),
-                         base_seed=int(manifest["base_seed"]), years=float(manifest["years"]))
+                         base_seed=int(manifest["base_seed"]), years=float(manifest["years"]),
+                         posterior=manifest.get("posterior"))
 
 
 def rerun_sizing(manifest: dict[str, Any], target: Path, executor: Executor | None, draw: Draw) -> Path:
@@ -169,9 +197,14 @@ def rerun_sizing(manifest: dict[str, Any], target: Path, executor: Executor | No
 
     request = sizing_request(manifest)
     first_values = [point["first_lever_value"] for point in manifest.get("frontier", [])] or None
+    draws = None
+    if request.posterior:
+        name = next(iter(request.posterior["set_by_posterior"]))
+        drawn, recorded = recorded_draws(manifest, name, request.parameters)
+        draws = [(parameters, d.base_seed) for parameters, d in zip(drawn, recorded, strict=True)]
     searches, points = size_levers(request.parameters, list(zip(request.levers, request.ranges, strict=True)),
                                    request.standard, request.confidence, request.replications,
-                                   request.base_seed, request.years, executor, first_values)
+                                   request.base_seed, request.years, executor, first_values, draws=draws)
     return write_sizing_folder(target, request, searches, points, 0.0, draw_charts=draw)
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from sim.analysis.effects import effects_from_rows
 from sim.analysis.outcomes import ALL_OUTCOMES
 from sim.analysis.summary import mean_and_interval
+from sim.experiments.posterior_draws import draw_means, posterior_interval
 from sim.experiments.replications import ReplicationResult
 from sim.inputs.json_file import read_json_file
 from sim.inputs.regular_file import UnreadableFile, path_problem
@@ -90,9 +91,12 @@ def stacked(results: Sequence[ReplicationResult], name: str) -> dict[str, np.nda
     return columns
 
 
-def summary_rows(results: Sequence[ReplicationResult]) -> list[dict[str, Any]]:
+def summary_rows(results: Sequence[ReplicationResult],
+                 by_draw: Sequence[Sequence[ReplicationResult]] | None = None) -> list[dict[str, Any]]:
     """Each outcome's mean and 95% confidence interval across replications (bounded outcomes: a
-    bootstrap interval inside their range, see `sim.analysis.summary`)."""
+    bootstrap interval inside their range, see `sim.analysis.summary`): the variation between
+    replications at the scenario's point values. With `by_draw` (the replications of each posterior
+    draw), also the interval including parameter uncertainty (`posterior_interval`)."""
     rows = []
     for outcome in ALL_OUTCOMES:
         values = [r.outcomes[outcome.name] for r in results]
@@ -100,7 +104,14 @@ def summary_rows(results: Sequence[ReplicationResult]) -> list[dict[str, Any]]:
         rows.append({"outcome": outcome.name, "label": outcome.label, "unit": outcome.unit,
                      "family": str(outcome.family), "description": outcome.description,
                      "mean": mean, "ci_low": low, "ci_high": high, "replications": len(results)})
+        if by_draw is not None:
+            rows[-1].update(_posterior_columns(draw_means(by_draw, outcome.name), len(by_draw)))
     return rows
+
+
+def _posterior_columns(means: np.ndarray, draws: int) -> dict[str, Any]:
+    centre, low, high = posterior_interval(means)
+    return {"posterior_mean": centre, "posterior_low": low, "posterior_high": high, "draws": draws}
 
 
 #: The kinds of folder Amparo writes (the "kind" of their manifest.json).
@@ -230,16 +241,20 @@ def process_exists(pid: int) -> bool:
 def write_run_folder(target: Path, *, scenario: dict[str, str], parameters: Parameters,
                      results: Sequence[ReplicationResult], years: float, base_seed: int,
                      wall_seconds: float, records_replications: int = 1, overwrite: bool = False,
-                     draw_charts: Callable[[Path], Any] | None = None, unique: bool = False) -> Path:
+                     draw_charts: Callable[[Path], Any] | None = None, unique: bool = False,
+                     posterior: dict[str, Any] | None = None,
+                     by_draw: Sequence[Sequence[ReplicationResult]] | None = None) -> Path:
     """Write the folder of a finished run and return its path.
 
     `scenario` has the scenario's file, title, description and text. Per-child records (children,
     visits, stages) are written for the first `records_replications` replications (they are
     large); outcomes and daily stocks for all. `draw_charts(folder)` draws charts from the files.
+    With `posterior` (its manifest record) and `by_draw` (each draw's replications), the summary
+    has the intervals with parameter uncertainty too, and outcomes_by_draw.csv every draw's runs.
     """
     def fill(folder: Path) -> None:
         _write_contents(folder, scenario, parameters, results, years, base_seed, wall_seconds,
-                        records_replications, draw_charts)
+                        records_replications, draw_charts, posterior, by_draw)
 
     return write_atomically(target, fill, overwrite, unique)
 
@@ -256,13 +271,16 @@ def run_metadata() -> dict[str, Any]:
 def _write_contents(folder: Path, scenario: dict[str, str], parameters: Parameters,
                     results: Sequence[ReplicationResult], years: float, base_seed: int,
                     wall_seconds: float, records_replications: int,
-                    draw_charts: Callable[[Path], Any] | None) -> None:
-    rows = summary_rows(results)
+                    draw_charts: Callable[[Path], Any] | None, posterior: dict[str, Any] | None = None,
+                    by_draw: Sequence[Sequence[ReplicationResult]] | None = None) -> None:
+    rows = summary_rows(results, by_draw)
     write_table(folder, "summary", {key: [row[key] for row in rows] for key in rows[0]})
     by_replication = {"replication": [r.replication for r in results], "seed": [r.seed for r in results]}
     for outcome in ALL_OUTCOMES:
         by_replication[outcome.name] = np.array([r.outcomes[outcome.name] for r in results], dtype=float)
     write_table(folder, "outcomes_by_replication", by_replication)
+    if posterior is not None and by_draw is not None:
+        write_posterior_tables(folder, posterior, {"": by_draw})
     write_table(folder, "daily_stocks", stacked(results, "daily"))
     with_records = [r for r in results if r.replication < records_replications]
     if with_records and with_records[0].tables is not None:
@@ -287,12 +305,44 @@ def _write_contents(folder: Path, scenario: dict[str, str], parameters: Paramete
         "records_replications": min(records_replications, len(results)),
         "daily_columns": list(daily_columns()),
         "wall_seconds": round(wall_seconds, 3),
+        **({"posterior": posterior} if posterior else {}),
         **run_metadata(),
     }
     write_json(folder / "manifest.json", {**manifest, "complete": False})
     if draw_charts is not None:
         draw_charts(folder)
     write_final_manifest(folder, manifest)
+
+
+def write_posterior_tables(folder: Path, posterior: dict[str, Any],
+                           by_scenario: dict[str, Sequence[Sequence[ReplicationResult]]]) -> None:
+    """posterior_draws.csv (each draw: the particle, its line in the posterior file, its base seed
+    and values) and outcomes_by_draw.csv (every run of every draw; a `scenario` column first when
+    `by_scenario` names scenarios)."""
+    drawn = posterior["drawn"]
+    table: dict[str, Any] = {"draw": [d["draw"] for d in drawn], "particle": [d["particle"] for d in drawn],
+                             "posterior_line": [d["line"] for d in drawn],
+                             "base_seed": [d["base_seed"] for d in drawn]}
+    for name in posterior["parameters"]:
+        table[name] = np.array([d["values"][name] for d in drawn], dtype=float)
+    write_csv(folder / "posterior_draws.csv", table)
+    named = list(by_scenario) != [""]
+    runs: dict[str, list] = ({"scenario": []} if named else {}) | {
+        "draw": [], "replication": [], "seed": []}
+    runs.update({outcome.name: [] for outcome in ALL_OUTCOMES})
+    for name, by_draw in by_scenario.items():
+        for draw, results in enumerate(by_draw):
+            for result in results:
+                if named:
+                    runs["scenario"].append(name)
+                runs["draw"].append(draw)
+                runs["replication"].append(result.replication)
+                runs["seed"].append(result.seed)
+                for outcome in ALL_OUTCOMES:
+                    runs[outcome.name].append(result.outcomes[outcome.name])
+    write_csv(folder / "outcomes_by_draw.csv",
+              {k: np.asarray(v, dtype=None if k in ("scenario", "draw", "replication", "seed") else float)
+               for k, v in runs.items()})
 
 
 def write_final_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -324,10 +374,16 @@ def write_json(path: Path, content: dict[str, Any]) -> None:
 def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence[dict[str, str]],
                             rows: list[dict[str, Any]], replications: int, years: float, base_seed: int,
                             wall_seconds: float, overwrite: bool = False,
-                            draw_charts: Callable[[Path], Any] | None = None, unique: bool = False) -> Path:
+                            draw_charts: Callable[[Path], Any] | None = None, unique: bool = False,
+                            posterior: dict[str, Any] | None = None,
+                            by_draw: Sequence[Sequence[Sequence[ReplicationResult]]] | None = None) -> Path:
     """Write a comparison folder: comparison.csv, outcomes_by_replication.csv, daily_stocks.csv,
-    charts, and the manifest last."""
+    charts, and the manifest last; with `posterior` and `by_draw` (`[scenario][draw]`), also
+    posterior_draws.csv and outcomes_by_draw.csv."""
     def fill(folder: Path) -> None:
+        if posterior is not None and by_draw is not None:
+            write_posterior_tables(folder, posterior, {run.name: draws
+                                                       for run, draws in zip(runs, by_draw, strict=True)})
         write_csv(folder / "comparison.csv", {key: [row[key] for row in rows] for key in rows[0]})
         write_what_changed(folder / "what_changed.csv", rows, scenarios[0]["name"])
         write_outcome_definitions(folder / "outcome_definitions.csv")
@@ -353,7 +409,8 @@ def write_comparison_folder(target: Path, *, runs: Sequence, scenarios: Sequence
                      for spec, run in zip(scenarios, runs, strict=True)]
         manifest = {"kind": "compare", "scenarios": described, "replications": replications, "years": years,
                     "base_seed": base_seed, "seeds": [r.seed for r in runs[0].results],
-                    "wall_seconds": round(wall_seconds, 3), **run_metadata()}
+                    "wall_seconds": round(wall_seconds, 3),
+                    **({"posterior": posterior} if posterior else {}), **run_metadata()}
         write_json(folder / "manifest.json", {**manifest, "complete": False})
         if draw_charts is not None:
             draw_charts(folder)
@@ -382,7 +439,8 @@ def write_what_changed(path: Path, rows: list[dict[str, Any]], reference: str) -
 
 #: The tables `amparo rerun` compares byte for byte.
 REPRODUCIBLE_TABLES = ("summary.csv", "outcomes_by_replication.csv", "daily_stocks.csv", "children.csv",
-                       "visits.csv", "stages.csv", "comparison.csv")
+                       "visits.csv", "stages.csv", "comparison.csv", "posterior_draws.csv",
+                       "outcomes_by_draw.csv")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

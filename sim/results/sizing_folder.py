@@ -52,6 +52,16 @@ class SizingRequest:
     replications: int
     base_seed: int
     years: float
+    posterior: dict[str, Any] | None = None  # with posterior draws: what the manifest records of them
+
+    @property
+    def runs_described(self) -> str:
+        """The runs behind each lever value, in words."""
+        if self.posterior is None:
+            return f"{self.replications} replications"
+        draws = self.posterior["draws"]
+        return (f"{draws * self.replications} runs ({draws} posterior draws x {self.replications} "
+                "replications)")
 
 
 def evaluation_rows(search: Search, unit: str = "") -> list[dict[str, Any]]:
@@ -78,8 +88,12 @@ def summary_lines(request: SizingRequest, searches: Sequence[Search],
     """The answer in plain language: what `amparo size` prints and `summary.md` holds."""
     standard = request.standard
     lines = [f"Standard: {standard.title} [{standard.name}]: {standard.condition} in at least "
-             f"{request.confidence:.0%} of {request.replications} replications of {request.years:g} year(s).",
+             f"{request.confidence:.0%} of {request.runs_described} of {request.years:g} year(s).",
              f"Source: {standard.source}"]
+    if request.posterior is not None:
+        lines.append(f"Parameter uncertainty: {request.posterior['draws']} draws from the posterior "
+                     f"{request.posterior['file']} (SHA-256 {request.posterior['sha256'][:12]}); a value "
+                     "passes when the standard holds in that share of all runs of all draws.")
     lever = request.levers[-1]
     if points:
         first = request.levers[0]
@@ -106,8 +120,10 @@ def summary_lines(request: SizingRequest, searches: Sequence[Search],
     lines.append(f"The outcome ({standard.outcome}) averages {means[0]:.4g} at {values[0]} and "
                  f"{means[1]:.4g} at {values[-1]} {lever.unit}; if it hardly moves, the bottleneck is "
                  "elsewhere.")
+    per_value = request.replications * (request.posterior["draws"] if request.posterior else 1)
     lines.append(f"Evaluated {len(search.evaluations)} values ({', '.join(map(str, search.order))}), "
-                 f"{len(search.evaluations) * request.replications} replications in all.")
+                 f"{len(search.evaluations) * per_value} {'runs' if request.posterior else 'replications'} "
+                 "in all.")
     lines.append("Other confidence levels (from the values evaluated):")
     for row in other_confidences(search):
         if row.at_most is None:
@@ -144,9 +160,12 @@ def write_sizing_folder(target: Path, request: SizingRequest, searches: Sequence
             for value in sorted(search.evaluations):
                 evaluation = search.evaluations[value]
                 for i, (outcome, met) in enumerate(zip(evaluation.outcomes, evaluation.met, strict=True)):
+                    run = ({"draw": evaluation.draws[i], "replication": i % request.replications}
+                           if evaluation.draws else {"replication": i})
                     replication_rows.append(({"first_lever_value": first_value} if points else {})
-                                            | {"value": value, "replication": i, "seed": evaluation.seeds[i],
-                                               "outcome": outcome, "met": int(met)})
+                                            | {"value": value} | run
+                                            | {"seed": evaluation.seeds[i], "outcome": outcome,
+                                               "met": int(met)})
         for name, table in (("evaluations.csv", rows), ("by_replication.csv", replication_rows)):
             write_csv(folder / name, {key: [row[key] for row in table] for key in table[0]})
         if points:
@@ -188,6 +207,7 @@ def _manifest(request: SizingRequest, searches: Sequence[Search], points: Sequen
         "base_seed": request.base_seed,
         "seeds": [replication_seed(request.base_seed, i) for i in range(request.replications)],
         "wall_seconds": round(wall_seconds, 3),
+        **({"posterior": request.posterior} if request.posterior else {}),
         **run_metadata(),
     }
     if points:

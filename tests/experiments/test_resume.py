@@ -56,21 +56,33 @@ def compared_files(folder: Path) -> dict[str, str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_a_command_killed_midway_resumes_to_an_identical_result(tmp_path, command):
-    arguments = COMMANDS[command]
+    kill_and_resume(tmp_path, COMMANDS[command], command)
+
+
+@pytest.mark.slow
+def test_a_run_with_posterior_draws_killed_among_the_draws_resumes_to_an_identical_result(tmp_path):
+    posterior = tmp_path / "posterior.csv"
+    posterior.write_text("weight,mexican_departures_per_year\n1,50000\n2,70000\n1,90000\n", encoding="utf-8")
+    arguments = ["run", BASELINE, "-r", "2", *SHORT, "--posterior", "3", "--posterior-file", str(posterior)]
+    kill_and_resume(tmp_path, arguments, "run --posterior", after=3)  # the 2 point runs and one of a draw
+
+
+def kill_and_resume(tmp_path: Path, arguments: list[str], command: str, after: int = 1) -> None:
+    """Run `arguments` whole; run them again, kill them once `after` runs are saved, resume; compare."""
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     assert invoke(*arguments, "--out", str(whole)).exit_code == 0
 
     process = subprocess.Popen(amparo(*arguments, "--out", str(killed)), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, start_new_session=True, cwd=ROOT)
     deadline = time.time() + 300
-    while process.poll() is None and finished(killed) < 1 and time.time() < deadline:
+    while process.poll() is None and finished(killed) < after and time.time() < deadline:
         time.sleep(0.01)
     assert process.poll() is None, "the command ended before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=60)
     assert not killed.exists(), "a killed command leaves no result"
     saved = finished(killed)
-    assert saved >= 1
+    assert saved >= after
 
     resumed = invoke(*arguments, "--out", str(killed), "--resume")
     assert resumed.exit_code == 0, resumed.output
