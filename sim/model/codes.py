@@ -69,6 +69,7 @@ class Chance(IntEnum):
     DETECTION = 14
     FAMILY_PICKUP = 15
     PHONE_LINE = 16
+    REPATRIATION_POINT = 17
 
 
 class Normal(IntEnum):
@@ -84,9 +85,10 @@ N_NORMALS = len(Normal)
 
 
 #: A child's `who`: the fixed part of their record, in the order of the children table's first
-#: columns (see `sim.model.amparo_model.CHILD_COLUMNS`).
+#: columns (see `sim.model.amparo_model.CHILD_COLUMNS`). `point`: the northern repatriation point a
+#: Mexican child is handed back at (its index in `Parameters.geography.points`), -1 in the south.
 WHO_COLUMNS = ("child_id", "route", "origin", "age", "girl", "accompanied", "reason", "far_from_border",
-               "trafficking_victim", "in_need_of_protection", "harmed_in_transit")
-WHO_TYPES = (int, int, int, int, bool, bool, int, bool, bool, bool, bool)
-WHO_CHILD_ID, WHO_AGE, WHO_ACCOMPANIED = (WHO_COLUMNS.index(name)
-                                          for name in ("child_id", "age", "accompanied"))
+               "trafficking_victim", "in_need_of_protection", "harmed_in_transit", "point")
+WHO_TYPES = (int, int, int, int, bool, bool, int, bool, bool, bool, bool, int)
+WHO_CHILD_ID, WHO_AGE, WHO_ACCOMPANIED, WHO_POINT = (WHO_COLUMNS.index(name)
+                                                     for name in ("child_id", "age", "accompanied", "point"))

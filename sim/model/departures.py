@@ -36,6 +36,7 @@ class Departures:
     trafficking_victim: np.ndarray
     in_need_of_protection: np.ndarray
     harmed_in_transit: np.ndarray
+    point: np.ndarray
     reaches_border_at: np.ndarray
 
     def __len__(self) -> int:

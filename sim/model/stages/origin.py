@@ -48,6 +48,10 @@ class Origin:
         self.p = p
         ca = np.array([p.share_guatemala, p.share_honduras, p.share_el_salvador])
         self.central_american_cumulative = np.cumsum(ca)
+        geography = p.geography
+        self.point_cumulative = _cumulative([point.share for point in geography.points])
+        self.state_cumulative = (None if geography.pooled  # pooled: uniform states
+                                 else _cumulative([state.share for state in geography.states]))
 
     def depart(self, first_day: int, end_day: int) -> None:
         """Draw the departing children of days `first_day` to `end_day - 1` and send each on their
@@ -88,8 +92,13 @@ class Origin:
                             p.share_under_12_unaccompanied_north)
         girls = np.where(accompanied, p.share_girls_accompanied, p.share_girls_unaccompanied)
         _set_age_and_sex(children, under_12, girls)
-        state = (u[:, Chance.ORIGIN] * len(MEXICAN_STATES)).astype(np.int64)
+        if self.state_cumulative is None:
+            state = (u[:, Chance.ORIGIN] * len(MEXICAN_STATES)).astype(np.int64)
+        else:  # the states' shares (scenarios/places/states_of_origin.csv)
+            state = np.searchsorted(self.state_cumulative, u[:, Chance.ORIGIN], side="right")
         children.origin = state
+        # where the United States hands the child back, from the points' shares
+        children.point = np.searchsorted(self.point_cumulative, u[:, Chance.REPATRIATION_POINT], side="right")
         children.far_from_border = _FAR_FROM_BORDER[state]
         children.reason = _reason(u[:, Chance.REASON], p.share_leaving_for_work_mexico,
                                   p.share_leaving_to_join_family_mexico)
@@ -127,7 +136,16 @@ def _batch(route: Route, days: list[tuple]) -> Departures:
     return Departures(route, child_id, departed_at, chances, normals, accompanied=no,
                       age=np.zeros(n, dtype=np.int64), girl=no, origin=np.zeros(n, dtype=np.int64),
                       far_from_border=no, reason=np.zeros(n, dtype=np.int64), trafficking_victim=no,
-                      in_need_of_protection=no, harmed_in_transit=no.copy(), reaches_border_at=departed_at)
+                      in_need_of_protection=no, harmed_in_transit=no.copy(),
+                      point=np.full(n, -1, dtype=np.int64), reaches_border_at=departed_at)
+
+
+def _cumulative(shares: list[float]) -> np.ndarray:
+    """Cumulative shares for drawing by `searchsorted`, the last one exactly 1 (shares sum to 1
+    within a tolerance, checked when the places file is read)."""
+    cumulative = np.cumsum(shares)
+    cumulative[-1] = 1.0 + 1e-12  # a draw just below 1 still finds the last place
+    return cumulative
 
 
 def _set_age_and_sex(children: Departures, share_under_12: np.ndarray | float,
