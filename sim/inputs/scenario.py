@@ -8,12 +8,16 @@
     child_protection_officers = 344
     [uncertainties]    # what nobody knows exactly
     [settings]         # how the simulation runs
+    [places]           # the geography: CSV files, relative to this file's folder (sim.inputs.places)
+    repatriation_points = "places/repatriation_points.csv"
+    states_of_origin = "places/states_of_origin.csv"
 
 Keys are exactly the parameter names of `sim.model.parameters.Parameters`, each in the section of its
 kind. Values are merged along the `extends` chain, the most basic base first, so a child file
-lists only what it changes. Any mistake is one `ScenarioError` naming the file, the key and what
-is allowed. This module imports only the standard library and `sim.model.parameters`, so listing
-scenarios is instant.
+lists only what it changes; so are the places files (default: the shipped `scenarios/places/`).
+Any mistake is one `ScenarioError` naming the file, the key and what
+is allowed. This module imports only the standard library, `sim.model.parameters` and the places
+reader, so listing scenarios is instant.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.inputs.input_error import ScenarioError
+from sim.inputs.places import SHIPPED_POINTS, SHIPPED_STATES, read_places
 from sim.inputs.toml_file import (
     MAX_DESCRIPTION_CHARACTERS,
     MAX_TITLE_CHARACTERS,
@@ -44,7 +49,9 @@ from sim.model.parameters import (
 
 #: Scenario section -> the parameter kind it holds.
 SECTIONS = {"levers": "lever", "uncertainties": "uncertainty", "settings": "setting"}
-TOP_LEVEL_KEYS = ("title", "description", "extends", *SECTIONS)
+TOP_LEVEL_KEYS = ("title", "description", "extends", *SECTIONS, "places")
+#: Keys of the [places] section -> the shipped file used when no file in the chain sets it.
+PLACES_FILES = {"repatriation_points": SHIPPED_POINTS, "states_of_origin": SHIPPED_STATES}
 #: Most files one `extends` chain may hold, the scenario itself included.
 MAX_CHAIN = 20
 #: Files in a scenario folder that are not scenarios.
@@ -94,7 +101,8 @@ def _check_header(path: Path, content: dict[str, Any]) -> None:
     for key in content:
         if key not in TOP_LEVEL_KEYS:
             raise ScenarioError(path, key, "unknown key; a scenario has title, description, extends "
-                                           "and the sections [levers], [uncertainties], [settings]")
+                                           "and the sections [levers], [uncertainties], [settings], "
+                                           "[places]")
     for key, limit in (("title", MAX_TITLE_CHARACTERS), ("description", MAX_DESCRIPTION_CHARACTERS)):
         if not isinstance(content.get(key), str) or not content[key].strip():
             raise ScenarioError(path, key, "is required in every scenario file: a non-empty text in quotes")
@@ -131,6 +139,26 @@ def _parameter_values(path: Path, content: dict[str, Any]) -> dict[str, Any]:
             if problem:
                 raise ScenarioError(path, key, problem)
     return values
+
+
+def _places_files(files: list[TomlFile]) -> dict[str, Path]:
+    """The places files of a chain (`files`: the scenario first): for each key, the file set by the
+    scenario closest to this one, relative to that scenario's folder; else the shipped file."""
+    found = dict(PLACES_FILES)
+    for file in reversed(files):  # the most basic base first: later files override
+        table = file.content.get("places", {})
+        if not isinstance(table, dict):
+            raise ScenarioError(file.path, "places",
+                                "must be a section [places] of name = \"file.csv\" lines")
+        for key, value in table.items():
+            if key not in PLACES_FILES:
+                raise ScenarioError(file.path, f"places.{key}", f"unknown key; [places] has "
+                                                                 f"{', '.join(PLACES_FILES)}")
+            if not isinstance(value, str) or not value.strip():
+                raise ScenarioError(file.path, f"places.{key}", "must be a CSV file name in quotes, relative "
+                                                                 "to this file's folder")
+            found[key] = file.path.parent / value
+    return found
 
 
 def _read_chain(path: Path) -> list[TomlFile]:
@@ -171,8 +199,10 @@ def load_scenario(path: Path | str) -> Scenario:
         for name, value in _parameter_values(file.path, file.content).items():
             overrides[name] = value
             set_by[name] = file.path
+    places = _places_files(files)
+    geography = read_places(places["repatriation_points"], places["states_of_origin"])
     try:
-        parameters = Parameters(**overrides)
+        parameters = Parameters(**overrides, geography=geography)
     except ParameterError as error:
         # Only combinations can fail here: each value was checked alone. Blame the file, closest
         # to the scenario, that set one of the values involved.
