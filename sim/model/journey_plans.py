@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.codes import WHO_COLUMNS, Chance, Normal
+from sim.model.codes import WHO_COLUMNS, Chance, Normal, Route
 from sim.model.durations import exponential_days, lognormal_days
 from sim.model.geography import travel_days_home
 
@@ -50,7 +50,7 @@ def journey_plans(children: Departures, p: Parameters) -> list[np.ndarray]:
     hidden_need = children.trafficking_victim | children.in_need_of_protection
     detection = u[:, Chance.DETECTION]
     contact = lognormal_days(p.family_contact_days_mean, z[:, Normal.FAMILY_CONTACT])
-    if p.geography.pooled:  # no places file: phone lines by chance, return near or far
+    if p.geography.pooled or children.route != Route.NORTH:  # pooled: lines by chance, return near or far
         phone_line = u[:, Chance.PHONE_LINE] < p.phone_line_states / N_STATES
         far_days = p.return_travel_days_by_flight if p.free_flights else p.return_travel_days_far
         travel = np.where(children.far_from_border, far_days, np.full(n, p.return_travel_days_near))
