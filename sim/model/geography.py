@@ -118,3 +118,23 @@ def travel_days_between_points(geography: Geography, road_distance_factor: float
     pts = geography.points
     return [[road_days(distance_km(a.latitude, a.longitude, b.latitude, b.longitude),
                        road_distance_factor, road_km_per_day) for b in pts] for a in pts]
+
+
+def geography_as_dict(geography: Geography) -> dict:
+    """The geography as plain JSON values (NaN coordinates as the text "nan"), for a manifest."""
+    def plain(record: object) -> dict:
+        return {name: (str(value) if isinstance(value, float) and not math.isfinite(value) else value)
+                for name, value in vars(record).items()}
+    return {"points": [plain(point) for point in geography.points],
+            "states": [plain(state) for state in geography.states], "source": geography.source}
+
+
+def geography_from_dict(values: dict) -> Geography:
+    """The geography `geography_as_dict` wrote."""
+    def number(value: object) -> object:
+        return float(value) if isinstance(value, str) else value
+    points = tuple(RepatriationPoint(**{k: (v if k == "name" else number(v)) for k, v in point.items()})
+                   for point in values["points"])
+    states = tuple(StateOfOrigin(**{k: (v if k == "name" else number(v)) for k, v in state.items()})
+                   for state in values["states"])
+    return Geography(points, states, values["source"])
