@@ -29,6 +29,7 @@ from sim.presentation.charts.style import (
     NORTH_COLOUR,
     PERCENTILE_COLOUR,
     SOUTH_COLOUR,
+    STAMP_COLOUR,
     WAITING_COLOUR,
     caption,
     figure,
@@ -265,7 +266,7 @@ def draw_border_strip(folder: Path, manifest: dict, out: Path) -> ChartFile:
         ax.bar(x, mean, width=0.55, color=IN_USE_COLOUR)
         ax.plot(x, peak, linestyle="none", marker="v", color=WAITING_COLOUR)
         ax.set_title(f"{labels.get(name, name)}: held (places)", loc="left")
-        ax.set_ylabel("places")
+        ax.set_ylabel("officers" if name.startswith("officers") else "places")
         wait = axes[f"{name}:wait"]
         wait.bar(x, p95 * 24, width=0.55, color=WAITING_COLOUR)
         wait.set_title("wait for a place, 95th percentile (hours)", loc="left")
@@ -281,6 +282,8 @@ def draw_border_strip(folder: Path, manifest: dict, out: Path) -> ChartFile:
         Patch(color=WAITING_COLOUR, label="95th percentile wait (hours)"),
     ], columns=4)
     fig.suptitle("The northern border strip, repatriation points west to east: occupancy and waits")
+    fig.text(0.005, -0.005, "Source: Amparo simulation (by_place.csv); points, shares and capacities: "
+             "the places file (rep26, F04, F05, F06)", ha="left", va="top", fontsize=6, color=STAMP_COLOUR)
     stamp(fig, stamp_text(manifest))
     text = caption(
         "For each northern repatriation point (west to east) and resource: the places held on an "
