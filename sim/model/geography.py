@@ -16,7 +16,7 @@ existed. Every scenario file has a places file (the shipped one by default).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: Mean radius of the Earth, for great-circle distances.
 EARTH_RADIUS_KM = 6371.0
@@ -56,7 +56,7 @@ class Geography:
     points: tuple[RepatriationPoint, ...]
     states: tuple[StateOfOrigin, ...] = ()
     #: the files the geography was read from (for the manifest and the brief)
-    source: str = "pooled: one national place (no places file)"
+    source: str = field(default="pooled: one national place (no places file)", compare=False)
 
     @property
     def pooled(self) -> bool:
