@@ -22,13 +22,15 @@ BY_PLACE_COLUMNS = ("point", "order_west_to_east", "resource", "capacity", "mean
 def by_place(tables: dict[str, Table], parameters: Parameters, years: float) -> dict[str, list]:
     """The by-place table of one replication over its measured period (see `BY_PLACE_COLUMNS`).
 
-    `mean_n_in`: places held on an average day; `peak_n_in`: most held at once; `occupancy`:
-    mean over capacity (NaN without capacity); waits of the requests made in the period that were
+    `mean_n_in`, `peak_n_in`: places held at the end of the average and of the fullest measured day
+    (as the national `mean_n_in_*`, `peak_n_in_*` count them, so the means sum to the national one);
+    `occupancy`: mean over capacity (NaN without capacity); waits of the requests made in the period that were
     served; `transferred_in`: beds given to children handed back at another point (full shelter
     there)."""
     start = float(parameters.warmup_days)
     end = start + round(years * DAYS_PER_YEAR)
     visits, children = tables["visits"], tables["children"]
+    day_ends = start + tables["daily"]["day"].astype(float) + 1.0  # each measured day's end
     capacities = capacities_by_point(parameters)
     names = parameters.geography.names
     point_of_child = _point_of_child(children)
@@ -40,7 +42,7 @@ def by_place(tables: dict[str, Table], parameters: Parameters, years: float) -> 
             mask = of_resource & (visits["place"] == place)
             requested, started = visits["requested_at"][mask], visits["started_at"][mask]
             ended = visits["ended_at"][mask]
-            mean, peak = _held(started, ended, start, end)
+            mean, peak = _held(started, ended, day_ends)
             capacity = capacities[resource][place]
             asked = (requested >= start) & (requested < end)
             served = asked & ~np.isnan(started)
@@ -56,25 +58,17 @@ def by_place(tables: dict[str, Table], parameters: Parameters, years: float) -> 
     return rows
 
 
-def _held(started: np.ndarray, ended: np.ndarray, start: float, end: float) -> tuple[float, int]:
-    """Mean and peak places held over [start, end) by visits held from `started` to `ended` (NaN:
-    never started, or still held)."""
+def _held(started: np.ndarray, ended: np.ndarray, day_ends: np.ndarray) -> tuple[float, int]:
+    """Mean and peak places held at the end of each measured day (`day_ends`: the times), as the
+    daily table counts them nationally, by visits held from `started` to `ended` (NaN: never
+    started, or still held)."""
+    if not day_ends.size:
+        return 0.0, 0
     given = ~np.isnan(started)
-    began = started[given]
-    finished = np.where(np.isnan(ended[given]), np.inf, ended[given])
-    overlap = np.clip(np.minimum(finished, end) - np.maximum(began, start), 0, None)
-    mean = float(overlap.sum()) / (end - start)
-    if not began.size:
-        return mean, 0
-    times = np.concatenate([began, finished])
-    steps = np.concatenate([np.ones(began.size), -np.ones(finished.size)])
-    order = np.lexsort((steps, times))  # a place given back before one is taken at the same time
-    level = np.cumsum(steps[order])
-    at = times[order]
-    before = level[at < start]
-    inside = level[(at >= start) & (at < end)]
-    peak = max(int(before[-1]) if before.size else 0, int(inside.max()) if inside.size else 0)
-    return mean, peak
+    began = np.sort(started[given])
+    finished = np.sort(np.where(np.isnan(ended[given]), np.inf, ended[given]))
+    held = np.searchsorted(began, day_ends, side="left") - np.searchsorted(finished, day_ends, side="left")
+    return float(held.mean()), int(held.max())
 
 
 class _PointOfChild:
