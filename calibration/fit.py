@@ -1,22 +1,27 @@
-"""Approximate Bayesian computation by population Monte Carlo (ABC-PMC), in fixed-size generations.
+"""Approximate Bayesian computation on a reference table, with local-linear regression adjustment.
 
-Why this method: the model is a stochastic simulator without a likelihood, a run costs seconds, and
-the three figures pin down products of parameters (departures x returned share), not each one. ABC
-gives a posterior sample, hence intervals and correlations that show what is and is not identified;
-an optimiser would give one point and hide the ridge.
+Why this method: the model is a stochastic simulator without a likelihood, and the reported figures
+are counts that, on the log scale, are sums of the logs of the fitted quantities (a count is
+departures x shares): close to linear. So one table of simulations drawn from the prior, the runs
+nearest the figures, and a regression adjustment on the log scale (Beaumont, Zhang and Balding 2002)
+give a posterior whose sample is as large as the runs accepted. The same table answers any other
+observed figures at no cost (it is amortised), which is what makes the coverage check affordable:
+every synthetic truth of the simulation-based calibration is one of the table's own runs, left out,
+while a sequential method (ABC-SMC) would need a new calibration per truth. pyabc and ELFI were
+considered: neither resumes an interrupted run from its finished simulations nor gives the same
+numbers on any number of workers, which the project's journal (`runs.jsonl`) does.
 
-How: generation 0 is a scrambled Sobol design over the uniform prior box (`scipy.stats.qmc`).
-Each later generation draws the same number of candidates from the previous accepted particles,
-perturbed by a Gaussian kernel with twice their weighted covariance (Beaumont et al. 2009), kept
-inside the prior box. Every candidate is simulated once with its own seed; the generation accepts
-its `keep` candidates closest to the figures (the tolerance is that distance quantile) and weights
-them by prior / proposal density. The distance is the root mean square relative error over the
-targets.
+How: the table is a scrambled Sobol design over the prior box of every dimension (fitted quantities
+and declared uncertainties, `calibration.priors`), each point simulated once with its own seed. The
+`accepted` runs closest to the figures (root mean square relative error over the targets) are kept,
+weighted by an Epanechnikov kernel of their distance; the log of each fitted quantity is regressed on
+the log of each simulated figure over the observed one, and every accepted particle is moved along
+the fit to where its figures would equal the observed ones (kept inside the prior box). Declared
+uncertainties keep their simulated values: they are draws from the prior among accepted runs.
 
-Reproducible and resumable: a candidate's values and seed depend only on the base seed, the
-generation and its index, and a generation is built only from the previous one's finished runs, so
-the result is identical whatever the number of workers and however often it was interrupted. Every
-finished simulation is appended to `runs.jsonl` (flushed and synced) as it arrives.
+Reproducible and resumable: a run's values and seed depend only on the base seed and its index, and
+every finished run is appended to `runs.jsonl` (flushed and synced) as it arrives, so the result is
+identical whatever the number of workers and however often it was interrupted.
 """
 
 from __future__ import annotations
@@ -30,56 +35,88 @@ from pathlib import Path
 
 import numpy as np
 
-from calibration.targets import FreeParameter, Target
+from calibration.priors import Priors
+from calibration.targets import Target
 from sim.experiments.execution import map_as_finished
 from sim.experiments.run_journal import open_journal, read_journal
 from sim.model.parameters import Parameters
 
+#: Bins of the rank histograms of the coverage check.
+RANK_BINS = 10
+
 
 @dataclass(frozen=True)
 class Settings:
-    """How large the calibration is; `budget` simulations in `generations` equal generations."""
+    """How large the calibration is.
 
-    budget: int = 320
-    generations: int = 4
-    keep_fraction: float = 0.25
+    `budget` runs of `years` each in the reference table, of which the `accepted` closest to the
+    figures form the posterior; `truths` of the table's runs serve in turn as synthetic truths of the
+    coverage check.
+    """
+
+    budget: int = 10_000
+    accepted: int = 2_000
+    truths: int = 100
     seed: int = 2008
-    years: float = 0.5
-
-    @property
-    def batch(self) -> int:
-        return self.budget // self.generations
-
-    @property
-    def keep(self) -> int:
-        return max(2, round(self.batch * self.keep_fraction))
+    years: float = 0.1
 
 
 @dataclass
-class Generation:
-    """One generation's candidates, their runs, and which were accepted with what weight."""
+class ReferenceTable:
+    """Every run of the calibration: its values (one column per prior dimension), seed and figures."""
 
-    index: int
-    values: np.ndarray  # candidates x parameters
+    names: tuple[str, ...]
+    values: np.ndarray  # runs x dimensions
     seeds: list[int]
     outcomes: list[dict[str, float]]
-    distances: np.ndarray
-    accepted: np.ndarray  # indices of accepted candidates, closest first
-    weights: np.ndarray  # normalised, one per accepted candidate
-    tolerance: float
+    simulated: np.ndarray  # runs x targets: each target's simulated figure
 
 
-def simulation_seed(base_seed: int, generation: int, index: int) -> int:
-    """The seed of candidate `index` of `generation` (depends on nothing else)."""
-    sequence = np.random.SeedSequence(int(base_seed), spawn_key=(1 + generation, index))
+@dataclass(frozen=True)
+class Posterior:
+    """The accepted runs, regression-adjusted, with their weights."""
+
+    names: tuple[str, ...]
+    values: np.ndarray  # accepted x dimensions: fitted ones adjusted, declared ones as simulated
+    raw: np.ndarray  # accepted x dimensions, as simulated
+    weights: np.ndarray  # normalised
+    accepted: np.ndarray  # indices into the reference table, closest first
+    distances: np.ndarray  # of the accepted runs
+    tolerance: float  # the largest accepted distance
+
+    @property
+    def effective_sample_size(self) -> float:
+        return effective_sample_size(self.weights)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The simulation-based calibration check, per fitted quantity."""
+
+    names: tuple[str, ...]
+    truths: int
+    covered: np.ndarray  # share of truths inside their 90% interval, per fitted quantity
+    ranks: np.ndarray  # fitted quantities x RANK_BINS: truths whose posterior rank fell in each bin
+
+
+def simulation_seed(base_seed: int, index: int) -> int:
+    """The seed of run `index` of the reference table (depends on nothing else)."""
+    sequence = np.random.SeedSequence(int(base_seed), spawn_key=(1, index))
     return int(sequence.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
+def relative_distances(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Root mean square relative error of each run's figures (rows) against the observed ones."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        errors = simulated / observed - 1
+    distances = np.sqrt(np.mean(np.square(errors), axis=1))
+    return np.where(np.isfinite(distances), distances, np.inf)
+
+
 def distance(outcomes: dict[str, float], targets: Sequence[Target]) -> float:
-    """Root mean square relative error of the simulated figures against the reported ones."""
-    errors = [target.simulated(outcomes) / target.value - 1 for target in targets]
-    value = math.sqrt(sum(e * e for e in errors) / len(errors))
-    return value if math.isfinite(value) else math.inf
+    """Root mean square relative error of one run's figures against the reported ones."""
+    simulated = np.array([[t.simulated(outcomes) for t in targets]])
+    return float(relative_distances(simulated, np.array([t.value for t in targets]))[0])
 
 
 def _evaluate(task: tuple[str, Parameters, int, float]) -> tuple[str, int, dict[str, float]]:
@@ -95,8 +132,7 @@ def run_streamed(tasks: Sequence[tuple[str, Parameters, int, dict[str, float]]],
     """Simulate each (key, parameters, seed, inputs) not yet in `runs_file`; return every task's record.
 
     Runs go to `executor` in groups (`sim.experiments.execution.map_as_finished`) and are written as
-    they finish,
-    in whatever order.
+    they finish, in whatever order.
     """
     finished = read_journal(runs_file, lambda record: record["key"])
     wanted = {key for key, _, _, _ in tasks}
@@ -119,86 +155,87 @@ def _results(tasks: list, executor: Executor | None) -> Iterable[tuple[str, int,
     return map_as_finished(_evaluate, tasks, executor)
 
 
-def _first_design(free: Sequence[FreeParameter], settings: Settings) -> np.ndarray:
+def prior_design(priors: Priors, settings: Settings) -> np.ndarray:
+    """The reference table's points: a scrambled Sobol design scaled to the prior box."""
     from scipy.stats import qmc
 
-    sampler = qmc.Sobol(len(free), scramble=True, seed=settings.seed)
+    sampler = qmc.Sobol(len(priors.dimensions), scramble=True, seed=settings.seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # scipy prefers powers of two; any count is still valid
-        unit = sampler.random(settings.batch)
-    return qmc.scale(unit, [p.low for p in free], [p.high for p in free])
+        unit = sampler.random(settings.budget)
+    return qmc.scale(unit, [d.low for d in priors.dimensions], [d.high for d in priors.dimensions])
 
 
-def _unit(values: np.ndarray, free: Sequence[FreeParameter]) -> np.ndarray:
-    """Values rescaled to the unit box of the priors (the kernel works there: parameters differ in
-    scale by eight orders of magnitude)."""
-    low, high = np.array([p.low for p in free]), np.array([p.high for p in free])
-    return (values - low) / (high - low)
+def reference_table(base: Parameters, priors: Priors, targets: Sequence[Target], folder: Path,
+                    settings: Settings, executor: Executor | None = None,
+                    on_done: Callable[[int], None] | None = None) -> ReferenceTable:
+    """Simulate (or, resuming, read back) every run of the table; runs go to `folder/runs.jsonl`."""
+    names = priors.names
+    values = prior_design(priors, settings)
+    seeds = [simulation_seed(settings.seed, row) for row in range(len(values))]
+    tasks = []
+    for row, (point, seed) in enumerate(zip(values, seeds, strict=True)):
+        inputs = dict(zip(names, (float(v) for v in point), strict=True))
+        tasks.append((f"table-{row}", base.replace(**priors.model_values(inputs, base)), seed, inputs))
+    records = run_streamed(tasks, settings.years, folder / "runs.jsonl", executor, on_done)
+    outcomes = [records[f"table-{row}"]["outcomes"] for row in range(len(values))]
+    simulated = np.array([[t.simulated(o) for t in targets] for o in outcomes], dtype=float)
+    return ReferenceTable(names, values, seeds, outcomes, simulated)
 
 
-def _kernel_covariance(previous: Generation, free: Sequence[FreeParameter]) -> np.ndarray:
-    """Twice the particles' weighted covariance (unit box), with a floor of 0.01^2 on the diagonal
-    so that the kernel stays proper when fewer particles are kept than there are parameters."""
-    particles = _unit(previous.values[previous.accepted], free)
-    covariance = np.atleast_2d(np.cov(particles, rowvar=False, aweights=previous.weights))
-    return 2 * covariance + 1e-4 * np.eye(len(free))
+def posterior(table: ReferenceTable, observed: np.ndarray, priors: Priors, accepted: int,
+              leave_out: int | None = None) -> Posterior:
+    """The posterior given `observed` figures (one per target): the `accepted` nearest runs of the
+    table (without run `leave_out`), kernel-weighted and regression-adjusted (see the module)."""
+    distances = relative_distances(table.simulated, observed)
+    if leave_out is not None:
+        distances[leave_out] = np.inf
+    order = np.argsort(distances, kind="stable")[:accepted]
+    order = order[np.isfinite(distances[order])]
+    if order.size == 0:
+        raise ValueError("no run of the reference table has finite figures")
+    near = distances[order]
+    tolerance = float(near[-1])
+    kernel = 1 - np.square(near / tolerance) if tolerance > 0 else np.ones(order.size)
+    weights = np.clip(kernel, 0, None)
+    if weights.sum() <= 0:
+        weights = np.ones(order.size)
+    weights = weights / weights.sum()
+    raw = table.values[order]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deviations = np.log(table.simulated[order] / observed)
+    deviations = np.where(np.isfinite(deviations), deviations, 0.0)
+    design = np.column_stack([np.ones(order.size), deviations])
+    root = np.sqrt(weights)[:, None]
+    fitted = [j for j, d in enumerate(priors.dimensions) if d.fitted]
+    coefficients = np.linalg.lstsq(design * root, np.log(raw[:, fitted]) * root, rcond=None)[0]
+    adjusted = raw.copy()
+    low = np.array([priors.dimensions[j].low for j in fitted])
+    high = np.array([priors.dimensions[j].high for j in fitted])
+    adjusted[:, fitted] = np.clip(np.exp(np.log(raw[:, fitted]) - deviations @ coefficients[1:]), low, high)
+    return Posterior(table.names, adjusted, raw, weights, order, near, tolerance)
 
 
-def _proposals(previous: Generation, free: Sequence[FreeParameter], settings: Settings) -> np.ndarray:
-    """Candidates of the next generation: resampled accepted particles, perturbed, inside the prior box."""
-    rng = np.random.default_rng(np.random.SeedSequence(settings.seed, spawn_key=(0, previous.index + 1)))
-    particles = _unit(previous.values[previous.accepted], free)
-    covariance = _kernel_covariance(previous, free)
-    low, high = np.array([p.low for p in free]), np.array([p.high for p in free])
-    candidates = np.empty((settings.batch, len(free)))
-    for row in range(settings.batch):
-        while True:
-            origin = particles[rng.choice(len(particles), p=previous.weights)]
-            candidate = rng.multivariate_normal(origin, covariance)
-            if np.all(candidate >= 0) and np.all(candidate <= 1):
-                candidates[row] = low + candidate * (high - low)
-                break
-    return candidates
-
-
-def _weights(accepted_values: np.ndarray, previous: Generation | None,
-             free: Sequence[FreeParameter]) -> np.ndarray:
-    """Importance weights: uniform prior over the proposal mixture density (uniform in generation 0)."""
-    if previous is None:
-        return np.full(len(accepted_values), 1 / len(accepted_values))
-    from scipy.stats import multivariate_normal
-
-    kernel = multivariate_normal(mean=np.zeros(len(free)), cov=_kernel_covariance(previous, free))
-    particles = _unit(previous.values[previous.accepted], free)
-    density = np.array([np.sum(previous.weights * kernel.pdf(value - particles))
-                        for value in _unit(accepted_values, free)])
-    weights = 1 / np.maximum(density, 1e-300)
-    return weights / weights.sum()
-
-
-def calibrate(base: Parameters, free: Sequence[FreeParameter], targets: Sequence[Target], folder: Path,
-              settings: Settings, executor: Executor | None = None,
-              on_done: Callable[[int], None] | None = None) -> list[Generation]:
-    """Run (or resume) the ABC-PMC calibration; every simulation is streamed to `folder/runs.jsonl`."""
-    names = [p.name for p in free]
-    generations: list[Generation] = []
-    previous = None
-    for index in range(settings.generations):
-        values = _first_design(free, settings) if previous is None else _proposals(previous, free, settings)
-        seeds = [simulation_seed(settings.seed, index, row) for row in range(len(values))]
-        tasks = []
-        for row, (point, seed) in enumerate(zip(values, seeds, strict=True)):
-            inputs = dict(zip(names, (float(v) for v in point), strict=True))
-            tasks.append((f"g{index}-{row}", base.replace(**inputs), seed, inputs))
-        records = run_streamed(tasks, settings.years, folder / "runs.jsonl", executor, on_done)
-        outcomes = [records[f"g{index}-{row}"]["outcomes"] for row in range(len(values))]
-        distances = np.array([distance(o, targets) for o in outcomes])
-        accepted = np.argsort(distances, kind="stable")[: settings.keep]
-        weights = _weights(values[accepted], previous, free)
-        previous = Generation(index, values, seeds, outcomes, distances, accepted, weights,
-                              float(distances[accepted[-1]]))
-        generations.append(previous)
-    return generations
+def coverage(table: ReferenceTable, priors: Priors, settings: Settings) -> Coverage:
+    """Simulation-based calibration: `settings.truths` runs spread evenly over the table, each in turn
+    the truth whose figures are observed and left out of the table; per fitted quantity, the share of
+    truths inside their posterior 90% interval, and the histogram of the truth's weighted rank in its
+    posterior (uniform when the posterior is calibrated)."""
+    fitted = [j for j, d in enumerate(priors.dimensions) if d.fitted]
+    truths = np.unique(np.linspace(0, len(table.values) - 1, settings.truths).round().astype(int))
+    covered = np.zeros(len(fitted))
+    ranks = np.zeros((len(fitted), RANK_BINS), dtype=int)
+    accepted = min(settings.accepted, len(table.values) - 1)
+    for truth in truths:
+        result = posterior(table, table.simulated[truth], priors, accepted, leave_out=int(truth))
+        for k, j in enumerate(fitted):
+            value = table.values[truth, j]
+            low, high = weighted_quantile(result.values[:, j], result.weights, [0.05, 0.95])
+            covered[k] += low <= value <= high
+            rank = float(np.sum(result.weights[result.values[:, j] < value]))
+            ranks[k, min(int(rank * RANK_BINS), RANK_BINS - 1)] += 1
+    names = tuple(priors.dimensions[j].name for j in fitted)
+    return Coverage(names, len(truths), covered / len(truths), ranks)
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
@@ -209,52 +246,24 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, quantiles: Sequen
     return np.interp(quantiles, cumulative, values)
 
 
-@dataclass(frozen=True)
-class Posterior:
-    """The accepted particles after regression adjustment, with their weights (and the raw values)."""
-
-    values: np.ndarray  # accepted x parameters, adjusted
-    raw: np.ndarray  # accepted x parameters, as simulated
-    weights: np.ndarray  # normalised
+def point_estimate(result: Posterior, priors: Priors) -> dict[str, float]:
+    """The calibrated value of each fitted quantity: its posterior mean on the log scale (weighted
+    geometric mean), which keeps a product at the geometric mean of the accepted products."""
+    return {d.name: float(np.exp(np.sum(result.weights * np.log(result.values[:, j]))))
+            for j, d in enumerate(priors.dimensions) if d.fitted}
 
 
-def adjusted_posterior(final: Generation, targets: Sequence[Target],
-                       free: Sequence[FreeParameter]) -> Posterior:
-    """Local-linear regression adjustment (Beaumont, Zhang and Balding 2002), on the log scale.
-
-    Among the accepted particles, the log of each parameter is regressed on the log of each simulated
-    figure over the reported one (weighted: importance weight times an Epanechnikov kernel of the
-    distance), and each particle is moved along the fitted line to where its figures would equal the
-    reported ones. On the log scale the counts are sums of the logs of departures and shares, so the
-    relation is close to linear and the correction removes most of what the tolerance lets through.
-    Adjusted values are kept inside the prior box.
-    """
-    raw = final.values[final.accepted]
-    distances = final.distances[final.accepted]
-    kernel = 1 - np.square(distances / final.tolerance) if final.tolerance > 0 else np.ones(len(raw))
-    weights = final.weights * np.clip(kernel, 0, None)
-    if weights.sum() <= 0:
-        weights = final.weights.copy()
-    weights = weights / weights.sum()
-    deviations = np.array([[math.log(max(t.simulated(final.outcomes[i]), 1e-300) / t.value)
-                            for t in targets] for i in final.accepted])
-    deviations = np.where(np.isfinite(deviations), deviations, 0.0)
-    design = np.column_stack([np.ones(len(raw)), deviations])
-    root = np.sqrt(weights)[:, None]
-    coefficients = np.linalg.lstsq(design * root, np.log(raw) * root, rcond=None)[0]
-    adjusted = np.exp(np.log(raw) - deviations @ coefficients[1:])
-    low, high = np.array([p.low for p in free]), np.array([p.high for p in free])
-    return Posterior(np.clip(adjusted, low, high), raw, weights)
-
-
-def point_estimate(posterior: Posterior) -> np.ndarray:
-    """The calibrated values: the posterior mean on the log scale (the weighted geometric mean).
-
-    The figures identify products of parameters (departures x shares); the mean of logs keeps each
-    product at the geometric mean of the accepted products, which the arithmetic mean would not.
-    """
-    return np.exp(np.sum(posterior.weights[:, None] * np.log(posterior.values), axis=0))
+def resampled(result: Posterior, draws: int, seed: int) -> np.ndarray:
+    """Indices of `draws` particles drawn by weight (systematic resampling, reproducible)."""
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(2,)))
+    positions = (rng.random() + np.arange(draws)) / draws
+    return np.minimum(np.searchsorted(np.cumsum(result.weights), positions), len(result.weights) - 1)
 
 
 def effective_sample_size(weights: np.ndarray) -> float:
-    return float(1 / np.sum(np.square(weights)))
+    """Kish's effective sample size of normalised weights."""
+    return float(1 / np.sum(np.square(weights))) if np.sum(np.square(weights)) > 0 else 0.0
+
+
+def finite(value: float) -> float:
+    return value if math.isfinite(value) else math.nan

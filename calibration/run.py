@@ -15,20 +15,25 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from calibration.fit import Settings, adjusted_posterior, calibrate, effective_sample_size
+import numpy as np
+
+from calibration.fit import Settings, coverage, posterior, reference_table, resampled
+from calibration.priors import Priors
 from calibration.report import (
+    COVERAGE_PASS,
+    calibrated_point,
     calibrated_scenario_text,
-    calibrated_values,
     identification_rows,
     posterior_correlations,
+    posterior_model_values,
     report_markdown,
     rows_csv,
     target_elasticities,
     write_tables,
     write_text_atomically,
 )
-from calibration.targets import FreeParameter, Target
-from calibration.validation import CheckSettings, check_runs, fit_table, validation_table
+from calibration.targets import Target
+from calibration.validation import CheckSettings, check_runs, fit_table, predictive_runs, validation_table
 from sim.model.parameters import Parameters
 from sim.results.run_folder import run_metadata, write_final_manifest, write_json
 
@@ -39,13 +44,13 @@ class CalibrationMismatch(Exception):
     """`--resume` was asked for a folder that holds a different calibration."""
 
 
-def start_record(base_file: str, settings: Settings, checks: CheckSettings, free: Sequence[FreeParameter],
+def start_record(base_file: str, settings: Settings, checks: CheckSettings, priors: Priors,
                  targets: Sequence[Target], base: Parameters) -> dict[str, Any]:
     """What defines a calibration: resuming is allowed only when this is unchanged. The base values
-    of the fitted parameters are left out: the fit replaces them."""
-    fitted = {p.name for p in free}
+    of the parameters the calibration sets are left out: the fit replaces them."""
+    fitted = set(priors.model_values({d.name: 1.0 for d in priors.dimensions}, base))
     return {"base": base_file, "settings": asdict(settings), "checks": asdict(checks),
-            "free_parameters": [asdict(p) for p in free], "targets": [asdict(t) for t in targets],
+            "priors": [asdict(d) for d in priors.dimensions], "targets": [asdict(t) for t in targets],
             "base_parameters": {k: (v if v == v and abs(v) != float("inf") else str(v))
                                 if isinstance(v, float) else v
                                 for k, v in vars(base).items() if k not in fitted}}
@@ -63,44 +68,52 @@ def begin(folder: Path, record: dict[str, Any], resume: bool) -> None:
     write_json(path, record)
 
 
-def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], free: Sequence[FreeParameter],
+def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], priors: Priors,
                     targets: Sequence[Target], validation: Sequence[Target], conflicts: Sequence[dict],
                     settings: Settings, checks: CheckSettings, executor: Executor | None = None,
                     workers: int = 1, on_done: Callable[[int], None] | None = None,
                     draw_charts: Callable[[Path], Any] | None = None) -> dict[str, Any]:
     """Fit, check and write every result file into `folder`; return the manifest."""
     started = time.perf_counter()
-    generations = calibrate(base, free, targets, folder, settings, executor, on_done)
-    final = generations[-1]
-    posterior = adjusted_posterior(final, targets, free)
-    values = calibrated_values(free, posterior)
-    calibrated = base.replace(**values)
+    defaults = Parameters()
+    table = reference_table(base, priors, targets, folder, settings, executor, on_done)
+    result = posterior(table, np.array([t.value for t in targets]), priors, settings.accepted)
+    checked = coverage(table, priors, settings)
+    point, model_point = calibrated_point(priors, result, defaults)
+    calibrated = base.replace(**model_point)
     calibrated_runs, no_officer_runs = check_runs(calibrated, settings.seed, checks, folder / "runs.jsonl",
                                                   executor, on_done)
-    fit = fit_table(targets, final, calibrated_runs)
-    held_out = validation_table(validation, final, calibrated_runs, no_officer_runs)
-    elasticities = target_elasticities(generations[0], targets)
-    identification = identification_rows(free, posterior, elasticities)
-    correlations = posterior_correlations(posterior)
-    write_tables(folder, free, targets, generations, posterior)
+    drawn = posterior_model_values(priors, result, defaults)
+    draws = [base.replace(**{name: float(values[i]) for name, values in drawn.items()})
+             for i in resampled(result, checks.predictive, settings.seed)]
+    predictive = predictive_runs(draws, settings.seed, checks, folder / "runs.jsonl", executor, on_done)
+    fit = fit_table(targets, predictive, calibrated_runs)
+    held_out = validation_table(validation, predictive, calibrated_runs, no_officer_runs)
+    elasticities = target_elasticities(table, targets)
+    identification = identification_rows(priors, result, elasticities, point)
+    correlations = posterior_correlations(result)
+    write_tables(folder, priors, targets, table, result, checked, defaults)
     rows_csv(folder / "fit.csv", fit)
     rows_csv(folder / "validation.csv", held_out)
     rows_csv(folder / "identification.csv", identification)
-    write_text_atomically(folder / CALIBRATED_FILE, calibrated_scenario_text(free, identification, settings))
+    write_text_atomically(folder / CALIBRATED_FILE,
+                          calibrated_scenario_text(priors, identification, model_point, settings))
+    low, high = COVERAGE_PASS
     manifest = {
-        "kind": "calibration", "title": "Calibration to F01, F02, F03", "base": record["base"],
-        "settings": asdict(settings), "checks": asdict(checks), "workers": workers,
-        "kept_per_generation": settings.keep, "final_tolerance": final.tolerance,
-        "effective_sample_size": effective_sample_size(final.weights),
-        "simulations": settings.batch * settings.generations + 2 * checks.replications,
-        "free_parameters": [{**asdict(p), "calibrated": values[p.name]} for p in free],
-        "calibrated_values": values, "posterior_correlations": correlations.tolist(),
+        "kind": "calibration", "title": "Calibration to " + ", ".join(t.figure for t in targets),
+        "base": record["base"], "settings": asdict(settings), "checks": asdict(checks), "workers": workers,
+        "tolerance": result.tolerance, "effective_sample_size": result.effective_sample_size,
+        "simulations": settings.budget + 2 * checks.replications + checks.predictive,
+        "dimensions": [{**asdict(d), "calibrated": point[d.name]} for d in priors.dimensions],
+        "calibrated_values": model_point, "posterior_correlations": correlations.tolist(),
+        "coverage": dict(zip(checked.names, checked.covered.tolist(), strict=True)),
+        "coverage_passes": bool(all(low <= c <= high for c in checked.covered)),
         "all_targets_hit": all(row["hit"] for row in fit),
         "validation": {row["figure"]: row["result"] for row in held_out},
         "wall_seconds": round(time.perf_counter() - started, 3), **run_metadata(),
     }
-    report = report_markdown(manifest, fit, held_out, identification, conflicts, free, correlations, final,
-                             elasticities, targets)
+    report = report_markdown(manifest, fit, held_out, identification, conflicts, priors, correlations,
+                             elasticities, targets, checked)
     write_text_atomically(folder / "report.md", report)
     write_json(folder / "manifest.json", {**manifest, "complete": False})
     if draw_charts is not None:
@@ -112,18 +125,19 @@ def rerun_calibration(original: Path, manifest: dict[str, Any], target: Path,
                       executor: Executor | None = None,
                       draw_charts: Callable[[Path], Any] | None = None) -> Path:
     """Make the calibration in `original` again into `target` from its `calibration.json` (the
-    settings, free parameters, targets and base values it recorded); the held-out figures and source
+    settings, priors, targets and base values it recorded); the held-out figures and source
     conflicts of the report are today's ledger's."""
-    from calibration.targets import FreeParameter, Target, load_ledger
+    from calibration.priors import Prior
+    from calibration.targets import Target, load_ledger
     from sim.results.run_folder import parameters_from_manifest
 
     record = json.loads((Path(original) / "calibration.json").read_text(encoding="utf-8"))
     settings, checks = Settings(**record["settings"]), CheckSettings(**record["checks"])
-    free = [FreeParameter(**p) for p in record["free_parameters"]]
+    priors = Priors(tuple(Prior(**{**d, "product": tuple(d["product"])}) for d in record["priors"]))
     targets = [Target(**t) for t in record["targets"]]
     _, validation, conflicts = load_ledger()
     base = parameters_from_manifest({"parameters": record["base_parameters"]})
     begin(target, record, resume=False)
-    run_calibration(target, base, record, free, targets, validation, conflicts, settings, checks, executor,
+    run_calibration(target, base, record, priors, targets, validation, conflicts, settings, checks, executor,
                     int(manifest.get("workers", 1)), draw_charts=draw_charts)
     return target

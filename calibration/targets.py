@@ -1,7 +1,9 @@
-"""The targets ledger and the free parameters: what the calibration fits, to what, within which ranges.
+"""The targets ledger (what the calibration fits and is validated against) and lists of uncertain
+parameters with ranges (what `amparo sensitivity` varies).
 
-Both are TOML files next to this module (`targets.toml`, `free_parameters.toml`). Reading them
-checks every entry, so a mistake is one `ScenarioError` naming the file, the key and what is allowed.
+Both are TOML files next to this module (`targets.toml`, `uncertain_parameters.toml`; the
+calibration's priors are in `calibration.priors`). Reading them checks every entry, so a mistake is
+one `ScenarioError` naming the file, the key and what is allowed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from sim.model.parameters import check_value, field_by_name
 
 HERE = Path(__file__).resolve().parent
 TARGETS_FILE = HERE / "targets.toml"
-FREE_PARAMETERS_FILE = HERE / "free_parameters.toml"
 COMPARISONS = ("count per year", "share", "lower bound", "direction")
 
 
@@ -46,7 +47,7 @@ class Target:
 
 @dataclass(frozen=True)
 class FreeParameter:
-    """A parameter the calibration fits, with its uniform prior range."""
+    """An uncertain parameter with its uniform range (for the sensitivity screening)."""
 
     name: str
     low: float
@@ -108,8 +109,8 @@ def load_ledger(path: Path = TARGETS_FILE) -> tuple[list[Target], list[Target], 
     return calibration, validation, conflicts
 
 
-def load_free_parameters(path: Path = FREE_PARAMETERS_FILE) -> list[FreeParameter]:
-    """The free parameters, each range checked against what the model allows."""
+def load_free_parameters(path: Path) -> list[FreeParameter]:
+    """The parameters in `path` with their ranges, each checked against what the model allows."""
     content = _read(path)
     fields = field_by_name()
     free = []
@@ -117,7 +118,7 @@ def load_free_parameters(path: Path = FREE_PARAMETERS_FILE) -> list[FreeParamete
         if name not in fields:
             raise ScenarioError(path, name, "is not a model parameter")
         if fields[name].type != "float":
-            raise ScenarioError(path, name, "only parameters that take any number can be fitted")
+            raise ScenarioError(path, name, "only parameters that take any number can be varied")
         if not isinstance(entry, dict) or not {"low", "high", "reason"} <= set(entry):
             raise ScenarioError(path, name, "needs low, high and reason")
         for bound in ("low", "high"):
@@ -129,5 +130,5 @@ def load_free_parameters(path: Path = FREE_PARAMETERS_FILE) -> list[FreeParamete
         reason = text_value(path, f"{name}.reason", entry["reason"], MAX_DESCRIPTION_CHARACTERS)
         free.append(FreeParameter(name, float(entry["low"]), float(entry["high"]), reason))
     if not free:
-        raise ScenarioError(path, None, "names no parameter to fit")
+        raise ScenarioError(path, None, "names no parameter")
     return free

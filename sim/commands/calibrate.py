@@ -1,4 +1,5 @@
-"""`amparo calibrate`: fit the free parameters to the reported figures by ABC-PMC (calibration/)."""
+"""`amparo calibrate`: fit the quantities the reported figures identify, by approximate Bayesian
+computation on a reference table, and check the method's coverage (calibration/)."""
 
 from __future__ import annotations
 
@@ -41,11 +42,15 @@ CHECK_REPLICATIONS = 10
 
 
 @click.command()
-@click.option("--budget", default=320, show_default=True, type=click.IntRange(8, 1_000_000),
-              help="Simulations for the fit, split equally between the generations.")
-@click.option("--generations", default=4, show_default=True, type=click.IntRange(1, 100),
-              help="ABC-PMC generations; each keeps the closest quarter of its candidates.")
-@years_option(default=0.5, help="Simulated years of each fitting run (after the warm-up).")
+@click.option("--budget", default=10_000, show_default=True, type=click.IntRange(8, 1_000_000),
+              help="Simulations of the reference table, drawn from the prior.")
+@click.option("--accepted", default=2_000, show_default=True, type=click.IntRange(4, 1_000_000),
+              help="Runs of the table closest to the figures that form the posterior.")
+@click.option("--truths", default=100, show_default=True, type=click.IntRange(1, 100_000),
+              help="Runs of the table taken in turn as synthetic truths by the coverage check.")
+@click.option("--predictive", default=40, show_default=True, type=click.IntRange(2, 100_000),
+              help="Posterior predictive runs (each at a posterior draw) for the fit and held-out tables.")
+@years_option(default=0.1, help="Simulated years of each run of the table (after the warm-up).")
 @replications_option(default=CHECK_REPLICATIONS, fewest=2,
                      help="Replications of the calibrated point (and of it without officers, for F12).")
 @years_option(name="--check-years", help="Simulated years of each check run of the calibrated point.")
@@ -60,12 +65,14 @@ CHECK_REPLICATIONS = 10
 @overwrite_option
 @force_option
 @scheduler_option
-def calibrate(budget: int, generations: int, years: float, replications: int, check_years: float, seed: int,
+def calibrate(budget: int, accepted: int, truths: int, predictive: int, years: float, replications: int,
+              check_years: float, seed: int,
               base_file: Path, out: Path | None, workers: int | None, resume: bool, overwrite: bool,
               force: bool, scheduler: str | None) -> None:
-    """Calibrate the free parameters (calibration/free_parameters.toml) to the figures in
-    calibration/targets.toml by ABC-PMC, and write the posterior, the calibrated scenario file,
-    the fit and held-out validation tables and a report with charts."""
+    """Fit the quantities in calibration/priors.toml to the figures in calibration/targets.toml by
+    approximate Bayesian computation on a reference table, check the method's coverage on synthetic
+    truths, and write the posterior, the calibrated scenario file, the fit and held-out validation
+    tables and a report with charts."""
     from sim.inputs.scenario import ScenarioError
 
     loaded = load(base_file)
@@ -77,36 +84,41 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
              "it again, or choose another --out")
     if resume:
         check_resumable(out, "calibration", "calibration.json")
-    if budget < 2 * generations:
-        fail(f"--budget {budget}: needs at least 2 simulations per generation ({2 * generations})")
+    if not accepted < budget:
+        fail(f"--accepted {accepted}: must be below --budget {budget}")
+    if truths > budget:
+        fail(f"--truths {truths}: at most --budget {budget}")
 
     from calibration.fit import Settings
+    from calibration.priors import load_priors
     from calibration.run import CalibrationMismatch, begin, run_calibration, start_record
-    from calibration.targets import load_free_parameters, load_ledger
+    from calibration.targets import load_ledger
     from calibration.validation import CheckSettings
     from sim.experiments.work_estimate import estimate
 
     try:
         targets, validation, conflicts = load_ledger()
-        free = load_free_parameters()
+        priors = load_priors()
     except ScenarioError as error:
         fail(str(error))
-    settings = Settings(budget=budget, generations=generations, seed=seed, years=years)
-    checks = CheckSettings(replications=replications, years=check_years)
-    n_workers = workers_or_cluster(workers, settings.batch, scheduler)
-    check_work(estimate([(loaded.parameters, years, settings.batch * generations),
-                         (loaded.parameters, check_years, 2 * replications)], n_workers), force, scheduler)
+    settings = Settings(budget=budget, accepted=accepted, truths=truths, seed=seed, years=years)
+    checks = CheckSettings(replications=replications, years=check_years, predictive=predictive)
+    n_workers = workers_or_cluster(workers, budget, scheduler)
+    check_work(estimate([(loaded.parameters, years, budget),
+                         (loaded.parameters, check_years, 2 * replications + predictive)], n_workers),
+               force, scheduler)
     if overwrite:  # only now, when nothing can refuse the new one any more
         start_afresh(out, "calibration", "calibration.json")
     check_writable(out)
     remove_staging_left_beside(out)
-    record = start_record(str(base_file), settings, checks, free, targets, loaded.parameters)
+    record = start_record(str(base_file), settings, checks, priors, targets, loaded.parameters)
     try:
         begin(out, record, resume)
     except CalibrationMismatch as error:
         fail(str(error))
-    total = settings.batch * generations + 2 * replications
-    click.echo(f"Calibrating {len(free)} parameters to {', '.join(t.figure for t in targets)}: {total} "
+    total = budget + 2 * replications + predictive
+    click.echo(f"Calibrating {len(priors.fitted)} quantities ({len(priors.declared)} declared uncertain) to "
+               f"{', '.join(t.figure for t in targets)}: {total} "
                f"simulations, {where(n_workers, scheduler)}")
 
     def draw(folder: Path) -> None:
@@ -117,8 +129,13 @@ def calibrate(budget: int, generations: int, years: float, replications: int, ch
     saved = f"finished simulations are saved in {out}; continue with --resume"
     with (simulation_guard(saved), executor(n_workers, scheduler) as pool,
           click.progressbar(length=total, label="Simulations", show_eta=True, file=sys.stderr) as bar):
-        manifest = run_calibration(out, loaded.parameters, record, free, targets, validation, conflicts,
+        manifest = run_calibration(out, loaded.parameters, record, priors, targets, validation, conflicts,
                                    settings, checks, pool, n_workers, bar.update, draw)
     click.echo(f"Targets {'all hit' if manifest['all_targets_hit'] else 'NOT all hit'}; held out: "
                + ", ".join(f"{figure} {result}" for figure, result in manifest["validation"].items()))
+    click.echo(f"Tolerance {manifest['tolerance']:.4f}; effective sample size "
+               f"{manifest['effective_sample_size']:,.0f} of {accepted:,} accepted")
+    click.echo("Coverage of the 90% intervals on synthetic truths: "
+               + ", ".join(f"{name} {share:.0%}" for name, share in manifest["coverage"].items())
+               + (" (passes 85-95%)" if manifest["coverage_passes"] else " (OUTSIDE 85-95%)"))
     click.echo(f"Wall time {manifest['wall_seconds']:.1f} s. Report in {out / 'report.md'}")

@@ -18,18 +18,20 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from calibration.fit import Settings, adjusted_posterior, calibrate, weighted_quantile
-from calibration.targets import FreeParameter, Target, load_free_parameters, load_ledger
+from calibration.fit import ReferenceTable, Settings, coverage, posterior, reference_table, weighted_quantile
+from calibration.priors import Prior, Priors, load_priors
+from calibration.targets import Target, load_ledger
 from sim.analysis.reported_figures import REPORTED
 from sim.experiments.replications import run_replications
+from sim.inputs.input_error import ScenarioError
 from sim.inputs.scenario import load_scenario
 from sim.model.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ROOT.parent / "shared" / "reference" / "figures.csv"
 SHORT = ROOT / "tests" / "data" / "short_warmup.toml"
-TINY = ["--budget", "12", "--generations", "2", "--years", "0.05", "--replications", "2",
-        "--check-years", "0.05", "--base", str(SHORT)]
+TINY = ["--budget", "12", "--accepted", "4", "--truths", "4", "--predictive", "2", "--years", "0.05",
+        "--replications", "2", "--check-years", "0.05", "--base", str(SHORT)]
 
 
 def amparo_command() -> list[str]:
@@ -77,42 +79,125 @@ def test_ledger_agrees_with_the_model_s_reported_figures():
     assert not {t.figure for t in calibration} & {t.figure for t in validation}
 
 
-def test_free_parameter_ranges_hold_the_2008_values():
-    free = {p.name: p for p in load_free_parameters()}
-    assert free["share_unaccompanied_north"].low < 18129 / 32075 < free["share_unaccompanied_north"].high
-    for p in free.values():
-        assert p.reason and 0 < p.low < p.high
+def test_priors_hold_the_2008_values_and_declare_every_factor():
+    priors = load_priors()
+    fitted = {d.name: d for d in priors.fitted}
+    assert fitted["share_unaccompanied_north"].low < 18129 / 32075 < fitted["share_unaccompanied_north"].high
+    assert fitted["handed_back_per_year"].low < 32075 < fitted["handed_back_per_year"].high
+    apprehended = fitted["unaccompanied_apprehended_per_year"]
+    assert apprehended.low < 4314 < apprehended.high
+    declared = {d.name for d in priors.declared}
+    for quantity in priors.fitted:
+        assert set(quantity.product) - {quantity.solve_for} <= declared
+    # a parameter no target responds to is declared, never fitted (issue 15)
+    assert "share_family_pickup_at_border" in declared
+    for d in priors.dimensions:
+        assert d.reason and 0 < d.low < d.high
+
+
+@pytest.mark.parametrize(("text", "key", "says"), [
+    ("[fitted.x]\nlow = 1\nhigh = 2\nreason = 'r'\n", "fitted.x", "not a model parameter"),
+    ("[fitted.p]\nproduct = ['mexican_departures_per_year', 'share_apprehended_in_transit']\n"
+     "solve_for = 'mexican_departures_per_year'\nlow = 1\nhigh = 2\nreason = 'r'\n",
+     "fitted.p.product", "must be declared"),
+    ("[fitted.p]\nproduct = ['mexican_departures_per_year', 'share_apprehended_in_transit']\n"
+     "solve_for = 'share_unaccompanied_north'\nlow = 1\nhigh = 2\nreason = 'r'\n", "fitted.p.solve_for",
+     "must be one of"),
+    ("[fitted.share_unaccompanied_north]\nlow = 0.4\nhigh = 1.5\nreason = 'r'\n",
+     "fitted.share_unaccompanied_north.high", "1"),
+    ("[fitted.share_unaccompanied_north]\nlow = 0.4\nhigh = 0.6\nreason = 'r'\nstep = 2\n",
+     "fitted.share_unaccompanied_north.step", "not a key"),
+    ("[declared.share_unaccompanied_north]\nlow = 0.4\nhigh = 0.6\nreason = 'r'\n", "fitted",
+     "no quantity to fit"),
+])
+def test_a_wrong_prior_is_one_clear_error(tmp_path, text, key, says):
+    path = tmp_path / "priors.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as error:
+        load_priors(path)
+    assert key in str(error.value) and says in str(error.value) and str(path) in str(error.value)
+
+
+def _toy_table(priors: Priors, runs: int, noise: float, seed: int) -> ReferenceTable:
+    """A reference table of a simulator known in closed form: each figure is its quantity times
+    log-normal noise (as a count is a rate times Poisson noise), declared factors do nothing."""
+    from calibration.fit import prior_design
+
+    values = prior_design(priors, Settings(budget=runs, seed=seed))
+    rng = np.random.default_rng(seed)
+    fitted = [j for j, d in enumerate(priors.dimensions) if d.fitted]
+    simulated = values[:, fitted] * np.exp(noise * rng.standard_normal((runs, len(fitted))))
+    return ReferenceTable(priors.names, values, list(range(runs)), [{}] * runs, simulated)
+
+
+TOY = Priors((Prior("handed_back_per_year", 20000, 45000, "toy", True,
+                    ("mexican_departures_per_year", "share_of_mexican_departures_returned_by_united_states"),
+                    "mexican_departures_per_year"),
+              Prior("share_unaccompanied_north", 0.45, 0.7, "toy", True),
+              Prior("share_of_mexican_departures_returned_by_united_states", 0.35, 0.7, "toy", False)))
 
 
 @pytest.mark.slow
-def test_calibration_recovers_known_parameters():
-    """Synthetic data: targets simulated at known values are fitted back, inside narrow intervals."""
-    known = {"share_unaccompanied_north": 0.62, "central_american_departures_per_year": 24000.0}
-    base = Parameters(warmup_days=20, arrival_multiplier=0.2)  # a fifth of the children: fast
-    truth = run_replications(base.replace(**known), 4, base_seed=99, years=0.2, keep_tables=False)
+def test_coverage_check_finds_calibrated_intervals_calibrated_and_overconfident_ones_not():
+    """On a simulator whose posterior is known to be well approximated, 90% intervals cover the
+    truth in 85-95% of synthetic truths; the same check catches a method that ignores the noise
+    (intervals from a table without noise, judged on noisy truths)."""
+    table = _toy_table(TOY, 4000, noise=0.03, seed=5)
+    checked = coverage(table, TOY, Settings(budget=4000, accepted=400, truths=200))
+    assert checked.truths == 200
+    assert np.all((checked.covered >= 0.85) & (checked.covered <= 0.95)), checked.covered
+    assert checked.ranks.sum(axis=1).tolist() == [200, 200]
+    # an overconfident method: the posterior is built from noiseless runs, but truths are noisy
+    quiet = _toy_table(TOY, 4000, noise=0.0, seed=5)
+    missed = 0
+    for truth in range(0, 4000, 20):
+        result = posterior(quiet, table.simulated[truth], TOY, 400, leave_out=truth)
+        low, high = weighted_quantile(result.values[:, 0], result.weights, [0.05, 0.95])
+        missed += not low <= table.values[truth, 0] <= high
+    assert missed / 200 > 0.3
+
+
+def test_regression_adjustment_moves_particles_onto_the_reported_product():
+    """Where a figure is exactly the fitted product, the adjusted product reproduces it exactly, and
+    the declared factor keeps its prior spread: which product, not which factors."""
+    table = _toy_table(TOY, 600, noise=0.0, seed=3)
+    result = posterior(table, np.array([32075.0, 0.5652]), TOY, 60)
+    assert np.allclose(result.values[:, 0], 32075.0, rtol=1e-6)
+    assert np.allclose(result.values[:, 1], 0.5652, rtol=1e-6)
+    assert np.ptp(result.values[:, 2]) > 0.5 * (0.7 - 0.35)  # the declared factor is not pinned
+    assert result.effective_sample_size > 0.5 * 60
+    model = TOY.model_values(dict(zip(TOY.names, result.values[0], strict=True)), Parameters())
+    assert model["mexican_departures_per_year"] * model[
+        "share_of_mexican_departures_returned_by_united_states"] == pytest.approx(32075.0)
+
+
+@pytest.mark.slow
+def test_calibration_recovers_known_values_from_the_model():
+    """Synthetic data from the model itself at known values: the posterior covers them, narrowly."""
+    known = {"share_unaccompanied_north": 0.62, "unaccompanied_apprehended_per_year": 5000.0}
+    priors = Priors((Prior("share_unaccompanied_north", 0.40, 0.80, "test", True),
+                     Prior("unaccompanied_apprehended_per_year", 2500, 9000, "test", True,
+                           ("central_american_departures_per_year", "share_apprehended_in_transit"),
+                           "central_american_departures_per_year"),
+                     Prior("share_apprehended_in_transit", 0.2, 0.5, "test", False)))
+    base = Parameters(warmup_days=60, arrival_multiplier=0.2)  # a fifth of the children: fast
+    truth_values = priors.model_values({**known, "share_apprehended_in_transit": 0.3}, base)
+    truth = run_replications(base.replace(**truth_values), 4, base_seed=99, years=0.2, keep_tables=False)
     targets = []
     for figure, outcome in (("F02", "new_repatriated_north_unaccompanied"),
                             ("F03", "new_returned_south_unaccompanied")):
         value = float(np.mean([r.outcomes[outcome] for r in truth]))
         targets.append(Target(figure, value, outcome, "count per year", "synthetic", "-", "-", 0.05))
-    free = [FreeParameter("share_unaccompanied_north", 0.40, 0.80, "test"),
-            FreeParameter("central_american_departures_per_year", 10000, 40000, "test")]
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        # 80 candidates a generation, 20 kept: with fewer (6 kept of 24) the 90% interval of the raw
-        # particles is little more than their range, and it missed the known value
-        generations = calibrate(base, free, targets, Path(folder),
-                                Settings(budget=240, generations=3, seed=7, years=0.2))
-    final = generations[-1]
-    assert generations[-1].tolerance < generations[0].tolerance
-    posterior = adjusted_posterior(final, targets, free)
-    for j, parameter in enumerate(free):
-        low, high = weighted_quantile(final.values[final.accepted, j], final.weights, [0.05, 0.95])
-        assert low <= known[parameter.name] <= high, (parameter.name, low, high)
-        low, high = weighted_quantile(posterior.values[:, j], posterior.weights, [0.05, 0.95])
-        assert low <= known[parameter.name] <= high, ("adjusted", parameter.name, low, high)
-        assert (high - low) < 0.5 * (parameter.high - parameter.low), parameter.name
+        settings = Settings(budget=200, accepted=50, seed=7, years=0.2)
+        table = reference_table(base, priors, targets, Path(folder), settings)
+    result = posterior(table, np.array([t.value for t in targets]), priors, settings.accepted)
+    for j, dimension in enumerate(priors.fitted):
+        low, high = weighted_quantile(result.values[:, j], result.weights, [0.05, 0.95])
+        assert low <= known[dimension.name] <= high, (dimension.name, low, high)
+        assert (high - low) < 0.5 * (dimension.high - dimension.low), dimension.name
 
 
 def test_calibrated_baseline_reproduces_the_targets():
@@ -121,7 +206,10 @@ def test_calibrated_baseline_reproduces_the_targets():
     assert any(path.name == "calibrated_2008.toml" for path in baseline.chain)
     for name, value in calibrated["uncertainties"].items():
         assert getattr(baseline.parameters, name) == pytest.approx(value)
-    assert {p.name for p in load_free_parameters()} == set(calibrated["uncertainties"])
+    priors = load_priors()
+    written = {q.solve_for or q.name for q in priors.fitted}
+    written |= {f for q in priors.fitted for f in q.product}
+    assert written == set(calibrated["uncertainties"])  # nothing no target informs is written
     results = run_replications(baseline.parameters, 2, base_seed=4242, years=0.5, keep_tables=False)
     targets, _, _ = load_ledger()
     for target in targets:
@@ -130,8 +218,8 @@ def test_calibrated_baseline_reproduces_the_targets():
 
 
 def _read(folder: Path) -> dict[str, bytes]:
-    names = ("posterior.csv", "generations.csv", "fit.csv", "validation.csv", "identification.csv",
-             "calibrated_2008.toml")
+    names = ("posterior.csv", "particles.csv", "reference_table.csv", "coverage.csv", "fit.csv",
+             "validation.csv", "identification.csv", "calibrated_2008.toml")
     return {name: (folder / name).read_bytes() for name in names}
 
 
@@ -145,8 +233,10 @@ def test_calibrate_resumes_after_a_kill_to_identical_results(tmp_path):
     assert manifest["kind"] == "calibration" and manifest["complete"] is True
     assert (whole / "report.md").read_text().count("| F0") >= 4
     assert {p.name for p in (whole / "charts").iterdir()} >= {"fit.png", "fit.svg", "posterior_marginals.png",
-                                                             "posterior_correlations.svg", "captions.md"}
-    assert len((whole / "runs.jsonl").read_text().splitlines()) == 12 + 4
+                                                             "posterior_correlations.svg", "coverage.png",
+                                                             "captions.md"}
+    assert len((whole / "runs.jsonl").read_text().splitlines()) == 12 + 4 + 2
+    assert "Coverage" in (whole / "report.md").read_text() and manifest["effective_sample_size"] > 1
 
     killed = tmp_path / "killed"
     command = [*amparo_command(), "calibrate", *TINY, "--workers", "1", "--out", str(killed)]
@@ -162,11 +252,11 @@ def test_calibrate_resumes_after_a_kill_to_identical_results(tmp_path):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     done_before = len(runs.read_text().splitlines())
-    assert 4 <= done_before < 16 and not (killed / "manifest.json").exists()
+    assert 4 <= done_before < 18 and not (killed / "manifest.json").exists()
 
     resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    assert len(runs.read_text().splitlines()) == 16  # nothing run twice
+    assert len(runs.read_text().splitlines()) == 18  # nothing run twice
     assert _read(killed) == _read(whole)  # and identical to one uninterrupted run on two workers
 
     again = CliRunner().invoke(cli.main, ["calibrate", *TINY, "--out", str(killed)])
@@ -195,27 +285,3 @@ def test_sensitivity_screens_the_uncertain_parameters(tmp_path):
     assert (out / "charts" / "morris_mu_star.png").exists() and (out / "charts" / "captions.md").exists()
     again = CliRunner().invoke(cli.main, ["sensitivity", "--out", str(out)])
     assert again.exit_code != 0 and "--overwrite" in again.output
-
-
-def test_regression_adjustment_moves_particles_onto_the_reported_product():
-    """Where a figure is exactly departures x share, the adjusted particles reproduce it exactly, and
-    the ridge (which product, not which factors) stays open."""
-    from calibration.fit import Generation, adjusted_posterior, point_estimate
-
-    rng = np.random.default_rng(3)
-    values = np.column_stack([rng.uniform(40000, 90000, 30), rng.uniform(0.35, 0.7, 30)])
-    outcomes = [{"new_repatriated_north": a * b} for a, b in values]
-    target = Target("F01", 32075.0, "new_repatriated_north", "count per year", "", "", "", 0.03)
-    free = [FreeParameter("mexican_departures_per_year", 40000, 90000, ""),
-            FreeParameter("share_of_mexican_departures_returned_by_united_states", 0.35, 0.7, "")]
-    distances = np.array([abs(o["new_repatriated_north"] / target.value - 1) for o in outcomes])
-    accepted = np.argsort(distances)[:12]
-    final = Generation(0, values, [0] * 30, outcomes, distances, accepted, np.full(12, 1 / 12),
-                       float(distances[accepted[-1]]))
-    posterior = adjusted_posterior(final, [target], free)
-    inside = np.all((posterior.values > [40000, 0.35]) & (posterior.values < [90000, 0.7]), axis=1)
-    products = posterior.values[inside, 0] * posterior.values[inside, 1]
-    assert np.allclose(products, target.value, rtol=1e-6)
-    point = point_estimate(posterior)
-    assert point[0] * point[1] == pytest.approx(target.value, rel=0.01)
-    assert np.ptp(posterior.values[inside, 0]) > 0.1 * (90000 - 40000)  # the factors are not pinned
