@@ -96,6 +96,9 @@ _MODEL_OUTCOMES: tuple[Outcome, ...] = (
              "northern children who took the protection route"),
     _outcome("new_shelter_admissions", "Admissions to transitory shelters", FLOW, C, None,
              "children admitted to transitory shelters (F10: ~15,300/year)", RUN),
+    _outcome("new_transferred_north", "Children taken to another city's shelter", FLOW, C, False,
+             "unaccompanied children given a bed at another repatriation point's shelter because their "
+             "own point's was full (by road, nearest free bed first)"),
     _outcome("new_apprehended_south", "Central American children apprehended in Mexico", FLOW, J, None,
              "Central American children apprehended in transit"),
     _outcome("new_apprehended_south_unaccompanied", "Unaccompanied children apprehended in Mexico", FLOW, J,

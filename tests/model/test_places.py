@@ -240,3 +240,15 @@ def test_a_pooled_geography_is_one_place_holding_every_national_place():
     national = resource_capacities(pooled)
     assert capacities_by_point(pooled) == {name: [national[name]] for name in NORTH_AT_POINTS}
     assert isinstance(pooled.geography.points[0], RepatriationPoint)
+
+
+def test_the_transfers_outcome_counts_the_beds_given_at_another_point():
+    model = _run(TIGHT)
+    tables = model.tables()
+    national = compute_outcomes(tables, TIGHT, 0.3)
+    table = by_place(tables, TIGHT, 0.3)
+    transferred = sum(n for n, resource in zip(table["transferred_in"], table["resource"], strict=True)
+                      if resource == "shelters")
+    assert transferred > 0
+    assert national["new_transferred_north"] == pytest.approx(transferred / (round(0.3 * 365) / 365))
+    assert compute_outcomes(_run(SMALL).tables(), SMALL, 0.3)["new_transferred_north"] == 0  # beds to spare
