@@ -1,1 +1,2 @@
-"""Calibrating Amparo to the reported figures: targets ledger, ABC-PMC fit, validation, sensitivity."""
+"""Calibrating Amparo to the reported figures: targets ledger, priors, the fit (ABC on a reference
+table), coverage, validation, hindcast and sensitivity."""

@@ -197,10 +197,32 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
 
 
+def _hindcast_section(years: Sequence[Any], rows: Sequence[dict], checks: dict) -> list[str]:
+    if not rows:
+        return []
+    out = ["## Hindcast: later years, never fitted", "",
+           f"Each year is run for {checks['years']:g} year(s) at each of {checks['predictive']} posterior "
+           "draws "
+           "with that year's inputs (calibration/hindcast.toml); every rule was written before the run.", "",
+           "| year | input | value | source |", "|---|---|---:|---|"]
+    for year in years:
+        for name, value in year.values.items():
+            out.append(f"| {year.year} | `{name}` | {value:g} | {year.sources[name]} |")
+    out += ["", "| year | figure | reported | predicted mean | predicted 90% | error of the mean | result "
+            "| what could make it fail |", "|---|---|---:|---:|---:|---:|---|---|"]
+    for row in rows:
+        out.append(f"| {row['year']} | {row['figure']}: {row['definition']} | {_number(row['reported'])} | "
+                   f"{_number(row['predicted_mean'])} | {_number(row['predicted_p5'])} - "
+                   f"{_number(row['predicted_p95'])} | {row['relative_error']:+.0%} | **{row['result']}** | "
+                   f"{row['can_fail_because']} |")
+    return [*out, ""]
+
+
 def report_markdown(manifest: dict[str, Any], fit: Sequence[dict], validation: Sequence[dict],
                     identification: Sequence[dict], conflicts: Sequence[dict], priors: Priors,
                     correlations: np.ndarray, elasticities: np.ndarray, targets: Sequence[Target],
-                    checked: Coverage) -> str:
+                    checked: Coverage, hindcast_years: Sequence[Any] = (),
+                    hindcast: Sequence[dict] = ()) -> str:
     """The calibration report in Markdown (charts are linked from `charts/`)."""
     settings = manifest["settings"]
     checks = manifest["checks"]
@@ -261,6 +283,7 @@ def report_markdown(manifest: dict[str, Any], fit: Sequence[dict], validation: S
             "detections a year with its officers). The predicted intervals carry the declared "
             "uncertainties, drawn from their priors: F10 depends on `share_family_pickup_at_border`, which "
             "no target constrains.", "",
+            *_hindcast_section(hindcast_years, hindcast, checks),
             "## What the figures identify and what they leave open", "",
             "The figures pin products, not their factors: F01 fixes departures x the share handed back, "
             "F02/F01 the unaccompanied share in the north, F03 the product of Central American departures, "

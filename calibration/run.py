@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from calibration.fit import Settings, coverage, posterior, reference_table, resampled
+from calibration.hindcast import HindcastLine, HindcastYear, hindcast_runs, hindcast_table
 from calibration.priors import Priors
 from calibration.report import (
     COVERAGE_PASS,
@@ -70,10 +71,12 @@ def begin(folder: Path, record: dict[str, Any], resume: bool) -> None:
 
 def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], priors: Priors,
                     targets: Sequence[Target], validation: Sequence[Target], conflicts: Sequence[dict],
-                    settings: Settings, checks: CheckSettings, executor: Executor | None = None,
-                    workers: int = 1, on_done: Callable[[int], None] | None = None,
+                    settings: Settings, checks: CheckSettings,
+                    hindcast: tuple[Sequence[HindcastYear], Sequence[HindcastLine]] = ((), ()),
+                    executor: Executor | None = None, workers: int = 1,
+                    on_done: Callable[[int], None] | None = None,
                     draw_charts: Callable[[Path], Any] | None = None) -> dict[str, Any]:
-    """Fit, check and write every result file into `folder`; return the manifest."""
+    """Fit, check, hindcast and write every result file into `folder`; return the manifest."""
     started = time.perf_counter()
     defaults = Parameters()
     table = reference_table(base, priors, targets, folder, settings, executor, on_done)
@@ -87,6 +90,10 @@ def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], prio
     draws = [base.replace(**{name: float(values[i]) for name, values in drawn.items()})
              for i in resampled(result, checks.predictive, settings.seed)]
     predictive = predictive_runs(draws, settings.seed, checks, folder / "runs.jsonl", executor, on_done)
+    hindcast_years, hindcast_lines = hindcast
+    later = hindcast_runs(hindcast_years, draws, settings.seed, checks, folder / "runs.jsonl", executor,
+                          on_done)
+    hindcasted = hindcast_table(hindcast_lines, later)
     fit = fit_table(targets, predictive, calibrated_runs)
     held_out = validation_table(validation, predictive, calibrated_runs, no_officer_runs)
     elasticities = target_elasticities(table, targets)
@@ -96,6 +103,8 @@ def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], prio
     rows_csv(folder / "fit.csv", fit)
     rows_csv(folder / "validation.csv", held_out)
     rows_csv(folder / "identification.csv", identification)
+    if hindcasted:
+        rows_csv(folder / "hindcast.csv", hindcasted)
     write_text_atomically(folder / CALIBRATED_FILE,
                           calibrated_scenario_text(priors, identification, model_point, settings))
     low, high = COVERAGE_PASS
@@ -103,17 +112,19 @@ def run_calibration(folder: Path, base: Parameters, record: dict[str, Any], prio
         "kind": "calibration", "title": "Calibration to " + ", ".join(t.figure for t in targets),
         "base": record["base"], "settings": asdict(settings), "checks": asdict(checks), "workers": workers,
         "tolerance": result.tolerance, "effective_sample_size": result.effective_sample_size,
-        "simulations": settings.budget + 2 * checks.replications + checks.predictive,
+        "simulations": settings.budget + 2 * checks.replications
+        + checks.predictive * (1 + len(hindcast_years)),
         "dimensions": [{**asdict(d), "calibrated": point[d.name]} for d in priors.dimensions],
         "calibrated_values": model_point, "posterior_correlations": correlations.tolist(),
         "coverage": dict(zip(checked.names, checked.covered.tolist(), strict=True)),
         "coverage_passes": bool(all(low <= c <= high for c in checked.covered)),
         "all_targets_hit": all(row["hit"] for row in fit),
         "validation": {row["figure"]: row["result"] for row in held_out},
+        "hindcast": {f"{row['year']} {row['figure']}": row["result"] for row in hindcasted},
         "wall_seconds": round(time.perf_counter() - started, 3), **run_metadata(),
     }
     report = report_markdown(manifest, fit, held_out, identification, conflicts, priors, correlations,
-                             elasticities, targets, checked)
+                             elasticities, targets, checked, hindcast_years, hindcasted)
     write_text_atomically(folder / "report.md", report)
     write_json(folder / "manifest.json", {**manifest, "complete": False})
     if draw_charts is not None:
@@ -138,6 +149,8 @@ def rerun_calibration(original: Path, manifest: dict[str, Any], target: Path,
     _, validation, conflicts = load_ledger()
     base = parameters_from_manifest({"parameters": record["base_parameters"]})
     begin(target, record, resume=False)
-    run_calibration(target, base, record, priors, targets, validation, conflicts, settings, checks, executor,
-                    int(manifest.get("workers", 1)), draw_charts=draw_charts)
+    from calibration.hindcast import load_hindcast
+
+    run_calibration(target, base, record, priors, targets, validation, conflicts, settings, checks,
+                    load_hindcast(), executor, int(manifest.get("workers", 1)), draw_charts=draw_charts)
     return target

@@ -40,7 +40,7 @@ class CheckSettings:
     predictive: int = 40
 
 
-def _key(parameters: Parameters) -> str:
+def parameters_key(parameters: Parameters) -> str:
     """A short digest of exact values, so a resumed run never reuses runs of another point."""
     return hashlib.sha256(repr(sorted(vars(parameters).items())).encode("utf-8")).hexdigest()[:12]
 
@@ -51,7 +51,7 @@ def check_runs(calibrated: Parameters, seed: int, settings: CheckSettings, runs_
     """Outcomes of the calibrated point, and of the same point with no officers (same seeds)."""
     seeds = [replication_seed(seed + CHECK_SEED_OFFSET, i) for i in range(settings.replications)]
     without = calibrated.replace(child_protection_officers=0)
-    point = _key(calibrated)
+    point = parameters_key(calibrated)
     tasks = [(f"calibrated-{point}-{i}", calibrated, s, {}) for i, s in enumerate(seeds)]
     tasks += [(f"no-officers-{point}-{i}", without, s, {"child_protection_officers": 0})
               for i, s in enumerate(seeds)]
@@ -67,7 +67,7 @@ def predictive_runs(draws: Sequence[Parameters], seed: int, settings: CheckSetti
     tasks = []
     for i, parameters in enumerate(draws):
         inputs: Mapping[str, float] = {}
-        tasks.append((f"predictive-{_key(parameters)}-{i}", parameters,
+        tasks.append((f"predictive-{parameters_key(parameters)}-{i}", parameters,
                       replication_seed(seed + PREDICTIVE_SEED_OFFSET, i), inputs))
     records = run_streamed(tasks, settings.years, runs_file, executor, on_done)
     return [records[key]["outcomes"] for key, _, _, _ in tasks]

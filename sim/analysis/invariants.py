@@ -6,6 +6,8 @@ A violation is a bug in the model, never a property of the scenario: it stops th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from sim.model.codes import Exit, Stage
@@ -23,10 +25,16 @@ class InvariantViolation(RuntimeError):
 
 
 def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_created: int,
-                     n_in_system: int, warmup_days: int | None = None) -> None:
+                     n_in_system: int, warmup_days: int | None = None,
+                     capacity_changes: Sequence[tuple[float, dict[str, int]]] = ()) -> None:
     """Raise `InvariantViolation` unless every child is accounted for (every day too, when
     `warmup_days` is given), no capacity was exceeded, no stock is negative and every child's
-    times are in order."""
+    times are in order.
+
+    `capacity_changes` are (time, capacities from then on) of a scenario's timeline, after the
+    first `capacities`. Then no admission may find the places of the capacity then in force all in
+    use, and at the end of a day more children than the capacity may be in a resource only if no
+    more were in it the day before (a fall of capacity evicts nobody)."""
     problems: list[str] = []
     children, visits, daily = tables["children"], tables["visits"], tables["daily"]
 
@@ -53,18 +61,30 @@ def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_cre
     if any_earlier(started, requested) or any_earlier(ended, started):
         problems.append("a visit to a resource has its times out of order")
 
+    change_times = np.array([0.0, *(time for time, _ in capacity_changes)])
     for code, name in enumerate(RESOURCE_NAMES):
         mine = (visits["resource"] == code) & ~np.isnan(started)
-        peak = peak_concurrent(started[mine], ended[mine])
-        if peak > capacities[name]:
-            problems.append(f"{name}: {peak} places in use at once, capacity {capacities[name]}")
+        if not capacity_changes:
+            peak = peak_concurrent(started[mine], ended[mine])
+            if peak > capacities[name]:
+                problems.append(f"{name}: {peak} places in use at once, capacity {capacities[name]}")
+            continue
+        admitted_at, open_places = open_after_each_admission(started[mine], ended[mine])
+        by_phase = np.array([capacities[name], *(changed[name] for _, changed in capacity_changes)])
+        allowed = by_phase[np.searchsorted(change_times, admitted_at, side="right") - 1]
+        over = np.flatnonzero(open_places > allowed)
+        if over.size:
+            first = over[0]
+            problems.append(f"{name}: {open_places[first]} places in use after an admission at "
+                            f"{admitted_at[first]:.3f}, capacity {allowed[first]}")
 
     for column, values in daily.items():
         if values.size and values.min() < 0:
             problems.append(f"daily stock {column} went negative")
 
-    problems += _stock_problems(children, daily, capacities, n_in_system, warmup_days)
+    problems += _stock_problems(children, daily, capacities, n_in_system, warmup_days, capacity_changes)
     problems += _journey_problems(children, visits, tables.get("stages"))
+    problems += _crossing_problems(children)
     if problems:
         raise InvariantViolation("; ".join(problems))
 
@@ -87,6 +107,12 @@ def peak_concurrent(starts: np.ndarray, ends: np.ndarray) -> int:
     """Most intervals [start, end) open at once (an end NaN is still open)."""
     if starts.size == 0:
         return 0
+    return int(open_after_each_admission(starts, ends)[1].max())
+
+
+def open_after_each_admission(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The starts of intervals [start, end) in order, and how many are open just after each (an end
+    NaN is still open)."""
     starts = np.sort(starts)
     ends = np.where(np.isnan(ends), np.inf, ends)
     ends.sort()
@@ -94,11 +120,12 @@ def peak_concurrent(starts: np.ndarray, ends: np.ndarray) -> int:
     # times releases come first)
     open_places = np.searchsorted(ends, starts, side="right")
     np.subtract(np.arange(1, starts.size + 1), open_places, out=open_places)
-    return int(open_places.max())
+    return starts, open_places
 
 
 def _stock_problems(children: Table, daily: Table, capacities: dict[str, int], n_in_system: int,
-                    warmup_days: int | None) -> list[str]:
+                    warmup_days: int | None,
+                    capacity_changes: Sequence[tuple[float, dict[str, int]]] = ()) -> list[str]:
     """Children in stages each day equal those departed minus those exited by then; no day has more
     children in a resource than its capacity."""
     problems = []
@@ -121,8 +148,25 @@ def _stock_problems(children: Table, daily: Table, capacities: dict[str, int], n
                             f"but {expected[wrong[0]]} had departed and not exited")
     for name, capacity in capacities.items():
         column = daily.get(f"n_in_{name}")
-        if column is not None and column.size and column.max() > capacity:
-            problems.append(f"{name}: {column.max()} children in at the end of a day, capacity {capacity}")
+        if column is None or not column.size:
+            continue
+        if not capacity_changes:
+            if column.max() > capacity:
+                problems.append(f"{name}: {column.max()} children in at the end of a day, "
+                                f"capacity {capacity}")
+            continue
+        if warmup_days is None:
+            continue  # the days of the run are not known
+        day_starts = daily["day"] + float(warmup_days)
+        change_times = np.array([0.0, *(time for time, _ in capacity_changes)])
+        by_phase = np.array([capacity, *(changed[name] for _, changed in capacity_changes)])
+        allowed = by_phase[np.searchsorted(change_times, day_starts, side="right") - 1]
+        allowed = np.maximum(allowed, np.concatenate([[allowed[0]], column[:-1]]))  # nobody evicted
+        over = np.flatnonzero(column > allowed)
+        if over.size:
+            day = int(daily["day"][over[0]])
+            problems.append(f"{name}: {column[over[0]]} children in at the end of day {day}, capacity "
+                            f"{allowed[over[0]]}")
     return problems
 
 
@@ -174,6 +218,40 @@ def _journey_problems(children: Table, visits: Table, stages: Table | None,
                     or np.any(entered[first] < latest[child[first]] - TOLERANCE)):
                 found("a child entered a stage before the one it came from")
             latest[child[last]] = entered[last]
+    return problems
+
+
+#: What a child keeps from one crossing to the next (`sim.model.stages.crossing_again`).
+WHO_KEPT = ("route", "origin", "age", "girl", "accompanied", "reason", "far_from_border",
+            "trafficking_victim", "in_need_of_protection", "harmed_in_transit")
+
+
+def _crossing_problems(children: Table) -> list[str]:
+    """A child's crossings are one child's: a first crossing is its own person; later ones keep who
+    the child is, are numbered one after another, and each starts only after the one before ended
+    with the child reunified (home)."""
+    problems: list[str] = []
+    crossing, person, child_id = children["crossing"], children["person_id"], children["child_id"]
+    first = crossing == 1
+    if np.any(person[first] != child_id[first]) or np.any(crossing < 1):
+        problems.append("a child's first crossing is not their own person")
+    later = np.flatnonzero(~first)
+    if not later.size:
+        return problems
+    order = np.lexsort((crossing, person))
+    person_sorted, crossing_sorted = person[order], crossing[order]
+    after = np.flatnonzero(crossing_sorted[1:] > 1) + 1  # each later crossing, after its predecessor
+    before = after - 1
+    if np.any(person_sorted[before] != person_sorted[after]) or np.any(
+            crossing_sorted[before] + 1 != crossing_sorted[after]):
+        problems.append("a child's crossings are not numbered one after another")
+        return problems
+    was, now = order[before], order[after]
+    if any(np.any(children[name][was] != children[name][now]) for name in WHO_KEPT):
+        problems.append("a child is someone else on a later crossing")
+    if (np.any(children["exit"][was] != Exit.REUNIFIED)
+            or np.any(children["departed_at"][now] < children["exited_at"][was] - TOLERANCE)):
+        problems.append("a child crossed again before coming home")
     return problems
 
 

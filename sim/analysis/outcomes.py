@@ -10,16 +10,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.analysis.outcome_registry import ALL_OUTCOMES, OUTCOME_BY_NAME, Outcome
+from sim.analysis.outcome_registry import (
+    ALL_OUTCOMES,
+    BREAKDOWN_GROUPS,
+    OUTCOME_BY_NAME,
+    Group,
+    Outcome,
+    breakdown_name,
+)
 from sim.model.codes import Exit, Route
-from sim.model.parameters import DAYS_PER_YEAR, Parameters
+from sim.model.parameters import (
+    CENTRAL_AMERICAN_ORIGINS,
+    DAYS_PER_YEAR,
+    MEXICAN_STATES,
+    Parameters,
+    timeline_phases,
+)
 from sim.model.records import Table
+from sim.model.run_calendar import month_of
 from sim.model.schema import RESOURCE_NAMES, resource_capacities
 
 RESOURCE_CODE = {name: code for code, name in enumerate(RESOURCE_NAMES)}
 
 __all__ = [
-    "ALL_OUTCOMES", "OUTCOME_BY_NAME", "Outcome", "TIMED_OUTCOMES", "compute_outcomes", "timed_outcome",
+    "ALL_OUTCOMES", "OUTCOME_BY_NAME", "Outcome", "TIMED_OUTCOMES", "capacities_by_day", "compute_outcomes",
+    "occupancy_by_month", "timed_outcome",
 ]
 
 
@@ -34,13 +49,67 @@ def _percentiles(values: np.ndarray) -> tuple[float, float, float]:
     return float(values.mean()), float(median), float(p95)
 
 
-def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: float) -> dict[str, float]:
-    """All outcomes of one replication over its measured period (the `years` after the warm-up)."""
-    start = float(parameters.warmup_days)
+def protection_failed(children: Table) -> np.ndarray:
+    """Per child, whether they met a protection failure (`scenarios/standards.toml`, F21, F22, F24):
+    held with adults (in provisional holding, or in a station that does not keep children apart,
+    det07) or detained at all. Such a child is never counted as protected (F11)."""
+    return (children["held_with_adults"] == 1) | (children["detained"] == 1)
+
+
+def capacities_by_day(parameters: Parameters, measured_days: np.ndarray) -> dict[str, np.ndarray]:
+    """Places of each resource on each of `measured_days` (0 = the first measured day), as the
+    scenario's timeline sets them."""
+    phases = timeline_phases(parameters)
+    first_days = np.array([day for day, _ in phases]) - parameters.warmup_days
+    phase = np.searchsorted(first_days, measured_days, side="right") - 1
+    by_phase = [resource_capacities(q) for _, q in phases]
+    return {name: np.array([capacity[name] for capacity in by_phase], dtype=float)[np.clip(phase, 0, None)]
+            for name in RESOURCE_NAMES}
+
+
+def _share_in_use(in_use: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Each day's places in use over that day's capacity (NaN on a day with no places)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(capacity > 0, in_use / np.where(capacity > 0, capacity, 1), np.nan)
+
+
+def _nanmean(values: np.ndarray) -> float:
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if finite.size else float("nan")
+
+
+def occupancy_by_month(daily: Table, parameters: Parameters,
+                       capacities: dict[str, int] | None = None) -> dict[str, np.ndarray]:
+    """Per resource, the mean share of its capacity in use on the measured days of each calendar
+    month, January to December (the months of every measured year pooled; NaN: no such day, or
+    no places). Capacities are the parameters' on each day, or the `capacities` given."""
+    day = np.asarray(daily["day"], dtype=np.int64)
+    month = month_of(day)
+    if capacities is None:
+        by_day = capacities_by_day(parameters, day)
+    else:
+        by_day = {name: np.full(day.size, float(capacities[name])) for name in RESOURCE_NAMES}
+    result = {}
+    for name in RESOURCE_NAMES:
+        share = _share_in_use(np.asarray(daily[f"n_in_{name}"], dtype=float), by_day[name])
+        result[name] = np.array([_nanmean(share[month == m]) for m in range(12)])
+    return result
+
+
+def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: float,
+                     from_year: int = 0) -> dict[str, float]:
+    """All outcomes of one replication over its measured period (the `years` after the warm-up),
+    or over the `years` from measured year `from_year` on (0 is the first: a multi-year run's later
+    years, for a scenario's timeline)."""
+    start = float(parameters.warmup_days + from_year * DAYS_PER_YEAR)
     end = start + round(years * DAYS_PER_YEAR)
     years = (end - start) / DAYS_PER_YEAR
     capacities = resource_capacities(parameters)
     children, visits, daily = tables["children"], tables["visits"], tables["daily"]
+    if from_year or daily["day"].size > end - parameters.warmup_days:
+        measured = daily["day"] + float(parameters.warmup_days)
+        rows = (measured >= start) & (measured < end)
+        daily = {name: column[rows] for name, column in daily.items()}
     out: dict[str, float] = {}
 
     def within(times: np.ndarray) -> np.ndarray:
@@ -73,18 +142,26 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     out["new_protection_route_south"] = per_year(exited_now & south & (exit_kind == Exit.PROTECTION))
     out["new_reached_united_states"] = per_year(exited_now & (exit_kind == Exit.REACHED_UNITED_STATES))
     out["new_harmed_in_transit"] = per_year(departed_now & (children["harmed_in_transit"] == 1))
-    out["new_protected_by_system"] = (out["new_repatriated_north_unaccompanied"]
-                                      + out["new_apprehended_south"])
+    failed_protection = protection_failed(children)
+    out["new_diverted_to_detention"] = per_year(apprehended_now & (children["diverted_to_detention"] == 1))
+    out.update(_repeat_outcomes(children, north & apprehended_now, alone, start, years))
 
-    # screening: children apprehended in the period whose screening is done
+    # who met the system, screening, holding with adults, reunification: for all children, and
+    # for each group of children (nationality, age band, sex)
+    masks = {"north": north, "south": south, "alone": alone, "apprehended_now": apprehended_now,
+             "exited_now": exited_now}
+    out.update(_group_outcomes(children, masks, None, years))
+    for group in BREAKDOWN_GROUPS:
+        values = _group_outcomes(children, masks, _group_mask(children, group), years)
+        out.update({breakdown_name(name, group): value for name, value in values.items()})
+
     screened = apprehended_now & ((north & alone) | south) & (exit_kind != Exit.NONE)
     has_need = (children["trafficking_victim"] == 1) | (children["in_need_of_protection"] == 1)
     detected = screened & has_need & (children["needs_detected"] == 1)
     missed = screened & has_need & (children["needs_detected"] == 0)
     out["victims_detected"] = per_year(detected)
     out["victims_missed"] = per_year(missed)
-    out["share_needs_detected"] = _share(np.count_nonzero(detected),
-                                         np.count_nonzero(detected) + np.count_nonzero(missed))
+    out["new_screened_by_officer_north"] = per_year(screened & north & (children["screened_by_officer"] == 1))
     out["share_screened_by_officer"] = _share(
         np.count_nonzero(screened & (children["screened_by_officer"] == 1)), np.count_nonzero(screened))
 
@@ -101,22 +178,15 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     out["detention_days_mean"] = float(stays.mean()) if stays.size else 0.0
     limit = parameters.max_detention_days
     out["detention_limit_breaches"] = float(np.count_nonzero(stays > limit + 1e-9)) / years
-    south_alone = south & alone & apprehended_now
-    out["share_unaccompanied_detained"] = _share(
-        np.count_nonzero(south_alone & (children["detained"] == 1)), np.count_nonzero(south_alone))
     alone_met = alone & apprehended_now & (north | south)
-    with_adults = alone_met & (children["held_with_adults"] == 1)
-    out["share_unaccompanied_held_with_adults"] = _share(np.count_nonzero(with_adults),
-                                                         np.count_nonzero(alone_met))
-    failed = alone_met & ((children["held_with_adults"] == 1) | (children["detained"] == 1))
+    failed = alone_met & failed_protection
     out["share_unaccompanied_detained_or_with_adults"] = _share(np.count_nonzero(failed),
                                                                 np.count_nonzero(alone_met))
 
     # time to reunification
     reunified = exited_now & (exit_kind == Exit.REUNIFIED)
     days = children["exited_at"][reunified] - children["apprehended_at"][reunified]
-    mean, _, p95 = _percentiles(days)
-    out["days_to_reunification_mean"], out["days_to_reunification_p95"] = mean, p95
+    out["days_to_reunification_p95"] = _percentiles(days)[2]
     days = children["exited_at"][returned_south] - children["apprehended_at"][returned_south]
     out["days_to_return_south_mean"] = _percentiles(days)[0]
 
@@ -129,11 +199,15 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
     at = np.clip(np.searchsorted(ids, visits["child_id"][beds]), 0, max(ids.size - 1, 0))
     own_point = children["point"][order][at] if ids.size else np.zeros(0)
     out["new_transferred_north"] = per_year(visits["place"][beds] != own_point)
+    out["new_station_admissions"] = per_year(station & within(started))
 
     # resources (the children's masks are freed first: over a long run they are megabytes)
     del north, south, alone, exited_now, apprehended_now, departed_now, returned_south, screened
-    del has_need, detected, missed, south_alone, alone_met, with_adults, failed, reunified
+    del has_need, detected, missed, alone_met, failed, reunified, masks, failed_protection
     asked_now = within(requested)
+    requested_month = month_of(requested - start)
+    by_month = occupancy_by_month(daily, parameters)
+    capacity_by_day = capacities_by_day(parameters, np.asarray(daily["day"], dtype=np.int64))
     for name in RESOURCE_NAMES:
         code = RESOURCE_CODE[name]
         mine = (resource == code) & asked_now
@@ -148,11 +222,90 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
         out[f"mean_n_in_{name}"] = float(in_use.mean()) if in_use.size else 0.0
         out[f"peak_n_in_{name}"] = float(in_use.max()) if in_use.size else 0.0
         capacity = capacities[name]
-        out[f"occupancy_{name}"] = out[f"mean_n_in_{name}"] / capacity if capacity else float("nan")
+        if parameters.timeline:  # capacity by day
+            out[f"occupancy_{name}"] = _nanmean(_share_in_use(in_use.astype(float), capacity_by_day[name]))
+        else:
+            out[f"occupancy_{name}"] = out[f"mean_n_in_{name}"] / capacity if capacity else float("nan")
+        # the resource's busiest month: the calendar month of highest mean occupancy
+        months = by_month[name]
+        if np.isnan(months).all():
+            out[f"occupancy_{name}_peak_month"] = out[f"wait_{name}_days_p95_peak_month"] = float("nan")
+        else:
+            peak = int(np.nanargmax(months))
+            out[f"occupancy_{name}_peak_month"] = float(months[peak])
+            in_peak = served & (requested_month == peak)
+            out[f"wait_{name}_days_p95_peak_month"] = _percentiles(started[in_peak] - requested[in_peak])[2]
         out[f"mean_n_waiting_{name}"] = float(waiting.mean()) if waiting.size else 0.0
         had_to_wait = mine & (np.isnan(started) | (started > requested))
         out[f"overflow_{name}"] = per_year(had_to_wait)
         out[f"unserved_{name}"] = per_year(mine & np.isnan(started) & within(ended))
+    return out
+
+
+def _group_outcomes(children: Table, masks: dict[str, np.ndarray], among: np.ndarray | None,
+                    years: float) -> dict[str, float]:
+    """The outcomes broken down by group (`sim.analysis.outcome_registry.BROKEN_DOWN`), among the
+    children where `among` is true (None: every child): the one place they are computed."""
+    north, south, alone, apprehended_now, exited_now = (
+        masks[name] if among is None else masks[name] & among
+        for name in ("north", "south", "alone", "apprehended_now", "exited_now"))
+    met_system = apprehended_now & ((north & alone) | south)
+    out = {"new_protected_by_system": np.count_nonzero(met_system & ~protection_failed(children)) / years}
+    # screening: children apprehended in the period whose screening is done
+    screened = apprehended_now & ((north & alone) | south) & (children["exit"] != Exit.NONE)
+    has_need = (children["trafficking_victim"] == 1) | (children["in_need_of_protection"] == 1)
+    n_detected = np.count_nonzero(screened & has_need & (children["needs_detected"] == 1))
+    n_missed = np.count_nonzero(screened & has_need & (children["needs_detected"] == 0))
+    out["share_needs_detected"] = _share(n_detected, n_detected + n_missed)
+    south_alone = south & alone & apprehended_now
+    out["share_unaccompanied_detained"] = _share(
+        np.count_nonzero(south_alone & (children["detained"] == 1)), np.count_nonzero(south_alone))
+    alone_met = alone & apprehended_now & (north | south)
+    out["share_unaccompanied_held_with_adults"] = _share(
+        np.count_nonzero(alone_met & (children["held_with_adults"] == 1)), np.count_nonzero(alone_met))
+    reunified = exited_now & (children["exit"] == Exit.REUNIFIED)
+    days = children["exited_at"][reunified] - children["apprehended_at"][reunified]
+    # a group with nobody reunified (a Central American nationality) has no time: NaN, not 0
+    out["days_to_reunification_mean"] = (_percentiles(days)[0] if days.size or among is None
+                                         else float("nan"))
+    return out
+
+
+#: The origin code of each Central American nationality (`sim.model.parameters.ORIGINS`).
+_NATIONALITY_CODE = {origin.lower().replace(" ", "_"): len(MEXICAN_STATES) + i
+                     for i, origin in enumerate(CENTRAL_AMERICAN_ORIGINS)}
+
+
+def _group_mask(children: Table, group: Group) -> np.ndarray:
+    """Which children belong to `group`."""
+    if group.dimension == "nationality":
+        if group.name == "mexico":
+            return children["route"] == Route.NORTH
+        return (children["route"] == Route.SOUTH) & (children["origin"] == _NATIONALITY_CODE[group.name])
+    if group.dimension == "age":
+        return (children["age"] < 12) if group.name == "under_12" else (children["age"] >= 12)
+    if group.dimension == "sex":
+        return (children["girl"] == 1) if group.name == "girl" else (children["girl"] == 0)
+    raise KeyError(f"no such group of children: {group.dimension}={group.name}")
+
+
+def _repeat_outcomes(children: Table, handed_back: np.ndarray, alone: np.ndarray, start: float,
+                     years: float) -> dict[str, float]:
+    """Handovers of children handed back before, and children (not handovers) handed back once or
+    more, and (unaccompanied) twice or more: `handed_back` marks the handovers in the north of the
+    measured period. Children are counted within each measured year (the last, if shorter, on its
+    own), as a yearly statistic counts them (F01, rep10), then per year."""
+    alone_back = handed_back & alone
+    out = {"new_repatriated_north_again": np.count_nonzero(alone_back & (children["crossing"] >= 2)) / years}
+    for suffix, mask in (("", handed_back), ("_unaccompanied", alone_back)):
+        year = ((children["apprehended_at"][mask] - start) // DAYS_PER_YEAR).astype(np.int64)
+        person = children["person_id"][mask].astype(np.int64)
+        years_measured = int(year.max()) + 1 if year.size else 1
+        _, handovers = np.unique(person * years_measured + year, return_counts=True)
+        out[f"new_children_repatriated_north{suffix}"] = handovers.size / years
+    out["new_children_repatriated_north_twice_or_more"] = np.count_nonzero(handovers >= 2) / years
+    out["share_children_repatriated_north_twice_or_more"] = _share(np.count_nonzero(handovers >= 2),
+                                                                   handovers.size)
     return out
 
 

@@ -16,8 +16,8 @@ class ReportedFigure:
 
 #: Outcome name -> the figure it is compared with.
 REPORTED: dict[str, ReportedFigure] = {
-    "new_repatriated_north": ReportedFigure("F01", 32075, "calibration-target"),
-    "new_repatriated_north_unaccompanied": ReportedFigure("F02", 18129, "calibration-target"),
+    "new_children_repatriated_north": ReportedFigure("F01", 32075, "calibration-target"),
+    "new_children_repatriated_north_unaccompanied": ReportedFigure("F02", 18129, "calibration-target"),
     "new_returned_south_unaccompanied": ReportedFigure("F03", 4314, "calibration-target"),
     "new_shelter_admissions": ReportedFigure("F10", 92000 / 6, "validation"),
     "new_protected_by_system": ReportedFigure("F11", 25000, "validation"),

@@ -90,6 +90,7 @@ def calibrate(budget: int, accepted: int, truths: int, predictive: int, years: f
         fail(f"--truths {truths}: at most --budget {budget}")
 
     from calibration.fit import Settings
+    from calibration.hindcast import load_hindcast
     from calibration.priors import load_priors
     from calibration.run import CalibrationMismatch, begin, run_calibration, start_record
     from calibration.targets import load_ledger
@@ -99,14 +100,15 @@ def calibrate(budget: int, accepted: int, truths: int, predictive: int, years: f
     try:
         targets, validation, conflicts = load_ledger()
         priors = load_priors()
+        hindcast = load_hindcast()
     except ScenarioError as error:
         fail(str(error))
     settings = Settings(budget=budget, accepted=accepted, truths=truths, seed=seed, years=years)
     checks = CheckSettings(replications=replications, years=check_years, predictive=predictive)
     n_workers = workers_or_cluster(workers, budget, scheduler)
-    check_work(estimate([(loaded.parameters, years, budget),
-                         (loaded.parameters, check_years, 2 * replications + predictive)], n_workers),
-               force, scheduler)
+    check_runs = 2 * replications + predictive * (1 + len(hindcast[0]))
+    check_work(estimate([(loaded.parameters, years, budget), (loaded.parameters, check_years, check_runs)],
+                        n_workers), force, scheduler)
     if overwrite:  # only now, when nothing can refuse the new one any more
         start_afresh(out, "calibration", "calibration.json")
     check_writable(out)
@@ -116,7 +118,7 @@ def calibrate(budget: int, accepted: int, truths: int, predictive: int, years: f
         begin(out, record, resume)
     except CalibrationMismatch as error:
         fail(str(error))
-    total = budget + 2 * replications + predictive
+    total = budget + check_runs
     click.echo(f"Calibrating {len(priors.fitted)} quantities ({len(priors.declared)} declared uncertain) to "
                f"{', '.join(t.figure for t in targets)}: {total} "
                f"simulations, {where(n_workers, scheduler)}")
@@ -130,9 +132,12 @@ def calibrate(budget: int, accepted: int, truths: int, predictive: int, years: f
     with (simulation_guard(saved), executor(n_workers, scheduler) as pool,
           click.progressbar(length=total, label="Simulations", show_eta=True, file=sys.stderr) as bar):
         manifest = run_calibration(out, loaded.parameters, record, priors, targets, validation, conflicts,
-                                   settings, checks, pool, n_workers, bar.update, draw)
+                                   settings, checks, hindcast, pool, n_workers, bar.update, draw)
     click.echo(f"Targets {'all hit' if manifest['all_targets_hit'] else 'NOT all hit'}; held out: "
                + ", ".join(f"{figure} {result}" for figure, result in manifest["validation"].items()))
+    if manifest["hindcast"]:
+        click.echo("Hindcast: " + ", ".join(f"{line} {result}"
+                                            for line, result in manifest["hindcast"].items()))
     click.echo(f"Tolerance {manifest['tolerance']:.4f}; effective sample size "
                f"{manifest['effective_sample_size']:,.0f} of {accepted:,} accepted")
     click.echo("Coverage of the 90% intervals on synthetic truths: "

@@ -19,7 +19,7 @@ from sim.analysis.outcomes import compute_outcomes
 from sim.experiments.execution import map_as_finished, map_in_order
 from sim.experiments.record_spool import RecordSpool
 from sim.model.amparo_model import AmparoModel
-from sim.model.parameters import Parameters, children_per_year
+from sim.model.parameters import Parameters, children_per_year, timeline_phases
 from sim.model.random_streams import replication_seed
 from sim.model.records import Table
 from sim.model.schema import resource_capacities
@@ -64,8 +64,11 @@ def run_replication(parameters: Parameters, seed: int, years: float = 1.0, repli
         model = AmparoModel(parameters, seed=seed, years=years, record_storage=spool)
         model.run()
         tables = model.tables()
-        check_invariants(tables, resource_capacities(parameters), model.n_created,
-                         model.n_created - model.n_exited, parameters.warmup_days)
+        phases = timeline_phases(parameters)
+        check_invariants(tables, resource_capacities(phases[0][1]), model.n_created,
+                         model.n_created - model.n_exited, parameters.warmup_days,
+                         capacity_changes=[(float(day), resource_capacities(phase))
+                                           for day, phase in phases[1:]])
         outcomes = compute_outcomes(tables, parameters, years)
     if keep_tables is not True:
         tables = {name: tables[name] for name in keep_tables} if keep_tables else None

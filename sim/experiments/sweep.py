@@ -26,7 +26,7 @@ from typing import Any
 from sim.experiments.run_journal import open_journal, read_journal
 from sim.inputs.scenario import SECTIONS, ScenarioError, load_scenario
 from sim.inputs.toml_file import MAX_DESCRIPTION_CHARACTERS, MAX_TITLE_CHARACTERS, read_toml, text_value
-from sim.model.parameters import ParameterError, Parameters, check_value, coerce, field_by_name
+from sim.model.parameters import ParameterError, Parameters, check_value, coerce, field_by_name, is_scalar
 
 DESIGNS = ("grid", "latin_hypercube", "sobol")
 TOP_LEVEL = {"title", "description", "base", "design", "points", "replications", "seed", "years", *SECTIONS}
@@ -181,6 +181,9 @@ def _point_parameters(spec: SweepSpec, content: dict[str, Any]) -> list[Paramete
 
 
 def _dimension(path: Path, key: str, name: str, spec: Any, design: str) -> Dimension:
+    if not is_scalar(name):
+        raise _error(path, key, "is not one number or switch (a monthly profile or a timeline): a sweep "
+                                "varies numbers; set it in the base scenario instead")
     if isinstance(spec, list):
         if not spec:
             raise _error(path, key, "needs at least one value")

@@ -8,16 +8,20 @@
     child_protection_officers = 344
     [uncertainties]    # what nobody knows exactly
     [settings]         # how the simulation runs
+    [timeline.2009]    # optional: from January 1, 2009 on (or [timeline.2009-03-27]: from that day)
+    child_protection_officers = 172
     [places]           # the geography: CSV files, relative to this file's folder (sim.inputs.places)
     repatriation_points = "places/repatriation_points.csv"
     states_of_origin = "places/states_of_origin.csv"
 
 Keys are exactly the parameter names of `sim.model.parameters.Parameters`, each in the section of its
 kind. Values are merged along the `extends` chain, the most basic base first, so a child file
-lists only what it changes; so are the places files (default: the shipped `scenarios/places/`).
-Any mistake is one `ScenarioError` naming the file, the key and what
-is allowed. This module imports only the standard library, `sim.model.parameters` and the places
-reader, so listing scenarios is instant.
+lists only what it changes; the tables of a `[timeline]` are merged by date and name the same way,
+and the places files (default: the shipped `scenarios/places/`) are inherited.
+A timeline may change only capacities and arrival volumes (`TIMELINE_PARAMETERS`). Any mistake is
+one `ScenarioError` naming the file, the key and what is allowed. This module imports only the
+standard library, `sim.model.parameters`, `sim.model.run_calendar` and the places reader, so
+listing scenarios is instant.
 """
 
 from __future__ import annotations
@@ -38,18 +42,21 @@ from sim.inputs.toml_file import (
     text_value,
 )
 from sim.model.parameters import (
+    TIMELINE_PARAMETERS,
     ParameterError,
     Parameters,
     check_value,
     coerce,
     describe_allowed,
     field_by_name,
+    is_scalar,
     parameter_fields,
 )
+from sim.model.run_calendar import parse_date
 
 #: Scenario section -> the parameter kind it holds.
 SECTIONS = {"levers": "lever", "uncertainties": "uncertainty", "settings": "setting"}
-TOP_LEVEL_KEYS = ("title", "description", "extends", *SECTIONS, "places")
+TOP_LEVEL_KEYS = ("title", "description", "extends", *SECTIONS, "timeline", "places")
 #: Keys of the [places] section -> the shipped file used when no file in the chain sets it.
 PLACES_FILES = {"repatriation_points": SHIPPED_POINTS, "states_of_origin": SHIPPED_STATES}
 #: Most files one `extends` chain may hold, the scenario itself included.
@@ -100,9 +107,9 @@ def _unknown_parameter(name: str) -> str:
 def _check_header(path: Path, content: dict[str, Any]) -> None:
     for key in content:
         if key not in TOP_LEVEL_KEYS:
-            raise ScenarioError(path, key, "unknown key; a scenario has title, description, extends "
-                                           "and the sections [levers], [uncertainties], [settings], "
-                                           "[places]")
+            raise ScenarioError(path, key, "unknown key; a scenario has title, description, extends, "
+                                           "the sections [levers], [uncertainties], [settings] and "
+                                           "an optional [timeline] and [places]")
     for key, limit in (("title", MAX_TITLE_CHARACTERS), ("description", MAX_DESCRIPTION_CHARACTERS)):
         if not isinstance(content.get(key), str) or not content[key].strip():
             raise ScenarioError(path, key, "is required in every scenario file: a non-empty text in quotes")
@@ -127,7 +134,10 @@ def _parameter_values(path: Path, content: dict[str, Any]) -> dict[str, Any]:
                 kind = fields[name].metadata["kind"]
                 raise ScenarioError(path, key, f"is a{'n' if kind[0] in 'aeiou' else ''} {kind}: "
                                                f"put it under [{home}], not [{section}]")
-            if isinstance(value, list | dict):
+            if name == "timeline":
+                raise ScenarioError(path, key, "is set by a [timeline] section of tables named by date "
+                                               "([timeline.2009]), not by one value")
+            if isinstance(value, dict) or (isinstance(value, list) and is_scalar(name)):
                 raise ScenarioError(path, key, f"must be one value, {describe_allowed(fields[name])}, not "
                                                f"{'an array' if isinstance(value, list) else 'a table'}")
             try:
@@ -159,6 +169,42 @@ def _places_files(files: list[TomlFile]) -> dict[str, Path]:
                                                                  "to this file's folder")
             found[key] = file.path.parent / value
     return found
+
+
+def _timeline_values(path: Path, content: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The file's own [timeline]: date -> {parameter: value}, each name and value checked (the dates
+    are checked against start_year once the chain is merged)."""
+    timeline = content.get("timeline", {})
+    if not isinstance(timeline, dict):
+        raise ScenarioError(path, "timeline", "must be tables named by a year or a day, for example "
+                                              "[timeline.2009] or [timeline.2009-03-27]")
+    allowed = ", ".join(TIMELINE_PARAMETERS)
+    values: dict[str, dict[str, Any]] = {}
+    for date, changes in timeline.items():
+        key = f"timeline.{date}"
+        try:
+            parse_date(date)
+        except ValueError as error:
+            raise ScenarioError(path, key, str(error)) from None
+        if not isinstance(changes, dict):
+            raise ScenarioError(path, key, f"must be a table [timeline.{date}] of name = value lines, "
+                                           f"names among {allowed}")
+        for name, value in changes.items():
+            if name not in TIMELINE_PARAMETERS:
+                known = "a model parameter that holds for the whole run" if name in field_by_name() \
+                    else "not a model parameter"
+                raise ScenarioError(path, f"{key}.{name}",
+                                    f"is {known}; a timeline may change only {allowed}")
+            problem = check_value(name, value)
+            if problem:
+                raise ScenarioError(path, f"{key}.{name}", problem)
+            values.setdefault(date, {})[name] = coerce(name, value)
+    return values
+
+
+def _as_timeline(merged: dict[str, dict[str, Any]]) -> tuple:
+    """The merged [timeline] tables as the `timeline` parameter: by date, names in the order written."""
+    return tuple((date, tuple(merged[date].items())) for date in sorted(merged, key=parse_date))
 
 
 def _read_chain(path: Path) -> list[TomlFile]:
@@ -195,10 +241,16 @@ def load_scenario(path: Path | str) -> Scenario:
     files = _read_chain(path)
     overrides: dict[str, Any] = {}
     set_by: dict[str, Path] = {}
+    timeline: dict[str, dict[str, Any]] = {}
     for file in reversed(files):
         for name, value in _parameter_values(file.path, file.content).items():
             overrides[name] = value
             set_by[name] = file.path
+        for date, changes in _timeline_values(file.path, file.content).items():
+            timeline.setdefault(date, {}).update(changes)
+            set_by["timeline"] = file.path
+    if timeline:
+        overrides["timeline"] = _as_timeline(timeline)
     places = _places_files(files)
     geography = read_places(places["repatriation_points"], places["states_of_origin"])
     try:
@@ -210,7 +262,8 @@ def load_scenario(path: Path | str) -> Scenario:
         involved = (_names_in(message) | {name}) & set(set_by)
         order = [file.path for file in files]
         blamed = min((set_by[n] for n in involved), key=order.index, default=path)
-        raise ScenarioError(blamed, f"{_section_of(name)}.{name}", message) from None
+        where = "timeline" if name == "timeline" else f"{_section_of(name)}.{name}"
+        raise ScenarioError(blamed, where, message) from None
     own = files[0].content
     return Scenario(path, own["title"].strip(), " ".join(own["description"].split()), parameters,
                     overrides, tuple(file.path for file in reversed(files)), files[0].text)

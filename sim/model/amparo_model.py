@@ -31,7 +31,7 @@ from sim.model.calendar import EventCalendar
 from sim.model.codes import Exit
 from sim.model.custody import Custody
 from sim.model.ledger import Ledger
-from sim.model.parameters import DAYS_PER_YEAR, Parameters
+from sim.model.parameters import DAYS_PER_YEAR, Parameters, timeline_phases
 from sim.model.random_streams import RandomStreams
 from sim.model.records import ColumnStorage, Records, Table, rows_as_matrix
 from sim.model.resources import Resource
@@ -61,15 +61,22 @@ class AmparoModel(mesa.Model):
         self.stages = build_stages(p, self.streams, self.calendar, self.ledger, self.custody, self.resources)
         self.northern_border = self.stages.northern_border
         self._drawn_until = 0  # departures of the days before this one are drawn
+        # capacities set by the scenario's timeline, by the run day they take effect (day 0: those of
+        # a change dated on or before the first measured day)
+        self._capacity_changes = {day: resource_capacities(phase) for day, phase in timeline_phases(p)}
         self._final_tables: dict[str, Table] | None = None
 
     # --- the schedule ------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one day.
 
-        1. Origin: every 16 days, the departures of the next 16 days are drawn (each day from its
-           own random streams) as one batch with all their personal draws, and set on their way
-           (abroad, or in transit through Mexico); each day's departures are recorded that day.
+        1. Timeline and origin: on a day the scenario's timeline changes capacities, each resource
+           takes its new number of places (a fall evicts nobody: new admissions wait). Every 16
+           days, the potential departures of the next 16 days are drawn (each day and layer from
+           its own random streams) with all their personal draws, thinned by each day's intensity
+           (season, timeline, campaign), and set on their way as one batch (abroad, or in transit
+           through Mexico); children reunified from the north the day before who will cross again
+           set off (`sim.model.stages.crossing_again`); each day's departures are recorded that day.
         2. The northern border, while no line has formed there, runs the day in bulk
            (`sim.model.stages.northern_border_in_bulk`); the first day one would form, its children
            become agents.
@@ -82,6 +89,8 @@ class AmparoModel(mesa.Model):
            after the measured years.
         """
         day = self.calendar.day
+        if day in self._capacity_changes:
+            self._change_capacities(day)
         self._depart(day)  # 1
         if self.northern_border.in_bulk.active:  # 2
             self.northern_border.in_bulk.run_day(day)
@@ -90,10 +99,19 @@ class AmparoModel(mesa.Model):
         if self.calendar.day >= self.end_day:
             self.running = False
 
+    def _change_capacities(self, day: int) -> None:
+        capacities = self._capacity_changes[day]
+        for resource in self.resources:
+            if capacities[resource.name] != resource.capacity:
+                resource.set_capacity(capacities[resource.name], float(day))
+
     def _depart(self, day: int) -> None:
         if day >= self._drawn_until:
             self._drawn_until = min(day + DEPARTURE_DAYS_PER_BATCH, self.end_day)
             self.stages.origin.depart(day, self._drawn_until)
+            self.ledger.sort_departures()
+        if self.stages.crossing_again.active:
+            self.stages.crossing_again.set_off()
             self.ledger.sort_departures()
         self.ledger.record_departures(day)
 

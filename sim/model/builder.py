@@ -16,6 +16,7 @@ from sim.model.parameters import Parameters
 from sim.model.random_streams import RandomStreams
 from sim.model.resources import ResourceAtPoints
 from sim.model.schema import RESOURCES, Resources, capacities_by_point, resource_capacities
+from sim.model.stages.crossing_again import CrossingAgain
 from sim.model.stages.northern_border import NorthernBorder
 from sim.model.stages.origin import Origin
 from sim.model.stages.return_home import ReturnHome
@@ -31,6 +32,7 @@ class Stages(NamedTuple):
     northern_border: NorthernBorder
     southern_border: SouthernBorder
     return_home: ReturnHome
+    crossing_again: CrossingAgain
 
 
 def build_resources(p: Parameters, ledger: Ledger) -> Resources:
@@ -49,10 +51,13 @@ def build_stages(p: Parameters, streams: RandomStreams, calendar: EventCalendar,
                  custody: Custody, resources: Resources) -> Stages:
     """The stages, each wired to the stages a child goes on to."""
     return_home = ReturnHome(ledger)
+    crossing_again = CrossingAgain(p, streams, ledger, ledger.end_day, abroad=lambda children: None)
     northern_border = NorthernBorder(p, calendar, ledger, custody, resources.care_units, resources.shelters,
-                                     resources.officers_north, go_home=return_home.travel)
+                                     resources.officers_north, go_home=return_home.travel,
+                                     came_home=crossing_again)
+    crossing_again.abroad = northern_border.expect
     southern_border = SouthernBorder(p, calendar, ledger, resources.migration_stations,
                                      resources.alternative_care, resources.officers_south)
     transit = Transit(p, ledger, custody, apprehended=southern_border.receive)
     origin = Origin(p, streams, ledger, abroad=northern_border.expect, into_transit=transit.enter)
-    return Stages(origin, transit, northern_border, southern_border, return_home)
+    return Stages(origin, transit, northern_border, southern_border, return_home, crossing_again)

@@ -35,6 +35,7 @@ class Child(Agent):
     # protection failures experienced
     held_with_adults = False
     detained = False
+    diverted_to_detention = False  # sent to a station because alternative care was full
     # where the child is
     apprehended_at = float("nan")
     exit = Exit.NONE
@@ -54,7 +55,7 @@ class Child(Agent):
         self.point = who[WHO_POINT]  # the northern repatriation point whose resources they use
         self.stage = stage
         self.departed_at = departed_at
-        (self.care_days, self.case_days, self.detected_by_officer, self.detected_by_agent,
+        (self.care_days, self.case_days, self.case_share_to_detect, self.detected_by_agent,
          self.family_pickup, self.family_contact_days, self.return_travel_days,
          self.return_arrangement_days, self.protection_days) = plan
 
@@ -62,4 +63,5 @@ class Child(Agent):
         """The child's row in the children table, as things stand: the fields of `ChildRow`, in
         order (a plain tuple: made for every child, a named one costs several times more)."""
         return self.who + (self.screened_by_officer, self.needs_detected, self.held_with_adults,
-                           self.detained, self.departed_at, self.apprehended_at, self.exit, self.exited_at)
+                           self.detained, self.diverted_to_detention, self.departed_at, self.apprehended_at,
+                           self.exit, self.exited_at)

@@ -65,11 +65,12 @@ class Chance(IntEnum):
     HARM = 10
     DAYS_ABROAD = 11
     CARE_DAYS = 12
-    INTERVIEW_DAYS = 13
-    DETECTION = 14
+    CASE_DAYS = 13
+    DETECTION_BY_OFFICER = 14
     FAMILY_PICKUP = 15
     PHONE_LINE = 16
-    REPATRIATION_POINT = 17
+    DETECTION_BY_AGENT = 17  # independent of the officer's: F12 is not built in
+    REPATRIATION_POINT = 18
 
 
 class Normal(IntEnum):
@@ -85,10 +86,13 @@ N_NORMALS = len(Normal)
 
 
 #: A child's `who`: the fixed part of their record, in the order of the children table's first
-#: columns (see `sim.model.amparo_model.CHILD_COLUMNS`). `point`: the northern repatriation point a
-#: Mexican child is handed back at (its index in `Parameters.geography.points`), -1 in the south.
-WHO_COLUMNS = ("child_id", "route", "origin", "age", "girl", "accompanied", "reason", "far_from_border",
-               "trafficking_victim", "in_need_of_protection", "harmed_in_transit", "point")
-WHO_TYPES = (int, int, int, int, bool, bool, int, bool, bool, bool, bool, int)
+#: columns (see `sim.model.amparo_model.CHILD_COLUMNS`).
+#: `child_id` names one crossing's record (the key of every table); `person_id` the child across
+#: their crossings (the `child_id` of their first); `crossing` counts them (1: the first journey).
+#: `point`: the northern repatriation point a Mexican child is handed back at (its index in
+#: `Parameters.geography.points`), -1 in the south.
+WHO_COLUMNS = ("child_id", "person_id", "crossing", "route", "origin", "age", "girl", "accompanied", "reason",
+               "far_from_border", "trafficking_victim", "in_need_of_protection", "harmed_in_transit", "point")
+WHO_TYPES = (int, int, int, int, int, int, bool, bool, int, bool, bool, bool, bool, int)
 WHO_CHILD_ID, WHO_AGE, WHO_ACCOMPANIED, WHO_POINT = (WHO_COLUMNS.index(name)
                                                      for name in ("child_id", "age", "accompanied", "point"))

@@ -75,5 +75,5 @@ def _row_before_meeting(arrival: tuple) -> ChildRow:
     """The row of a child still abroad or in transit who will meet the system."""
     _, who, _, departed_at, _ = arrival
     return ChildRow(*who, screened_by_officer=False, needs_detected=False, held_with_adults=False,
-                    detained=False, departed_at=departed_at, apprehended_at=NAN, exit=Exit.NONE,
-                    exited_at=NAN)
+                    detained=False, diverted_to_detention=False, departed_at=departed_at, apprehended_at=NAN,
+                    exit=Exit.NONE, exited_at=NAN)

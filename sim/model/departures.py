@@ -38,6 +38,15 @@ class Departures:
     harmed_in_transit: np.ndarray
     point: np.ndarray
     reaches_border_at: np.ndarray
+    #: the child across crossings, and which crossing this is (default: each child's first)
+    person_id: np.ndarray | None = None
+    crossing: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.person_id is None:
+            self.person_id = self.child_id
+        if self.crossing is None:
+            self.crossing = np.ones(self.child_id.size, dtype=np.int64)
 
     def __len__(self) -> int:
         return self.child_id.size

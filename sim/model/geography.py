@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 #: Mean radius of the Earth, for great-circle distances.
 EARTH_RADIUS_KM = 6371.0
 
@@ -70,6 +72,14 @@ class Geography:
 
 #: The north as one national place: the model without a places file.
 POOLED = Geography(points=(RepatriationPoint("northern border", 1.0, 1, 1, 1, math.nan, math.nan),))
+
+
+def cumulative_shares(shares: list[float]) -> np.ndarray:
+    """Cumulative shares for drawing a place by `searchsorted` (side right) on a uniform draw, the
+    last one just above 1 (shares sum to 1 within a tolerance, checked when the file is read)."""
+    cumulative = np.cumsum(shares)
+    cumulative[-1] = 1.0 + 1e-12  # a draw just below 1 still finds the last place
+    return cumulative
 
 
 def spread(total: int, weights: list[float]) -> list[int]:

@@ -71,6 +71,14 @@ class Ledger:
         self._created[day] += n
         return np.arange(first, first + n, dtype=np.int64)
 
+    def new_crossing_ids(self, departed_at: np.ndarray) -> np.ndarray:
+        """Ids for the records of children leaving again at `departed_at` (one each, in the order
+        given); they count as created at the end of the day each leaves."""
+        first = self._next_child_id
+        self._next_child_id += departed_at.size
+        np.add.at(self._created, departed_at.astype(np.int64), 1)
+        return np.arange(first, first + departed_at.size, dtype=np.int64)
+
     def count_departures(self, first_day: int, departures: np.ndarray) -> None:
         """Departures of the days from `first_day` on, one row a day: Mexican, Mexican returned by
         the United States, Central American."""
@@ -161,14 +169,15 @@ class Ledger:
         n = len(children)
         no = np.zeros(n, dtype=np.int8)
         self.children.extend(ChildRow(
-            child_id=children.child_id, route=np.full(n, int(children.route)), origin=children.origin,
+            child_id=children.child_id, person_id=children.person_id, crossing=children.crossing,
+            route=np.full(n, int(children.route)), origin=children.origin,
             age=children.age, girl=children.girl, accompanied=children.accompanied,
             reason=children.reason, far_from_border=children.far_from_border,
             trafficking_victim=children.trafficking_victim,
             in_need_of_protection=children.in_need_of_protection,
             harmed_in_transit=children.harmed_in_transit, point=children.point, screened_by_officer=no,
-            needs_detected=no,
-            held_with_adults=no, detained=no, departed_at=children.departed_at,
+            needs_detected=no, held_with_adults=no, detained=no, diverted_to_detention=no,
+            departed_at=children.departed_at,
             apprehended_at=np.full(n, np.nan) if apprehended_at is None else apprehended_at,
             exit=np.full(n, int(how)), exited_at=exited_at))
 

@@ -124,7 +124,7 @@ def column_type(name: str) -> type:
     """The numpy type a table column is kept and returned in."""
     if name in TIME_COLUMNS:
         return np.float64
-    return np.int32 if name == "child_id" else np.int8
+    return np.int32 if name in ("child_id", "person_id") else np.int8
 
 
 

@@ -9,6 +9,9 @@ Rules for a full resource (written once, here, and in docs/model.md):
 * A child moving on from one resource to a full one is **blocked**: they keep the place they
   hold until the next place frees (as in ciw's blocking rule), so no child is ever dropped and
   no capacity is ever exceeded.
+* When a resource's capacity falls during a run (a scenario's timeline), **nobody is evicted**:
+  children keep the places they hold, and new requests wait until fewer places are in use than
+  the new capacity. When it rises, the first in line get the new places at once.
 * Places are given strictly in order of request. A child may leave the line before being served
   (`cancel`), for example when no officer is free within the allowed wait.
 
@@ -102,6 +105,15 @@ class Resource:
         if self.n_waiting:
             self._serve_line(now)
 
+    def set_capacity(self, capacity: int, now: float) -> None:
+        """From `now` on, the resource has `capacity` places (see the rules above: a fall evicts
+        nobody, a rise serves the line)."""
+        if capacity < 0:
+            raise ValueError(f"{self.name}: capacity must be zero or more, got {capacity}")
+        self.capacity = capacity
+        if self.n_waiting:
+            self._serve_line(now)
+
     def cancel(self, visit: Visit, now: float) -> None:
         """The child of a waiting `visit` leaves the line without being served."""
         if not visit.waiting:
@@ -181,10 +193,32 @@ class ResourceAtPoints:
 
 
 class ChildProtectionOfficer(Resource):
-    """Child protection officers (OPIs, F06): each takes one child's case at a time."""
+    """Child protection officers (OPIs, F06): each takes one child's case at a time.
+
+    Officers work hours, not days: a full case takes `officer_hours_per_child` of an officer's time,
+    and the pool's duty hours are spread over the week, so it keeps the officer busy
+    `officer_case_days` calendar days (`sim.model.journey_plans` draws each child's). An officer who
+    takes a case while children wait for officers in this pool shortens it (`share_of_full_case`).
+    The rules hold for any pool of officers (a border's, a city's).
+    """
 
     label = "child protection officers"
     waiting_place = "in the place the child already holds (care unit, station or alternative care)"
+
+    def share_of_full_case(self, shortest: float) -> float:
+        """The share of a full case an officer gives the case taken now: all of it with nobody
+        waiting, 1 / (1 + children waiting per officer) with a line, never below `shortest`
+        (assumption: officers pressed by a line cut case work and interview alike)."""
+        if not self.n_waiting:
+            return 1.0
+        return max(shortest, self.capacity / (self.capacity + self.n_waiting))
+
+
+def officer_case_days(hours_per_child: float, duty_hours_per_week: float) -> float:
+    """Calendar days a full case keeps an officer busy: its officer-hours over the officer's duty
+    hours a day, averaged over the week (a pool working in shifts). 4 hours in a 40-hour week:
+    0.7 days, so 1.4 children per officer and calendar day, 2 per 8-hour day on duty."""
+    return hours_per_child / (duty_hours_per_week / 7.0)
 
 
 class CareUnit(Resource):

@@ -19,6 +19,8 @@ class ChildRow(NamedTuple):
     child's `who` (`sim.model.codes.WHO_COLUMNS`)."""
 
     child_id: Any
+    person_id: Any
+    crossing: Any
     route: Any
     origin: Any
     age: Any
@@ -34,6 +36,7 @@ class ChildRow(NamedTuple):
     needs_detected: Any
     held_with_adults: Any
     detained: Any
+    diverted_to_detention: Any
     departed_at: Any
     apprehended_at: Any
     exit: Any

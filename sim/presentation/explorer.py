@@ -30,7 +30,7 @@ from sim.model.parameters import DAYS_PER_YEAR, Parameters, coerce, parameter_fi
 from sim.model.schema import OVERFLOW_NAMES, RESOURCE_NAMES
 
 #: Uncertainties offered as sliders next to every lever: what moves the results most.
-EXPLORED_UNCERTAINTIES = ("arrival_multiplier", "share_apprehended_in_transit", "interview_days_mean",
+EXPLORED_UNCERTAINTIES = ("arrival_multiplier", "share_apprehended_in_transit", "officer_hours_per_child",
                           "family_contact_days_mean", "return_arrangement_days_mean")
 #: Slider tops are this many times the scenario's value (capped by the parameter's own range).
 #: assumption: four times today's capacity or rate covers the policies a planner explores; a

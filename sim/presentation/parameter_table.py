@@ -17,6 +17,8 @@ KINDS = ("lever", "uncertainty", "setting")
 
 
 def _text(value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(_text(item) for item in value) if value else "none"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and math.isinf(value):

@@ -29,6 +29,7 @@ from sim.model.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ROOT.parent / "shared" / "reference" / "figures.csv"
+PRIORS = FIGURES.with_name("priors.csv")
 SHORT = ROOT / "tests" / "data" / "short_warmup.toml"
 TINY = ["--budget", "12", "--accepted", "4", "--truths", "4", "--predictive", "2", "--years", "0.05",
         "--replications", "2", "--check-years", "0.05", "--base", str(SHORT)]
@@ -60,9 +61,11 @@ def test_ledger_figures_match_the_reference_file():
             assert row["role"] == role, figure
             checked += 1
     assert checked == 6  # F01, F02, F03 fitted; F10, F11, F12 held out
+    with open(PRIORS, newline="", encoding="utf-8") as handle:
+        priors = {row["id"] for row in csv.DictReader(handle)}
     for conflict in content["conflict"]:
-        for figure in conflict["figures"]:
-            assert figure in reference
+        for figure in conflict["figures"]:  # a figure or a prior
+            assert figure in reference or figure in priors, figure
     shelters = {c["figures"][0]: c for c in content["conflict"]}["F05"]
     assert reference["F05"]["value"] == "27" and reference["F15"]["value"] == "23"
     assert "27" in shelters["what"] and "23" in shelters["what"]
@@ -184,7 +187,7 @@ def test_calibration_recovers_known_values_from_the_model():
     truth_values = priors.model_values({**known, "share_apprehended_in_transit": 0.3}, base)
     truth = run_replications(base.replace(**truth_values), 4, base_seed=99, years=0.2, keep_tables=False)
     targets = []
-    for figure, outcome in (("F02", "new_repatriated_north_unaccompanied"),
+    for figure, outcome in (("F02", "new_children_repatriated_north_unaccompanied"),
                             ("F03", "new_returned_south_unaccompanied")):
         value = float(np.mean([r.outcomes[outcome] for r in truth]))
         targets.append(Target(figure, value, outcome, "count per year", "synthetic", "-", "-", 0.05))
@@ -219,7 +222,7 @@ def test_calibrated_baseline_reproduces_the_targets():
 
 def _read(folder: Path) -> dict[str, bytes]:
     names = ("posterior.csv", "particles.csv", "reference_table.csv", "coverage.csv", "fit.csv",
-             "validation.csv", "identification.csv", "calibrated_2008.toml")
+             "validation.csv", "identification.csv", "hindcast.csv", "calibrated_2008.toml")
     return {name: (folder / name).read_bytes() for name in names}
 
 
@@ -235,7 +238,8 @@ def test_calibrate_resumes_after_a_kill_to_identical_results(tmp_path):
     assert {p.name for p in (whole / "charts").iterdir()} >= {"fit.png", "fit.svg", "posterior_marginals.png",
                                                              "posterior_correlations.svg", "coverage.png",
                                                              "captions.md"}
-    assert len((whole / "runs.jsonl").read_text().splitlines()) == 12 + 4 + 2
+    assert len((whole / "runs.jsonl").read_text().splitlines()) == 12 + 4 + 2 + 3 * 2  # hindcast: 3 years
+    assert "## Hindcast" in (whole / "report.md").read_text() and len(manifest["hindcast"]) == 4
     assert "Coverage" in (whole / "report.md").read_text() and manifest["effective_sample_size"] > 1
 
     killed = tmp_path / "killed"
@@ -252,11 +256,11 @@ def test_calibrate_resumes_after_a_kill_to_identical_results(tmp_path):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     done_before = len(runs.read_text().splitlines())
-    assert 4 <= done_before < 18 and not (killed / "manifest.json").exists()
+    assert 4 <= done_before < 24 and not (killed / "manifest.json").exists()
 
     resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    assert len(runs.read_text().splitlines()) == 18  # nothing run twice
+    assert len(runs.read_text().splitlines()) == 24  # nothing run twice
     assert _read(killed) == _read(whole)  # and identical to one uninterrupted run on two workers
 
     again = CliRunner().invoke(cli.main, ["calibrate", *TINY, "--out", str(killed)])
@@ -285,3 +289,42 @@ def test_sensitivity_screens_the_uncertain_parameters(tmp_path):
     assert (out / "charts" / "morris_mu_star.png").exists() and (out / "charts" / "captions.md").exists()
     again = CliRunner().invoke(cli.main, ["sensitivity", "--out", str(out)])
     assert again.exit_code != 0 and "--overwrite" in again.output
+
+
+def test_hindcast_years_change_what_their_sources_say():
+    from calibration.hindcast import load_hindcast
+
+    years, lines = load_hindcast()
+    assert [y.year for y in years] == [2009, 2010, 2011]
+    base = Parameters()
+    year_2011 = years[-1].applied_to(base)
+    assert year_2011.child_protection_officers == 362  # opi03
+    assert year_2011.shelters == 23  # F15
+    expected = base.mexican_departures_per_year * 11519 / 18129  # rep19 over F02
+    assert year_2011.mexican_departures_per_year == pytest.approx(expected, rel=1e-3)
+    assert year_2011.central_american_departures_per_year == base.central_american_departures_per_year
+    for year in years:
+        assert all(year.sources[name] for name in year.values)
+    assert {line.figure for line in lines} >= {"opi05", "rep21", "rep17"}
+    assert all(line.can_fail_because and line.pass_when for line in lines)
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("[year.2009]\nofficers = { value = 1, source = 's' }\n", "year.2009.officers"),
+    ("[year.2009]\nshelters = { value = -1, source = 's' }\n", "year.2009.shelters.value"),
+    ("[year.2009]\nshelters = 3\n", "year.2009.shelters"),
+    ("[year.2009]\nshelters = { value = 3, source = 's' }\n[[line]]\nyear = 2010\nfigure = 'x'\n"
+     "reported = 1\noutcome = 'new_returned_south'\ndefinition = 'd'\npass_when = 'p'\n"
+     "can_fail_because = 'c'\n", "line[0].year"),
+    ("[year.2009]\nshelters = { value = 3, source = 's' }\n[[line]]\nyear = 2009\nfigure = 'x'\n"
+     "reported = 1\noutcome = 'no_such'\ndefinition = 'd'\npass_when = 'p'\ncan_fail_because = 'c'\n",
+     "line[0].outcome"),
+])
+def test_a_wrong_hindcast_file_is_one_clear_error(tmp_path, text, key):
+    from calibration.hindcast import load_hindcast
+
+    path = tmp_path / "hindcast.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as error:
+        load_hindcast(path)
+    assert key in str(error.value) and str(path) in str(error.value)

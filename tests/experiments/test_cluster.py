@@ -269,12 +269,12 @@ def test_parameter_sets_in_one_batch_give_what_each_gives_alone():
 @needs_dask
 def test_a_calibration_on_the_cluster_gives_the_local_posterior(cluster, tmp_path):
     short = (ROOT / "tests" / "data" / "short_warmup.toml").as_posix()
-    tiny = ["--budget", "12", "--generations", "2", "--years", "0.05", "--replications", "2",
-            "--check-years", "0.05", "--base", short]
+    tiny = ["--budget", "12", "--accepted", "4", "--truths", "4", "--predictive", "2", "--years", "0.05",
+            "--replications", "2", "--check-years", "0.05", "--base", short]
     local = amparo("calibrate", *tiny, "--workers", "2", "--out", tmp_path / "local")
     assert local.returncode == 0, local.stderr
     remote = amparo("calibrate", *tiny, "--out", tmp_path / "cluster", "--scheduler", cluster)
     assert remote.returncode == 0, remote.stderr
     assert f"the Dask cluster at {cluster}" in remote.stdout
-    for name in ("posterior.csv", "generations.csv", "fit.csv", "calibrated_2008.toml"):
+    for name in ("posterior.csv", "reference_table.csv", "fit.csv", "hindcast.csv", "calibrated_2008.toml"):
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "cluster" / name).read_bytes(), name

@@ -18,7 +18,8 @@ SMALL = Parameters(arrival_multiplier=0.3, warmup_days=30)
 
 
 def test_common_random_numbers_make_paired_differences_tighter():
-    scarce = SMALL.replace(child_protection_officers=30, interview_days_mean=2.0)
+    scarce = SMALL.replace(child_protection_officers=30, officer_hours_per_child=48.0,
+                           officer_duty_hours_per_week=168.0)
     more = scarce.replace(child_protection_officers=36)
     runs = run_scenarios([("scarce", scarce), ("more", more)], replications=6, base_seed=5, years=0.2)
     outcome = "detention_child_days"

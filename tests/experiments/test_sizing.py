@@ -103,7 +103,8 @@ def mm_c_parameters(arrivals_per_day: float, interview_days: float) -> Parameter
         mexican_departures_per_year=arrivals_per_day * 365,
         share_of_mexican_departures_returned_by_united_states=1.0,
         share_unaccompanied_north=1.0, central_american_departures_per_year=0.0,
-        child_protection_officers=10, share_officers_north=1.0, interview_days_mean=interview_days,
+        child_protection_officers=10, share_officers_north=1.0, officer_hours_per_child=interview_days * 24,
+        officer_duty_hours_per_week=168.0, shortest_case_share=1.0,
         officer_max_wait_days=math.inf, places_per_care_unit=10_000, warmup_days=30)
 
 

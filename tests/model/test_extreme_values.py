@@ -41,18 +41,34 @@ WARMUP_DAYS, MEASURED_DAYS = ((0, 1, 2), (1, 2, 3)) if not LONG_EXAMPLES else ((
 #: Parameters that set how many children leave: drawn together so that the largest allowed arrivals
 #: are reached (see `arrivals`); and the warm-up, drawn with the horizon.
 VOLUMES = ("mexican_departures_per_year", "share_of_mexican_departures_returned_by_united_states",
-           "central_american_departures_per_year", "arrival_multiplier", "awareness_campaign_reduction")
+           "central_american_departures_per_year", "arrival_multiplier", "arrival_multiplier_north",
+           "arrival_multiplier_south", "awareness_campaign_reduction")
 #: Shares that must not add up to more than 1, drawn as a group.
-GROUPS = (("share_guatemala", "share_honduras", "share_el_salvador"),
+GROUPS = (("share_guatemala", "share_honduras", "share_el_salvador", "share_nicaragua"),
           ("share_leaving_for_work_mexico", "share_leaving_to_join_family_mexico"),
           ("share_leaving_for_work_central_america", "share_leaving_to_join_family_central_america"))
 IN_GROUPS = {name for group in GROUPS for name in group}
+
+
+#: Monthly profiles at their edges: flat, the default, every arrival in one month, half the year empty.
+PROFILE_EDGES = [(1.0,) * 12, (12.0,) + (0.0,) * 11, (0.0,) * 6 + (2.0,) * 6]
+#: A timeline at its edge: every place and officer gone from the second measured day (dated in 2008,
+#: so drawn with that start year), then back on the third.
+GONE = ("child_protection_officers", "care_units", "shelters", "migration_station_places",
+        "alternative_care_places")
+BACK = (("child_protection_officers", 172), ("care_units", 4), ("shelters", 27),
+        ("migration_station_places", 150), ("alternative_care_places", 40))
+TIMELINE_EDGES = [(), (("2008-01-02", tuple((name, 0) for name in GONE)), ("2008-01-03", BACK))]
 
 
 def edges(f: dataclasses.Field) -> list:
     """The edge values of one parameter's allowed range."""
     if f.type == "bool":
         return [False, True]
+    if f.type == "MonthlyProfile":
+        return [f.default, *PROFILE_EDGES]
+    if f.type == "TimelineChanges":
+        return TIMELINE_EDGES
     low, high = f.metadata["low"], f.metadata["high"]
     values = [low, f.default, high]
     values.append(low + 1 if f.type == "int" else min(low + 0.5, high))
@@ -89,6 +105,8 @@ def extreme_parameters(draw: st.DrawFn) -> tuple[Parameters, float]:
         values.update(draw(st.sampled_from(group_edges(group))))
     values.update(draw(arrivals()))
     values["warmup_days"] = draw(st.sampled_from(WARMUP_DAYS))
+    if values["timeline"]:
+        values["start_year"] = 2008
     years = draw(st.sampled_from(MEASURED_DAYS)) / 365
     return Parameters(**values), years
 
@@ -129,7 +147,8 @@ def test_detention_limits_shorter_than_the_wait_for_an_officer_keep_every_invari
     # the southern corner where a detention review can fall due before screening (issue 18)
     parameters = Parameters(
         warmup_days=5, arrival_multiplier=2.0, max_detention_days=limit, child_protection_officers=officers,
-        share_officers_north=0.0, officer_max_wait_days=wait, interview_days_mean=interview,
+        share_officers_north=0.0, officer_max_wait_days=wait, officer_hours_per_child=interview * 24,
+        officer_duty_hours_per_week=168.0,
         migration_station_places=stations, alternative_care_places=alternative,
         detection_with_officer=1.0, detection_without_officer=1.0,
         share_trafficking_victims_at_departure=0.5, return_arrangement_days_mean=stay,

@@ -25,7 +25,7 @@ from sim.presentation.charts.run_charts import (
 )
 from sim.presentation.charts.tables import as_floats, read_manifest, read_visits
 
-ALL_CHARTS = {"flows", "occupancy", "waiting_times", "detention_days"}
+ALL_CHARTS = {"flows", "occupancy", "occupancy_by_month", "waiting_times", "detention_days"}
 CAPACITIES = {"officers_north": 4, "officers_south": 3, "care_units": 5, "shelters": 20,
               "migration_stations": 10, "alternative_care": 2}
 DAYS = 30
@@ -173,7 +173,7 @@ def test_a_run_without_any_visit_draws_every_chart(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_run_without_visit_records_draws_flows_and_occupancy(tmp_path: Path) -> None:
     folder = make_synthetic_run(tmp_path / "run", visits=None)
-    assert [chart.name for chart in draw_run_charts(folder)] == ["flows", "occupancy"]
+    assert [chart.name for chart in draw_run_charts(folder)] == ["flows", "occupancy", "occupancy_by_month"]
     assert "waiting_times" not in (folder / "charts" / "captions.md").read_text(encoding="utf-8")
 
 
@@ -185,6 +185,14 @@ def test_redrawing_the_same_results_gives_the_same_svg(drawn: tuple[Path, list],
     assert [c.name for c in redrawn] == [c.name for c in charts]
     for chart in charts:
         assert chart_text(copy, chart.name) == chart_text(folder, chart.name)
+
+
+def test_the_monthly_chart_names_the_months_and_every_resource(drawn: tuple[Path, list]) -> None:
+    folder, _ = drawn
+    text = chart_text(folder, "occupancy_by_month")
+    assert all(month in text for month in ("Jan", "Mar", "Dec"))
+    assert all(label in text for _, label in RESOURCES)
+    assert "Northern border" in text and "Southern border" in text
 
 
 def test_a_flow_missing_from_the_summary_is_named_in_the_caption(tmp_path: Path) -> None:

@@ -87,6 +87,20 @@ def test_in_bulk_and_as_agents_agree_for_any_capacities(officers, care_places, b
     _assert_same_tables(in_bulk, agents)
 
 
+def test_children_crossing_again_are_the_same_records_in_bulk_and_as_agents():
+    # many repeat crossings (a child comes home, leaves again and is handed back again) before and
+    # after the border goes child by child: the same ids, crossings and times either way
+    parameters = SMALL.replace(share_reunified_handed_back_again=0.6, days_home_before_leaving_again_mean=5.0,
+                               shelters=1, beds_per_shelter=30, max_days_waiting_in_holding=3.0)
+    in_bulk, days = _run(parameters, True, years=0.4)
+    agents, _ = _run(parameters, False, years=0.4)
+    assert 20 < days < in_bulk.day
+    children = in_bulk.tables()["children"]
+    crossed_again = children["crossing"] >= 2
+    assert np.count_nonzero(crossed_again & (children["departed_at"] < days)) > 50  # while in bulk
+    assert np.count_nonzero(crossed_again & (children["departed_at"] > days)) > 50  # and after
+
+
 # --- with places: resources at each repatriation point ----------------------------------------------
 PLACES = SMALL.replace(geography=read_places())
 

@@ -135,7 +135,7 @@ def test_screening_by_an_officer_uses_the_officers_detection_and_a_regular_agent
     )
     first = _child(
         1,
-        detected_by_officer=True,
+        case_share_to_detect=0.5,  # half a full case brings the need out
         detected_by_agent=False,
         case_days=5.0,
         screened_by_officer=False,
@@ -143,7 +143,7 @@ def test_screening_by_an_officer_uses_the_officers_detection_and_a_regular_agent
     )
     second = _child(
         2,
-        detected_by_officer=True,
+        case_share_to_detect=0.5,  # half a full case brings the need out
         detected_by_agent=False,
         case_days=5.0,
         screened_by_officer=False,
@@ -155,6 +155,28 @@ def test_screening_by_an_officer_uses_the_officers_detection_and_a_regular_agent
     assert done == [(1, 0.0), (2, 1.0)]
     assert first.screened_by_officer and first.needs_detected
     assert not second.screened_by_officer and not second.needs_detected
+
+
+def test_an_officer_pressed_by_a_line_gives_shorter_cases_and_detects_less():
+    calendar = EventCalendar()
+    officers, rows = _resource(1, ChildProtectionOfficer)
+    done: list = []
+    screening = Screening(calendar, officers, max_wait_days=math.inf,
+                          then=lambda c, t: done.append((c.unique_id, t)), shortest_case_share=0.25)
+    children = [_child(i, case_share_to_detect=0.5, detected_by_agent=False, case_days=4.0,
+                       screened_by_officer=False, needs_detected=False) for i in (1, 2, 3)]
+    for child in children:
+        screening.screen(child, 0.0)
+    _run(calendar, 20)
+    # first: nobody waits, a full case (4 days); second: one child waits behind, half a case (2 days),
+    # too short for a need that takes half; third: nobody behind, a full case again
+    assert done == [(1, 0.0), (2, 4.0), (3, 6.0)]
+    assert [child.needs_detected for child in children] == [True, False, True]
+    assert all(child.screened_by_officer for child in children)
+    assert [VisitRow(*row).ended_at for row in rows] == [4.0, 6.0, 10.0]
+    # ten children waiting per officer would cut a case to 1/11: never below the shortest share
+    officers.n_waiting, officers.capacity = 10, 1
+    assert officers.share_of_full_case(0.25) == 0.25
 
 
 def test_streams_are_reproducible_and_independent_of_each_other():

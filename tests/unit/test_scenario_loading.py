@@ -26,7 +26,7 @@ FOLDER = ROOT / "scenarios"
 CALIBRATED = tomllib.loads((ROOT / "calibration" / "calibrated_2008.toml").read_text())["uncertainties"]
 ELEVEN = ("awareness_campaign", "baseline_2008", "before_officers", "double_officers", "free_flights",
           "max_detention_limit", "no_detention_unaccompanied", "phone_lines_all_states",
-          "protection_package", "shelters_2010", "surge")
+          "protection_package", "shelters_2010", "surge", "timeline_2008_2012")
 HEADER = 'title = "A title"\ndescription = "A description."\n'
 
 
@@ -253,6 +253,8 @@ def toml_value(value: object) -> str:
         return "inf" if value > 0 else "-inf"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     return repr(value)
 
 
@@ -274,6 +276,10 @@ def entry(draw: st.DrawFn) -> tuple[str, str, object]:
         st.sampled_from(sorted(SECTION_OF.values())))
     if f.type == "bool":
         near = st.booleans()
+    elif f.type == "MonthlyProfile":  # 12 numbers with mean 1, or not
+        near = st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 0.9308, 1.4112, -1.0]), min_size=11, max_size=13)
+    elif f.type == "TimelineChanges":  # set by a [timeline] section only: any value is an error
+        near = ANY_VALUE
     else:
         low, high = f.metadata["low"], min(f.metadata["high"], 1e6)
         margin = (high - low) / 20

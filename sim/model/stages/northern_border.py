@@ -46,6 +46,7 @@ from sim.model.journey_plans import arriving, return_travel_days
 from sim.model.ledger import Ledger
 from sim.model.parameters import Parameters
 from sim.model.resources import ResourceAtPoints, Visit
+from sim.model.stages.crossing_again import CrossingAgain
 from sim.model.stages.holding import Holding
 from sim.model.stages.northern_border_in_bulk import NorthernBorderInBulk
 from sim.model.stages.northern_rules import (
@@ -72,16 +73,19 @@ class NorthernBorder:
 
     def __init__(self, p: Parameters, calendar: EventCalendar, ledger: Ledger, custody: Custody,
                  care_units: ResourceAtPoints, shelters: ResourceAtPoints, officers: ResourceAtPoints,
-                 go_home: Callable[[Child, float], None]) -> None:
-        """`go_home(child, time)`: the journey home after family contact (`return_home`)."""
+                 go_home: Callable[[Child, float], None], came_home: CrossingAgain) -> None:
+        """`go_home(child, time)`: the journey home after family contact (`return_home`);
+        `came_home` hears of every child reunified, who may cross again (`crossing_again`)."""
         self.p = p
+        self.came_home = came_home
         self.calendar = calendar
         self.ledger = ledger
         self.custody = custody
         self.care_units = care_units
         self.shelters = shelters
         self.go_home = go_home
-        self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening)
+        self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening,
+                                   p.shortest_case_share)
         self.holding = Holding(calendar, p.max_days_waiting_in_holding)
         geography = p.geography
         if geography.pooled:
@@ -139,6 +143,7 @@ class NorthernBorder:
         if not needs_a_bed(path):  # picked up by family at the border
             self._leave_care_unit(child, now)
             self.ledger.exit(child, EXIT_OF_PATH[path], now)
+            self.came_home.came_home_one(child.who, now)
             return
         self.ledger.enter_stage(child, STAGE_AFTER_SCREENING[path], now)
         held = child.place_visit
@@ -201,5 +206,6 @@ class NorthernBorder:
             child.place_visit = None
         if goes_home_after_stay(child.path):
             self.go_home(child, now)
+            self.came_home.came_home_one(child.who, child.exited_at)
         else:
             self.ledger.exit(child, EXIT_OF_PATH[child.path], now)

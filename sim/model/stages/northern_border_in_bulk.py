@@ -31,6 +31,7 @@ from sim.model.journey_plans import PLAN_COLUMNS, PLAN_TYPES
 from sim.model.ledger import Ledger
 from sim.model.resources import Resource, ResourceAtPoints, Visit
 from sim.model.rows import ChildRow, StageRow, VisitRow
+from sim.model.stages.crossing_again import CrossingAgain
 from sim.model.stages.northern_rules import (
     EXIT_OF_PATH,
     STAGE_AFTER_SCREENING,
@@ -41,7 +42,7 @@ from sim.model.stages.northern_rules import (
     path_after_screening,
     received_in_shelter,
 )
-from sim.model.stages.screening import Screening
+from sim.model.stages.screening import FULL_CASE, Screening, officer_detects
 
 #: Columns of the arrays of children handled in bulk: who they are, when they left and arrive,
 #: their plan, then their stay as worked out when nobody waits.
@@ -56,6 +57,7 @@ COLUMNS = (*WHO_COLUMNS, "departed_at", "arrives_at", *PLAN_COLUMNS, "screened_a
                                      "in_shelter", "bed_from", "by_officer"))
 PLAN = slice(COLUMNS.index(PLAN_COLUMNS[0]), COLUMNS.index(PLAN_COLUMNS[-1]) + 1)
 WHO = slice(0, len(WHO_COLUMNS))
+_EXIT_OF_PATH = np.array(EXIT_OF_PATH)
 #: Columns of officers' open cases.
 CASE_CHILD, CASE_STARTED, CASE_ENDS, CASE_POINT = 0, 1, 2, 3
 CASE_COLUMNS = [CHILD_ID, SCREENED_AT, CASE_ENDS_AT, POINT]
@@ -79,6 +81,7 @@ class ChildByChild(Protocol):
     care_units: ResourceAtPoints
     shelters: ResourceAtPoints
     screening: Screening
+    came_home: CrossingAgain
 
     def receive(self, child: Child, now: float) -> None: ...
     def stay_ends(self, child: Child, now: float) -> None: ...
@@ -122,7 +125,9 @@ class NorthernBorderInBulk:
         screened = table[:, ARRIVES_AT] + children["care_days"]
         table[:, SCREENED_AT] = screened
         table[:, CASE_ENDS_AT] = screened + children["case_days"]
-        detected = np.where(by_officer, children["detected_by_officer"], children["detected_by_agent"])
+        # no line here: officers give full cases
+        detected = np.where(by_officer, officer_detects(children["case_share_to_detect"], FULL_CASE),
+                            children["detected_by_agent"])
         table[:, NEEDS_DETECTED] = detected
         path = path_after_screening(detected, children["family_pickup"])
         table[:, PATH] = path
@@ -176,6 +181,8 @@ class NorthernBorderInBulk:
         self._count(arriving, path[screened], path[leaves],
                     here[leaves & goes_home_after_stay(path), EXITS_AT])
         if leaves.any():
+            reunified = leaves & (_EXIT_OF_PATH[path.astype(np.int64)] == Exit.REUNIFIED)
+            border.came_home.came_home(here[reunified][:, WHO], here[reunified, EXITS_AT])
             self._gone.append(here[leaves])
             self._in_custody = here[~leaves]
         else:
@@ -268,6 +275,7 @@ class NorthernBorderInBulk:
         no = np.zeros(n)
         return ChildRow(*children[:, WHO].T, screened_by_officer=np.broadcast_to(screened_by_officer, n),
                         needs_detected=np.broadcast_to(needs_detected, n), held_with_adults=no, detained=no,
+                        diverted_to_detention=no,
                         departed_at=children[:, DEPARTED_AT],
                         apprehended_at=children[:, ARRIVES_AT] if handed_over else np.full(n, np.nan),
                         exit=np.broadcast_to(how, n), exited_at=np.broadcast_to(exits_at, n))

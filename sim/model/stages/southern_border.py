@@ -7,10 +7,16 @@ Placement (written rules; F21, F22, F24 for the norms, los07/los08 for 2008 prac
   (`detain_unaccompanied`, `detain_accompanied`), or when they are unaccompanied and no older than
   `shelter_age_limit_south`. Everyone else goes to a migration station (detention).
 * A child who prefers alternative care but finds it full goes to a station if their group may be
-  detained; otherwise they wait for an alternative place in provisional holding with adults.
+  detained: a protection failure of its own (`diverted_to_detention`: the young unaccompanied
+  children whom the 2008 practice, los07, would have placed with DIF); otherwise they wait for an
+  alternative place in provisional holding with adults.
 * A child who finds the station full waits in provisional holding with adults.
   Waiting in holding is a protection failure (`held_with_adults`); a child with no place within
   the holding limit is screened, and goes on, from holding (see `holding`).
+* Time in a migration station is time held with adults (`held_with_adults`, det07, det09) unless
+  the scenario says the stations keep children apart from adults (`stations_keep_children_separate`,
+  F21, F24). Either way it is detention (`detained`): a detained child is never counted as protected
+  (see `sim.analysis.outcomes`).
 
 Once placed, the child is screened (see `screening`). A detected victim or child in need of
 international protection takes the protection route (F12, F25) in alternative care, moving out of
@@ -35,7 +41,7 @@ from sim.model.calendar import EventCalendar
 from sim.model.child import Child
 from sim.model.codes import Exit, Stage
 from sim.model.ledger import Ledger
-from sim.model.parameters import Parameters
+from sim.model.parameters import Parameters, timeline_phases
 from sim.model.resources import AlternativeCare, ChildProtectionOfficer, MigrationStation, Resource, Visit
 from sim.model.stages.holding import Holding
 from sim.model.stages.screening import Screening
@@ -51,15 +57,18 @@ class SouthernBorder:
         self.ledger = ledger
         self.stations = stations
         self.alternative_care = alternative_care
-        self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening)
+        self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening,
+                                   p.shortest_case_share)
         self.holding = Holding(calendar, p.max_days_waiting_in_holding)
         # whether a child may be detained, by [accompanied]
         self._may_be_detained = (p.detain_unaccompanied, p.detain_accompanied)
         # Detention review: due `max_detention_days` after detention starts. Unless officers may keep
         # a detained child waiting that long, screening comes first, and then it is known whether
-        # the child will still be detained when the review is due: only then is it scheduled.
+        # the child will still be detained when the review is due: only then is it scheduled. A review
+        # at detention is right whatever officers there are, so officers at any time of the run count.
         officers = self.screening.officers
-        self._review_at_detention = (p.max_detention_days < math.inf and officers.capacity > 0
+        any_officers = officers.capacity > 0 or any(q.officers_south > 0 for _, q in timeline_phases(p))
+        self._review_at_detention = (p.max_detention_days < math.inf and any_officers
                                      and p.officer_max_wait_days >= p.max_detention_days)
         self._review_after_screening = p.max_detention_days < math.inf and not self._review_at_detention
 
@@ -82,6 +91,7 @@ class SouthernBorder:
                 resource: Resource = care
             elif self.may_be_detained(child):
                 resource = self.stations
+                child.diverted_to_detention = True  # alternative care is full
             else:
                 resource = care
         else:
@@ -98,7 +108,10 @@ class SouthernBorder:
         self.screening.screen(child, now)
 
     def _start_detention(self, visit: Visit, now: float) -> None:
-        visit.child.detained = True
+        child = visit.child
+        child.detained = True
+        if not self.p.stations_keep_children_separate:
+            child.held_with_adults = True
         if self._review_at_detention:
             self.calendar.schedule(now + self.p.max_detention_days, self._review_detention, visit)
 

@@ -19,6 +19,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullLocator, PercentFormatter
 
 from sim.model.schema import RESOURCES as RESOURCE_REGISTRY
+from sim.presentation.charts.month_charts import draw_monthly_occupancy
 from sim.presentation.charts.style import (
     BAND_ALPHA,
     CAPACITY_COLOUR,
@@ -61,9 +62,10 @@ PANEL_LAYOUT = [[north, south] for north, south in zip_longest(_NORTH, _SOUTH, f
 #: Flows per measured year, in the order a child meets them: (outcome, label, is a part of the row above).
 NORTH_FLOWS = (
     ("new_departures_mexico", "Mexican children leaving home", False),
-    ("new_repatriated_north", "handed back by the United States (F01)", False),
-    ("new_repatriated_north_unaccompanied", "of whom unaccompanied (F02)", True),
-    ("new_repatriated_north_accompanied", "of whom accompanied by family", True),
+    ("new_children_repatriated_north", "handed back by the United States (F01)", False),
+    ("new_children_repatriated_north_unaccompanied", "of whom unaccompanied (F02)", True),
+    ("new_repatriated_north_again", "handed back again, unaccompanied (handovers)", False),
+    ("new_repatriated_north_accompanied", "accompanied, handed back with family", False),
     ("new_shelter_admissions", "admitted to a transitory shelter", False),
     ("new_reunified_north", "unaccompanied, reunified with family", False),
     ("new_returned_with_family_north", "accompanied, gone home with family", False),
@@ -99,13 +101,15 @@ class ChartFile:
 def draw_run_charts(run_folder: Path) -> list[ChartFile]:
     """Draw every chart of a run folder into `run_folder/charts/` and list them in `captions.md`.
 
-    Charts: flows, occupancy, and, when the folder has visit records, border_strip (the northern
-    points west to east), waiting_times and detention_days.
+    Charts: flows, occupancy, occupancy_by_month, and, when the folder has visit records,
+    border_strip (the northern points west to east), waiting_times and detention_days.
     """
     run_folder = Path(run_folder)
     manifest = read_manifest(run_folder)
     out = run_folder / "charts"
-    charts = [draw_flows(run_folder, manifest, out), draw_occupancy(run_folder, manifest, out)]
+    charts = [draw_flows(run_folder, manifest, out), draw_occupancy(run_folder, manifest, out),
+              ChartFile("occupancy_by_month", *draw_monthly_occupancy(run_folder, manifest, out,
+                                                                      stamp_text(manifest)))]
     if (run_folder / "by_place.csv").exists():
         charts.append(draw_border_strip(run_folder, manifest, out))
     if (run_folder / "visits.csv").exists():
