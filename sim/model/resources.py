@@ -12,6 +12,10 @@ Rules for a full resource (written once, here, and in docs/model.md):
 * When a resource's capacity falls during a run (a scenario's timeline), **nobody is evicted**:
   children keep the places they hold, and new requests wait until fewer places are in use than
   the new capacity. When it rises, the first in line get the new places at once.
+* In the north, resources live at the repatriation points (`ResourceAtPoints`, one pool per
+  point); a child needing a bed when their point's shelter is full is first offered the nearest
+  other point's free bed (a transfer, `sim.model.stages.northern_border`), and only waits if none
+  is free anywhere.
 * Places are given strictly in order of request. A child may leave the line before being served
   (`cancel`), for example when no officer is free within the allowed wait.
 
