@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Mean radius of the Earth, for great-circle distances.
 EARTH_RADIUS_KM = 6371.0
@@ -76,7 +78,10 @@ POOLED = Geography(points=(RepatriationPoint("northern border", 1.0, 1, 1, 1, ma
 
 def cumulative_shares(shares: list[float]) -> np.ndarray:
     """Cumulative shares for drawing a place by `searchsorted` (side right) on a uniform draw, the
-    last one just above 1 (shares sum to 1 within a tolerance, checked when the file is read)."""
+    last one just above 1 (shares sum to 1 within a tolerance, checked when the file is read).
+    numpy is imported here only: listing scenarios reads this module and must stay light."""
+    import numpy as np
+
     cumulative = np.cumsum(shares)
     cumulative[-1] = 1.0 + 1e-12  # a draw just below 1 still finds the last place
     return cumulative
