@@ -307,6 +307,8 @@ def _by_place(results: Sequence[ReplicationResult], parameters: Parameters, year
         values = [t[name] for t in tables]
         if isinstance(values[0][0], str):
             columns[name] = np.array(values[0], dtype=object)
+        elif name in ("order_west_to_east", "capacity"):  # the same in every replication
+            columns[name] = np.array(values[0], dtype=np.int64)
         else:
             columns[name] = np.mean(np.array(values, dtype=float), axis=0)
     return columns
