@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sim.model.geography import POOLED, Geography
+from sim.model.geography import POOLED, Geography, geography_from_dict
 from sim.model.run_calendar import MONTHS, measured_day_of, parse_date
 
 Kind = Literal["lever", "uncertainty", "setting"]
@@ -498,6 +498,8 @@ class Parameters:
             value = getattr(self, name)
             if isinstance(value, list | tuple):  # JSON gives lists back: the stored form is tuples
                 object.__setattr__(self, name, _as_tuples(value))
+        if isinstance(self.geography, dict):  # from JSON (`geography_as_dict`)
+            object.__setattr__(self, "geography", geography_from_dict(self.geography))
         problems = validation_problems(self)
         if problems:
             raise ParameterError(problems)

@@ -178,6 +178,12 @@ class ResourceAtPoints:
     def n_waiting(self) -> int:
         return sum(pool.n_waiting for pool in self.at)
 
+    def set_capacities(self, capacities: list[int], now: float) -> None:
+        """From `now` on, each point's pool has its places in `capacities` (see `Resource.set_capacity`)."""
+        for pool, capacity in zip(self.at, capacities, strict=True):
+            if capacity != pool.capacity:
+                pool.set_capacity(capacity, now)
+
     def serving(self, child: Any) -> Resource:
         """The pool of the child's point."""
         return self.at[child.point]
