@@ -93,8 +93,8 @@ _MODEL_OUTCOMES: tuple[Outcome, ...] = (
     _outcome("new_repatriated_north_accompanied", "Handovers of accompanied children by the United States",
              FLOW, J, None, "of those, of children accompanied by family"),
     _outcome("new_children_repatriated_north", "Children repatriated by the United States", FLOW, J, None,
-             "children handed back at the northern border at least once in a measured year, each counted "
-             "once a year (F01)", RUN),
+             "children handed back at the northern border, each counted once a calendar year (F01); "
+             "averaged over where the year starts, so any measured period counts as a year would", RUN),
     _outcome("new_repatriated_north_again", "Handovers of unaccompanied children handed back before", FLOW, J,
              None, "handovers of unaccompanied children on a second or later crossing (of F02)"),
     _outcome("new_children_repatriated_north_unaccompanied",
@@ -102,7 +102,7 @@ _MODEL_OUTCOMES: tuple[Outcome, ...] = (
              "of those, unaccompanied (F02; rep08 counts 17,772 in 2008)", RUN),
     _outcome("new_children_repatriated_north_twice_or_more",
              "Unaccompanied children repatriated twice or more", FLOW, J, False,
-             "of those, handed back at least twice in the same measured year (rep10: 3,397 in 2008)"),
+             "of those, handed back at least twice in the same calendar year (rep10: 3,397 in 2008)"),
     _outcome("share_children_repatriated_north_twice_or_more",
              "Share of unaccompanied children repatriated twice or more", SHARE, J, False,
              "children handed back twice or more / children handed back, unaccompanied, per measured year "

@@ -289,23 +289,52 @@ def _group_mask(children: Table, group: Group) -> np.ndarray:
     raise KeyError(f"no such group of children: {group.dimension}={group.name}")
 
 
+def _same_year_chances(children: Table) -> tuple[np.ndarray, np.ndarray]:
+    """Per child record, the chance that the child's previous handover in the north, and the one
+    before it, fell in the same calendar year as this one (0 for a first crossing), over where the
+    year's first day falls: a gap of g days shares a year with probability max(0, 1 - g / 365)."""
+    at = children["apprehended_at"]
+    person = children["person_id"].astype(np.int64)
+    n = at.size
+    order = np.lexsort((at, person))
+    p, t = person[order], at[order]
+    previous = np.zeros(n)
+    before_previous = np.zeros(n)
+    if n > 1:
+        same = (p[1:] == p[:-1]) & np.isfinite(t[:-1])
+        previous[1:] = np.where(same, np.clip(1 - (t[1:] - t[:-1]) / DAYS_PER_YEAR, 0, 1), 0)
+    if n > 2:
+        same = (p[2:] == p[:-2]) & np.isfinite(t[:-2])
+        before_previous[2:] = np.where(same, np.clip(1 - (t[2:] - t[:-2]) / DAYS_PER_YEAR, 0, 1), 0)
+    chance_previous, chance_before = np.empty(n), np.empty(n)
+    chance_previous[order], chance_before[order] = previous, before_previous
+    return np.nan_to_num(chance_previous), np.nan_to_num(chance_before)
+
+
 def _repeat_outcomes(children: Table, handed_back: np.ndarray, alone: np.ndarray, start: float,
                      years: float) -> dict[str, float]:
     """Handovers of children handed back before, and children (not handovers) handed back once or
-    more, and (unaccompanied) twice or more: `handed_back` marks the handovers in the north of the
-    measured period. Children are counted within each measured year (the last, if shorter, on its
-    own), as a yearly statistic counts them (F01, rep10), then per year."""
+    more in a calendar year, and (unaccompanied) twice or more, as a yearly statistic counts them
+    (F01, rep10), per year: `handed_back` marks the handovers in the north of the measured period.
+
+    A child is counted once a calendar year. Rather than fix where the year starts (which would
+    make a period shorter than a year count children differently from a whole year), each handover
+    counts the chance that it is the child's first of its calendar year, over where the year's first
+    day falls: 1 minus the chance the previous handover fell in the same year. The expected number
+    of children a year is then the same whatever the measured period's length, so short calibration
+    runs measure what the yearly figures count (the chain of handovers 'previous, before previous'
+    likewise gives the children handed back twice or more in a year).
+    """
     alone_back = handed_back & alone
     out = {"new_repatriated_north_again": np.count_nonzero(alone_back & (children["crossing"] >= 2)) / years}
+    previous, before_previous = _same_year_chances(children)
+    first_of_year = 1 - previous
     for suffix, mask in (("", handed_back), ("_unaccompanied", alone_back)):
-        year = ((children["apprehended_at"][mask] - start) // DAYS_PER_YEAR).astype(np.int64)
-        person = children["person_id"][mask].astype(np.int64)
-        years_measured = int(year.max()) + 1 if year.size else 1
-        _, handovers = np.unique(person * years_measured + year, return_counts=True)
-        out[f"new_children_repatriated_north{suffix}"] = handovers.size / years
-    out["new_children_repatriated_north_twice_or_more"] = np.count_nonzero(handovers >= 2) / years
-    out["share_children_repatriated_north_twice_or_more"] = _share(np.count_nonzero(handovers >= 2),
-                                                                   handovers.size)
+        out[f"new_children_repatriated_north{suffix}"] = float(first_of_year[mask].sum()) / years
+    twice = float((previous - before_previous)[alone_back].sum()) / years
+    out["new_children_repatriated_north_twice_or_more"] = twice
+    out["share_children_repatriated_north_twice_or_more"] = _share(
+        twice, out["new_children_repatriated_north_unaccompanied"])
     return out
 
 

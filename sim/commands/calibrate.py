@@ -51,6 +51,8 @@ CHECK_REPLICATIONS = 10
 @click.option("--predictive", default=40, show_default=True, type=click.IntRange(2, 100_000),
               help="Posterior predictive runs (each at a posterior draw) for the fit and held-out tables.")
 @years_option(default=0.1, help="Simulated years of each run of the table (after the warm-up).")
+@click.option("--table-warmup-days", default=180, show_default=True, type=click.IntRange(0, 365),
+              help="Warm-up of each run of the table (repeat crossings need about 180 days to settle).")
 @replications_option(default=CHECK_REPLICATIONS, fewest=2,
                      help="Replications of the calibrated point (and of it without officers, for F12).")
 @years_option(name="--check-years", help="Simulated years of each check run of the calibrated point.")
@@ -65,8 +67,8 @@ CHECK_REPLICATIONS = 10
 @overwrite_option
 @force_option
 @scheduler_option
-def calibrate(budget: int, accepted: int, truths: int, predictive: int, years: float, replications: int,
-              check_years: float, seed: int,
+def calibrate(budget: int, accepted: int, truths: int, predictive: int, years: float,
+              table_warmup_days: int, replications: int, check_years: float, seed: int,
               base_file: Path, out: Path | None, workers: int | None, resume: bool, overwrite: bool,
               force: bool, scheduler: str | None) -> None:
     """Fit the quantities in calibration/priors.toml to the figures in calibration/targets.toml by
@@ -103,11 +105,13 @@ def calibrate(budget: int, accepted: int, truths: int, predictive: int, years: f
         hindcast = load_hindcast()
     except ScenarioError as error:
         fail(str(error))
-    settings = Settings(budget=budget, accepted=accepted, truths=truths, seed=seed, years=years)
+    settings = Settings(budget=budget, accepted=accepted, truths=truths, seed=seed, years=years,
+                        warmup_days=table_warmup_days)
     checks = CheckSettings(replications=replications, years=check_years, predictive=predictive)
     n_workers = workers_or_cluster(workers, budget, scheduler)
     check_runs = 2 * replications + predictive * (1 + len(hindcast[0]))
-    check_work(estimate([(loaded.parameters, years, budget), (loaded.parameters, check_years, check_runs)],
+    table_base = loaded.parameters.replace(warmup_days=table_warmup_days)
+    check_work(estimate([(table_base, years, budget), (loaded.parameters, check_years, check_runs)],
                         n_workers), force, scheduler)
     if overwrite:  # only now, when nothing can refuse the new one any more
         start_afresh(out, "calibration", "calibration.json")

@@ -32,6 +32,7 @@ FIGURES = ROOT.parent / "shared" / "reference" / "figures.csv"
 PRIORS = FIGURES.with_name("priors.csv")
 SHORT = ROOT / "tests" / "data" / "short_warmup.toml"
 TINY = ["--budget", "12", "--accepted", "4", "--truths", "4", "--predictive", "2", "--years", "0.05",
+        "--table-warmup-days", "20",
         "--replications", "2", "--check-years", "0.05", "--base", str(SHORT)]
 
 
@@ -45,10 +46,18 @@ def test_ledger_figures_match_the_reference_file():
         pytest.skip(f"{FIGURES} is not beside this checkout")
     with open(FIGURES, newline="", encoding="utf-8") as handle:
         reference = {row["id"]: row for row in csv.DictReader(handle)}
+    with open(FIGURES.with_name("priors.csv"), newline="", encoding="utf-8") as handle:
+        priors = {row["id"]: row for row in csv.DictReader(handle)}
     content = tomllib.loads((ROOT / "calibration" / "targets.toml").read_text(encoding="utf-8"))
     checked = 0
     for section in ("calibration", "validation"):
         for figure, entry in content[section].items():
+            if figure in priors:  # a sourced figure from outside the seeds (rep10, tot01)
+                row = priors[figure]
+                assert float(entry["value"]) == float(row["value"]), figure
+                assert entry["year"] == row["year"] and entry["place"] == row["place"], figure
+                checked += 1
+                continue
             if figure not in reference:  # a derived target, e.g. F02/F01
                 numerator, denominator = figure.split("/")
                 ratio = float(reference[numerator]["value"]) / float(reference[denominator]["value"])
@@ -60,7 +69,7 @@ def test_ledger_figures_match_the_reference_file():
             role = "calibration-target" if section == "calibration" else "validation"
             assert row["role"] == role, figure
             checked += 1
-    assert checked == 6  # F01, F02, F03 fitted; F10, F11, F12 held out
+    assert checked == 8  # F01, F02, F03, rep10, tot01 fitted; F10, F11, F12 held out
     with open(PRIORS, newline="", encoding="utf-8") as handle:
         priors = {row["id"] for row in csv.DictReader(handle)}
     for conflict in content["conflict"]:
@@ -77,7 +86,7 @@ def test_ledger_agrees_with_the_model_s_reported_figures():
         if target.outcome in REPORTED:
             assert REPORTED[target.outcome].figure == target.figure
             assert REPORTED[target.outcome].value == pytest.approx(target.value, rel=1e-3)
-    assert [t.figure for t in calibration] == ["F01", "F02", "F03", "F02/F01"]
+    assert [t.figure for t in calibration] == ["F01", "F02", "F03", "F02/F01", "rep10", "tot01"]
     assert {t.figure for t in validation} == {"F10", "F11", "F12"}
     assert not {t.figure for t in calibration} & {t.figure for t in validation}
 
@@ -194,7 +203,7 @@ def test_calibration_recovers_known_values_from_the_model():
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(budget=200, accepted=50, seed=7, years=0.2)
+        settings = Settings(budget=200, accepted=50, seed=7, years=0.2, warmup_days=60)
         table = reference_table(base, priors, targets, Path(folder), settings)
     result = posterior(table, np.array([t.value for t in targets]), priors, settings.accepted)
     for j, dimension in enumerate(priors.fitted):

@@ -270,6 +270,7 @@ def test_parameter_sets_in_one_batch_give_what_each_gives_alone():
 def test_a_calibration_on_the_cluster_gives_the_local_posterior(cluster, tmp_path):
     short = (ROOT / "tests" / "data" / "short_warmup.toml").as_posix()
     tiny = ["--budget", "12", "--accepted", "4", "--truths", "4", "--predictive", "2", "--years", "0.05",
+            "--table-warmup-days", "20",
             "--replications", "2", "--check-years", "0.05", "--base", short]
     local = amparo("calibrate", *tiny, "--workers", "2", "--out", tmp_path / "local")
     assert local.returncode == 0, local.stderr

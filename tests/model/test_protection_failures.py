@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sim.experiments.replications import run_replication
 from sim.inputs.standards import load_standards
@@ -69,4 +70,4 @@ def test_with_no_detention_and_places_enough_every_child_met_is_protected():
                    **AMPLE).outcomes
     assert outcomes["share_unaccompanied_detained_or_with_adults"] == 0
     met = outcomes["new_repatriated_north_unaccompanied"] + outcomes["new_apprehended_south"]
-    assert outcomes["new_protected_by_system"] == met > 0
+    assert met > 0 and outcomes["new_protected_by_system"] == pytest.approx(met, rel=1e-12)

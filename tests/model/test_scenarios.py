@@ -37,12 +37,13 @@ def test_every_shipped_scenario_loads_and_runs(path):
     assert result.outcomes["new_repatriated_north"] > 0
 
 
-def test_eleven_scenarios_are_listed_with_titles():
+def test_the_scenarios_are_listed_with_titles():
     listed = list_scenarios(ROOT / "scenarios")
     names = {path.stem for path, _, _ in listed}
     assert {"baseline_2008", "shelters_2010", "before_officers", "double_officers",
             "no_detention_unaccompanied", "max_detention_limit", "free_flights", "phone_lines_all_states",
-            "awareness_campaign", "surge", "protection_package"} <= names
+            "awareness_campaign", "surge", "protection_package", "officers_pilot_2008",
+            "timeline_2008_2012"} <= names
     assert all(title for _, title, _ in listed)
 
 

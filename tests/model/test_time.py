@@ -28,8 +28,16 @@ OWN_COLUMNS = ("route", "origin", "age", "girl", "accompanied", "reason", "traff
 
 
 def children_of(scenario: str, years: float = 0.1, seed: int = 3) -> dict[str, np.ndarray]:
+    """The children who left home in a short run of `scenario`: first crossings only. Thinning and
+    superposition decide who leaves home; a crossing again follows from how the first one went
+    (when the child came home), which a campaign or a surge may change through the lines it makes."""
     parameters = load_scenario(SCENARIOS / f"{scenario}.toml").parameters.replace(warmup_days=10)
-    return run_replication(parameters, seed=seed, years=years).tables["children"]
+    return first_crossings(run_replication(parameters, seed=seed, years=years).tables["children"])
+
+
+def first_crossings(children: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    first = children["crossing"] == 1
+    return {name: column[first] for name, column in children.items()}
 
 
 def matched(first: dict[str, np.ndarray], second: dict[str, np.ndarray]) -> np.ndarray:
@@ -64,7 +72,8 @@ def test_a_campaign_and_a_surge_together_keep_the_children_of_the_campaign():
     both = parameters.replace(arrival_multiplier=1.5, awareness_campaign_reduction=0.1)
     campaign = run_replication(parameters.replace(awareness_campaign_reduction=0.1), seed=3, years=0.1)
     together = run_replication(both, seed=3, years=0.1)
-    assert matched(campaign.tables["children"], together.tables["children"]).all()
+    assert matched(first_crossings(campaign.tables["children"]),
+                   first_crossings(together.tables["children"])).all()
 
 
 # --- seasons ------------------------------------------------------------------------------------------
