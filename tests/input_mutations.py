@@ -74,8 +74,11 @@ def scenario_text(rng: random.Random, extends: str | None = BASELINE, values: in
                   extra: dict[str, list[str]] | None = None, header: list[str] | None = None) -> str:
     """A valid scenario (unless `extra` lines make it invalid): a few in-range values."""
     sections: dict[str, list[str]] = {section: [] for section in SECTION_OF.values()}
+    # the random values never set a key the extra lines set (TOML forbids a key set twice)
+    taken = {line.split("=")[0].strip() for lines in (extra or {}).values() for line in lines}
     plain = sorted(name for name, f in FIELDS.items()
-                   if not name.startswith("share_") and f.type in ("int", "float", "bool"))
+                   if not name.startswith("share_") and f.type in ("int", "float", "bool")
+                   and name not in taken)
     for name in rng.sample(plain, values):
         section, line = _assignment(rng, name, _valid_value(rng, name))
         sections[section].append(line)

@@ -26,7 +26,8 @@ class InvariantViolation(RuntimeError):
 
 def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_created: int,
                      n_in_system: int, warmup_days: int | None = None,
-                     capacity_changes: Sequence[tuple[float, dict[str, int]]] = ()) -> None:
+                     capacity_changes: Sequence[tuple[float, dict[str, int]]] = (),
+                     by_place: Sequence[dict[str, list[int]]] = ()) -> None:
     """Raise `InvariantViolation` unless every child is accounted for (every day too, when
     `warmup_days` is given), no capacity was exceeded, no stock is negative and every child's
     times are in order.
@@ -34,7 +35,13 @@ def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_cre
     `capacity_changes` are (time, capacities from then on) of a scenario's timeline, after the
     first `capacities`. Then no admission may find the places of the capacity then in force all in
     use, and at the end of a day more children than the capacity may be in a resource only if no
-    more were in it the day before (a fall of capacity evicts nobody)."""
+    more were in it the day before (a fall of capacity evicts nobody).
+
+    `by_place`: the places of each northern resource at each repatriation point, for the first
+    capacities and then each change (`sim.model.schema.capacities_by_point`). Then those resources
+    are checked place by place (the visits carry their `place`): no admission finds its point's
+    places all in use. Their national end-of-day stocks are not checked against the national
+    capacity: after a fall, one point may admit while another still holds more than its share."""
     problems: list[str] = []
     children, visits, daily = tables["children"], tables["visits"], tables["daily"]
 
@@ -69,8 +76,21 @@ def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_cre
         problems.append("a visit to a resource has its times out of order")
 
     change_times = np.array([0.0, *(time for time, _ in capacity_changes)])
+    at_places = by_place[0] if by_place else {}
     for code, name in enumerate(RESOURCE_NAMES):
         mine = (visits["resource"] == code) & ~np.isnan(started)
+        if name in at_places:
+            for place in range(len(at_places[name])):
+                here = mine & (visits["place"] == place)
+                admitted_at, open_places = open_after_each_admission(started[here], ended[here])
+                by_phase = np.array([phase[name][place] for phase in by_place])
+                allowed = by_phase[np.searchsorted(change_times, admitted_at, side="right") - 1]
+                over = np.flatnonzero(open_places > allowed)
+                if over.size:
+                    first = over[0]
+                    problems.append(f"{name} at point {place}: {open_places[first]} places in use after an "
+                                    f"admission at {admitted_at[first]:.3f}, capacity {allowed[first]}")
+            continue
         if not capacity_changes:
             peak = peak_concurrent(started[mine], ended[mine])
             if peak > capacities[name]:
@@ -89,7 +109,9 @@ def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_cre
         if values.size and values.min() < 0:
             problems.append(f"daily stock {column} went negative")
 
-    problems += _stock_problems(children, daily, capacities, n_in_system, warmup_days, capacity_changes)
+    national = {name: capacity for name, capacity in capacities.items()
+                if not (capacity_changes and name in at_places)}
+    problems += _stock_problems(children, daily, national, n_in_system, warmup_days, capacity_changes)
     problems += _journey_problems(children, visits, tables.get("stages"))
     problems += _crossing_problems(children)
     if problems:

@@ -115,6 +115,9 @@ _MODEL_OUTCOMES: tuple[Outcome, ...] = (
              "northern children who took the protection route"),
     _outcome("new_shelter_admissions", "Admissions to transitory shelters", FLOW, C, None,
              "children admitted to transitory shelters (F10: ~15,300/year)", RUN),
+    _outcome("new_transferred_north", "Children taken to another city's shelter", FLOW, C, False,
+             "unaccompanied children given a bed at another repatriation point's shelter because their "
+             "own point's was full (by road, nearest free bed first)"),
     _outcome("new_station_admissions", "Admissions of children to migration stations", FLOW, D, False,
              "stays of children begun in migration stations (rep21: 4,160 minors lodged in 2011)"),
     _outcome("new_apprehended_south", "Central American children apprehended in Mexico", FLOW, J, None,

@@ -192,6 +192,13 @@ def compute_outcomes(tables: dict[str, Table], parameters: Parameters, years: fl
 
     shelter_admissions = (resource == RESOURCE_CODE["shelters"]) & within(started)
     out["new_shelter_admissions"] = per_year(shelter_admissions)
+    # a bed at another point than the one the child was handed back at: their own was full
+    beds = np.flatnonzero(shelter_admissions)
+    order = np.argsort(children["child_id"])
+    ids = children["child_id"][order]
+    at = np.clip(np.searchsorted(ids, visits["child_id"][beds]), 0, max(ids.size - 1, 0))
+    own_point = children["point"][order][at] if ids.size else np.zeros(0)
+    out["new_transferred_north"] = per_year(visits["place"][beds] != own_point)
     out["new_station_admissions"] = per_year(station & within(started))
 
     # resources (the children's masks are freed first: over a long run they are megabytes)

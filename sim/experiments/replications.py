@@ -22,7 +22,7 @@ from sim.model.amparo_model import AmparoModel
 from sim.model.parameters import Parameters, children_per_year, timeline_phases
 from sim.model.random_streams import replication_seed
 from sim.model.records import Table
-from sim.model.schema import resource_capacities
+from sim.model.schema import capacities_by_point, resource_capacities
 
 if TYPE_CHECKING:
     from sim.experiments.replication_journal import ReplicationJournal
@@ -68,7 +68,8 @@ def run_replication(parameters: Parameters, seed: int, years: float = 1.0, repli
         check_invariants(tables, resource_capacities(phases[0][1]), model.n_created,
                          model.n_created - model.n_exited, parameters.warmup_days,
                          capacity_changes=[(float(day), resource_capacities(phase))
-                                           for day, phase in phases[1:]])
+                                           for day, phase in phases[1:]],
+                         by_place=[capacities_by_point(phase) for _, phase in phases])
         outcomes = compute_outcomes(tables, parameters, years)
     if keep_tables is not True:
         tables = {name: tables[name] for name in keep_tables} if keep_tables else None

@@ -10,14 +10,18 @@
     [settings]         # how the simulation runs
     [timeline.2009]    # optional: from January 1, 2009 on (or [timeline.2009-03-27]: from that day)
     child_protection_officers = 172
+    [places]           # the geography: CSV files, relative to this file's folder (sim.inputs.places)
+    repatriation_points = "places/repatriation_points.csv"
+    states_of_origin = "places/states_of_origin.csv"
 
 Keys are exactly the parameter names of `sim.model.parameters.Parameters`, each in the section of its
 kind. Values are merged along the `extends` chain, the most basic base first, so a child file
-lists only what it changes; the tables of a `[timeline]` are merged by date and name the same way.
+lists only what it changes; the tables of a `[timeline]` are merged by date and name the same way,
+and the places files (default: the shipped `scenarios/places/`) are inherited.
 A timeline may change only capacities and arrival volumes (`TIMELINE_PARAMETERS`). Any mistake is
 one `ScenarioError` naming the file, the key and what is allowed. This module imports only the
-standard library, `sim.model.parameters` and `sim.model.run_calendar`, so listing scenarios is
-instant.
+standard library, `sim.model.parameters`, `sim.model.run_calendar` and the places reader, so
+listing scenarios is instant.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.inputs.input_error import ScenarioError
+from sim.inputs.places import SHIPPED_POINTS, SHIPPED_STATES, read_places
 from sim.inputs.toml_file import (
     MAX_DESCRIPTION_CHARACTERS,
     MAX_TITLE_CHARACTERS,
@@ -51,7 +56,9 @@ from sim.model.run_calendar import parse_date
 
 #: Scenario section -> the parameter kind it holds.
 SECTIONS = {"levers": "lever", "uncertainties": "uncertainty", "settings": "setting"}
-TOP_LEVEL_KEYS = ("title", "description", "extends", *SECTIONS, "timeline")
+TOP_LEVEL_KEYS = ("title", "description", "extends", *SECTIONS, "timeline", "places")
+#: Keys of the [places] section -> the shipped file used when no file in the chain sets it.
+PLACES_FILES = {"repatriation_points": SHIPPED_POINTS, "states_of_origin": SHIPPED_STATES}
 #: Most files one `extends` chain may hold, the scenario itself included.
 MAX_CHAIN = 20
 #: Files in a scenario folder that are not scenarios.
@@ -111,7 +118,7 @@ def _check_header(path: Path, content: dict[str, Any]) -> None:
         if key not in TOP_LEVEL_KEYS:
             raise ScenarioError(path, key, "unknown key; a scenario has title, description, extends, "
                                            "the sections [levers], [uncertainties], [settings] and "
-                                           "an optional [timeline]")
+                                           "an optional [timeline] and [places]")
     for key, limit in (("title", MAX_TITLE_CHARACTERS), ("description", MAX_DESCRIPTION_CHARACTERS)):
         if not isinstance(content.get(key), str) or not content[key].strip():
             raise ScenarioError(path, key, "is required in every scenario file: a non-empty text in quotes")
@@ -151,6 +158,26 @@ def _parameter_values(path: Path, content: dict[str, Any]) -> dict[str, Any]:
             if problem:
                 raise ScenarioError(path, key, problem)
     return values
+
+
+def _places_files(files: list[TomlFile]) -> dict[str, Path]:
+    """The places files of a chain (`files`: the scenario first): for each key, the file set by the
+    scenario closest to this one, relative to that scenario's folder; else the shipped file."""
+    found = dict(PLACES_FILES)
+    for file in reversed(files):  # the most basic base first: later files override
+        table = file.content.get("places", {})
+        if not isinstance(table, dict):
+            raise ScenarioError(file.path, "places",
+                                "must be a section [places] of name = \"file.csv\" lines")
+        for key, value in table.items():
+            if key not in PLACES_FILES:
+                raise ScenarioError(file.path, f"places.{key}", f"unknown key; [places] has "
+                                                                 f"{', '.join(PLACES_FILES)}")
+            if not isinstance(value, str) or not value.strip():
+                raise ScenarioError(file.path, f"places.{key}", "must be a CSV file name in quotes, relative "
+                                                                 "to this file's folder")
+            found[key] = file.path.parent / value
+    return found
 
 
 def _timeline_values(path: Path, content: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -233,8 +260,10 @@ def load_scenario(path: Path | str) -> Scenario:
             set_by["timeline"] = file.path
     if timeline:
         overrides["timeline"] = _as_timeline(timeline)
+    places = _places_files(files)
+    geography = read_places(places["repatriation_points"], places["states_of_origin"])
     try:
-        parameters = Parameters(**overrides)
+        parameters = Parameters(**overrides, geography=geography)
     except ParameterError as error:
         # Only combinations can fail here: each value was checked alone. Blame the file, closest
         # to the scenario, that set one of the values involved.

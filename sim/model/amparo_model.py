@@ -34,8 +34,14 @@ from sim.model.ledger import Ledger
 from sim.model.parameters import DAYS_PER_YEAR, Parameters, timeline_phases
 from sim.model.random_streams import RandomStreams
 from sim.model.records import ColumnStorage, Records, Table, rows_as_matrix
-from sim.model.resources import Resource
-from sim.model.schema import CHILD_COLUMNS, RESOURCE_NAMES, daily_columns, resource_capacities
+from sim.model.resources import Resource, ResourceAtPoints
+from sim.model.schema import (
+    CHILD_COLUMNS,
+    RESOURCE_NAMES,
+    capacities_by_point,
+    daily_columns,
+    resource_capacities,
+)
 
 #: Days of departures drawn at a time (see `Origin.depart`).
 DEPARTURE_DAYS_PER_BATCH = 16
@@ -63,7 +69,9 @@ class AmparoModel(mesa.Model):
         self._drawn_until = 0  # departures of the days before this one are drawn
         # capacities set by the scenario's timeline, by the run day they take effect (day 0: those of
         # a change dated on or before the first measured day)
-        self._capacity_changes = {day: resource_capacities(phase) for day, phase in timeline_phases(p)}
+        # by resource name: the national places, or (north) the places at each repatriation point
+        self._capacity_changes = {day: {**resource_capacities(phase), **capacities_by_point(phase)}
+                                  for day, phase in timeline_phases(p)}
         self._final_tables: dict[str, Table] | None = None
 
     # --- the schedule ------------------------------------------------------------------------
@@ -102,7 +110,9 @@ class AmparoModel(mesa.Model):
     def _change_capacities(self, day: int) -> None:
         capacities = self._capacity_changes[day]
         for resource in self.resources:
-            if capacities[resource.name] != resource.capacity:
+            if isinstance(resource, ResourceAtPoints):
+                resource.set_capacities(capacities[resource.name], float(day))
+            elif capacities[resource.name] != resource.capacity:
                 resource.set_capacity(capacities[resource.name], float(day))
 
     def _depart(self, day: int) -> None:

@@ -14,7 +14,8 @@ from sim.model.custody import Custody
 from sim.model.ledger import Ledger
 from sim.model.parameters import Parameters
 from sim.model.random_streams import RandomStreams
-from sim.model.schema import RESOURCES, Resources, resource_capacities
+from sim.model.resources import ResourceAtPoints
+from sim.model.schema import RESOURCES, Resources, capacities_by_point, resource_capacities
 from sim.model.stages.crossing_again import CrossingAgain
 from sim.model.stages.northern_border import NorthernBorder
 from sim.model.stages.origin import Origin
@@ -36,9 +37,13 @@ class Stages(NamedTuple):
 
 def build_resources(p: Parameters, ledger: Ledger) -> Resources:
     """One resource of each kind in the registry (`sim.model.schema.RESOURCES`), with the places
-    the parameters give; visits are recorded in `ledger`."""
-    capacity = resource_capacities(p)
-    return Resources(*(entry.kind(entry.name, code, capacity[entry.name], ledger.visit_rows.add)
+    the parameters give: in the north one pool per repatriation point (`ResourceAtPoints`);
+    visits are recorded in `ledger`."""
+    capacity, by_point = resource_capacities(p), capacities_by_point(p)
+    record = ledger.visit_rows.add
+    return Resources(*(ResourceAtPoints(entry.kind, entry.name, code, by_point[entry.name], record)
+                       if entry.name in by_point
+                       else entry.kind(entry.name, code, capacity[entry.name], ledger.visit_rows.add)
                        for code, entry in enumerate(RESOURCES)))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from mesa import Agent, Model
 
-from sim.model.codes import WHO_ACCOMPANIED, WHO_AGE, WHO_CHILD_ID, Exit, Stage
+from sim.model.codes import WHO_ACCOMPANIED, WHO_AGE, WHO_CHILD_ID, WHO_POINT, Exit, Stage
 
 
 class Child(Agent):
@@ -52,6 +52,7 @@ class Child(Agent):
         self.who = who
         self.accompanied = who[WHO_ACCOMPANIED]
         self.age = who[WHO_AGE]
+        self.point = who[WHO_POINT]  # the northern repatriation point whose resources they use
         self.stage = stage
         self.departed_at = departed_at
         (self.care_days, self.case_days, self.case_share_to_detect, self.detected_by_agent,

@@ -70,6 +70,7 @@ class Chance(IntEnum):
     FAMILY_PICKUP = 15
     PHONE_LINE = 16
     DETECTION_BY_AGENT = 17  # independent of the officer's: F12 is not built in
+    REPATRIATION_POINT = 18
 
 
 class Normal(IntEnum):
@@ -90,9 +91,11 @@ N_NORMALS = len(Normal)
 #: their crossings (the `child_id` of their first); `crossing` counts them (1: the first journey);
 #: `first_departed_at` is when the child first left home (the same in every scenario of a seed that
 #: keeps the child, unlike ids: it keys the child's draws for crossing again).
+#: `point`: the northern repatriation point a Mexican child is handed back at (its index in
+#: `Parameters.geography.points`), -1 in the south.
 WHO_COLUMNS = ("child_id", "person_id", "crossing", "first_departed_at", "route", "origin", "age", "girl",
                "accompanied", "reason", "far_from_border", "trafficking_victim", "in_need_of_protection",
-               "harmed_in_transit")
-WHO_TYPES = (int, int, int, float, int, int, int, bool, bool, int, bool, bool, bool, bool)
-WHO_CHILD_ID, WHO_AGE, WHO_ACCOMPANIED = (WHO_COLUMNS.index(name)
-                                          for name in ("child_id", "age", "accompanied"))
+               "harmed_in_transit", "point")
+WHO_TYPES = (int, int, int, float, int, int, int, bool, bool, int, bool, bool, bool, bool, int)
+WHO_CHILD_ID, WHO_AGE, WHO_ACCOMPANIED, WHO_POINT = (WHO_COLUMNS.index(name)
+                                                     for name in ("child_id", "age", "accompanied", "point"))

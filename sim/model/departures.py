@@ -36,6 +36,7 @@ class Departures:
     trafficking_victim: np.ndarray
     in_need_of_protection: np.ndarray
     harmed_in_transit: np.ndarray
+    point: np.ndarray
     reaches_border_at: np.ndarray
     #: the child across crossings, and which crossing this is (default: each child's first)
     person_id: np.ndarray | None = None

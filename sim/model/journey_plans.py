@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.codes import WHO_COLUMNS, Chance, Normal
+from sim.model.codes import WHO_COLUMNS, Chance, Normal, Route
 from sim.model.durations import exponential_days, lognormal_days
+from sim.model.geography import travel_days_home
 from sim.model.resources import officer_case_days
 
 if TYPE_CHECKING:
@@ -50,9 +51,14 @@ def journey_plans(children: Departures, p: Parameters) -> list[np.ndarray]:
     u, z = children.chances, children.normals
     n = len(children)
     hidden_need = children.trafficking_victim | children.in_need_of_protection
-    phone_line = u[:, Chance.PHONE_LINE] < p.phone_line_states / N_STATES
     contact = lognormal_days(p.family_contact_days_mean, z[:, Normal.FAMILY_CONTACT])
-    far_days = p.return_travel_days_by_flight if p.free_flights else p.return_travel_days_far
+    if p.geography.pooled or children.route != Route.NORTH:  # pooled: lines by chance, return near or far
+        phone_line = u[:, Chance.PHONE_LINE] < p.phone_line_states / N_STATES
+        far_days = p.return_travel_days_by_flight if p.free_flights else p.return_travel_days_far
+        travel = np.where(children.far_from_border, far_days, np.full(n, p.return_travel_days_near))
+    else:  # the child's state's phone line; the road (or a flight) from their point to their state
+        phone_line = phone_line_by_state(p)[children.origin]
+        travel = return_travel_days(p)[children.point, children.origin]
     columns = (
         exponential_days(p.care_days_mean, u[:, Chance.CARE_DAYS]),
         exponential_days(officer_case_days(p.officer_hours_per_child, p.officer_duty_hours_per_week),
@@ -61,11 +67,33 @@ def journey_plans(children: Departures, p: Parameters) -> list[np.ndarray]:
         hidden_need & (u[:, Chance.DETECTION_BY_AGENT] < p.detection_without_officer),
         u[:, Chance.FAMILY_PICKUP] < p.share_family_pickup_at_border,
         np.where(phone_line, contact * p.phone_line_contact_factor, contact),
-        np.where(children.far_from_border, far_days, np.full(n, p.return_travel_days_near)),
+        travel,
         lognormal_days(p.return_arrangement_days_mean, z[:, Normal.RETURN_ARRANGEMENT]),
         lognormal_days(p.protection_route_days_mean, z[:, Normal.PROTECTION_DAYS]),
     )
     return list(columns)
+
+
+def phone_line_by_state(p: Parameters) -> np.ndarray:
+    """Whether each state (in `MEXICAN_STATES` order) has a free phone line (F07): the lever
+    `phone_line_states` gives the number of states with one, taken first among those the places
+    file marks, then among the others, each group by largest share (ties: file order). The shipped
+    file marks 21, the baseline's number, so the baseline keeps the file's states."""
+    states = p.geography.states
+    order = sorted(range(len(states)), key=lambda i: (not states[i].phone_line, -states[i].share, i))
+    lines = np.zeros(len(states), dtype=bool)
+    lines[order[: p.phone_line_states]] = True
+    return lines
+
+
+def return_travel_days(p: Parameters) -> np.ndarray:
+    """Days home from each point (rows) to each state (columns): by road at
+    `road_km_per_day` over the great-circle distance times `road_distance_factor`, or, with free
+    flights (F08), by air (`return_travel_days_by_flight`) whenever the road takes longer."""
+    road = np.array(travel_days_home(p.geography, p.road_distance_factor, p.road_km_per_day))
+    if p.free_flights:
+        return np.minimum(road, p.return_travel_days_by_flight)
+    return road
 
 
 def case_share_to_detect(hidden_need: np.ndarray, u: np.ndarray, p: Parameters) -> np.ndarray:

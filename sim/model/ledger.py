@@ -176,8 +176,8 @@ class Ledger:
             reason=children.reason, far_from_border=children.far_from_border,
             trafficking_victim=children.trafficking_victim,
             in_need_of_protection=children.in_need_of_protection,
-            harmed_in_transit=children.harmed_in_transit, screened_by_officer=no, needs_detected=no,
-            held_with_adults=no, detained=no, diverted_to_detention=no,
+            harmed_in_transit=children.harmed_in_transit, point=children.point, screened_by_officer=no,
+            needs_detected=no, held_with_adults=no, detained=no, diverted_to_detention=no,
             departed_at=children.departed_at,
             apprehended_at=np.full(n, np.nan) if apprehended_at is None else apprehended_at,
             exit=np.full(n, int(how)), exited_at=exited_at))

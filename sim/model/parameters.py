@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sim.model.geography import POOLED, Geography, geography_from_dict
 from sim.model.run_calendar import MONTHS, measured_day_of, parse_date
 
 Kind = Literal["lever", "uncertainty", "setting"]
@@ -416,7 +417,19 @@ class Parameters:
     )
     return_travel_days_by_flight: float = parameter(
         0.5, unit="days", kind="uncertainty", low=0, high=60,
-        source="assumption: a flight home takes a day at most (F08: 'quickest return')",
+        source="assumption: a flight home takes a day at most (F08: 'quickest return'); with "
+               "free flights a child flies when the road home takes longer",
+    )
+    road_distance_factor: float = parameter(
+        1.3, unit="factor", kind="uncertainty", low=1, high=3,
+        source="assumption: Mexican roads between the border and the state capitals run about 30% "
+               "longer than the straight (great-circle) line between the places' coordinates",
+    )
+    road_km_per_day: float = parameter(
+        720.0, unit="km/day", kind="uncertainty", low=50, high=2000,
+        source="assumption: an escorted bus journey at 60 km/h for 12 hours a day; gives the "
+               "return home from each repatriation point to each state, and a transfer between "
+               "points (with a places file; los05: returns 'can take up to 30 days' at worst)",
     )
 
     # --- southern route: detention, alternatives, return ----------------------------------------
@@ -477,11 +490,16 @@ class Parameters:
                "allowed, so no measured year would be in a steady state",
     )
 
+    # --- where: the places of the north (not a scenario key: read from the places files) -------
+    geography: Geography = field(default=POOLED, metadata={"kind": "geography"})
+
     def __post_init__(self) -> None:
         for name in ("arrival_profile_north", "arrival_profile_south", "timeline"):
             value = getattr(self, name)
             if isinstance(value, list | tuple):  # JSON gives lists back: the stored form is tuples
                 object.__setattr__(self, name, _as_tuples(value))
+        if isinstance(self.geography, dict):  # from JSON (`geography_as_dict`)
+            object.__setattr__(self, "geography", geography_from_dict(self.geography))
         problems = validation_problems(self)
         if problems:
             raise ParameterError(problems)
@@ -529,8 +547,9 @@ class ParameterError(ValueError):
 
 
 def parameter_fields() -> tuple[dataclasses.Field, ...]:
-    """The fields of `Parameters`, in declaration order."""
-    return dataclasses.fields(Parameters)
+    """The fields of `Parameters` a scenario sets by name, in declaration order (not the geography,
+    which comes from the places files)."""
+    return tuple(f for f in dataclasses.fields(Parameters) if f.metadata["kind"] != "geography")
 
 
 def field_by_name() -> dict[str, dataclasses.Field]:

@@ -12,6 +12,10 @@ Rules for a full resource (written once, here, and in docs/model.md):
 * When a resource's capacity falls during a run (a scenario's timeline), **nobody is evicted**:
   children keep the places they hold, and new requests wait until fewer places are in use than
   the new capacity. When it rises, the first in line get the new places at once.
+* In the north, resources live at the repatriation points (`ResourceAtPoints`, one pool per
+  point); a child needing a bed when their point's shelter is full is first offered the nearest
+  other point's free bed (a transfer, `sim.model.stages.northern_border`), and only waits if none
+  is free anywhere.
 * Places are given strictly in order of request. A child may leave the line before being served
   (`cancel`), for example when no officer is free within the allowed wait.
 
@@ -46,7 +50,9 @@ class Visit:
     def row(self, ended_at: float = NAN) -> tuple:
         """The visit's record (`ended_at` NaN: still open): the fields of `VisitRow`, in order (a
         plain tuple: made for every visit, a named one costs several times more)."""
-        return (self.child.unique_id, self.resource.code, self.requested_at, self.started_at, ended_at)
+        resource = self.resource
+        return (self.child.unique_id, resource.code, self.requested_at, self.started_at, ended_at,
+                resource.place)
 
 
 class Resource:
@@ -64,11 +70,14 @@ class Resource:
     #: Whether waiting for this resource is itself a protection failure (an overflow).
     waiting_is_protection_failure = False
 
-    def __init__(self, name: str, code: int, capacity: int, record: Callable[[tuple], None]) -> None:
+    def __init__(self, name: str, code: int, capacity: int, record: Callable[[tuple], None],
+                 place: int = -1) -> None:
+        """`place`: the index of the northern point the pool is at (-1: not at a point)."""
         if capacity < 0:
             raise ValueError(f"{name}: capacity must be zero or more, got {capacity}")
         self.name = name
         self.code = code
+        self.place = place
         self.capacity = capacity
         self.in_use = 0
         self.line: deque[Visit] = deque()
@@ -136,6 +145,61 @@ class Resource:
     def waiting_visit_rows(self) -> list[tuple]:
         """Records of the visits still waiting in line (ended NaN), without changing state."""
         return [visit.row() for visit in self.line if visit.waiting]
+
+    def serving(self, child: Any) -> Resource:
+        """The pool that serves `child`: this one (see `ResourceAtPoints`)."""
+        return self
+
+
+class ResourceAtPoints:
+    """One kind of resource in the north, one pool per repatriation point (`at[point]`).
+
+    A child uses the pool of their own point (`child.point`): `request` asks there, and a visit is
+    given back to the pool it came from. The national figures (`capacity`, `in_use`, `n_waiting`)
+    are the sums over the points.
+    """
+
+    def __init__(self, kind: type[Resource], name: str, code: int, capacities: list[int],
+                 record: Callable[[tuple], None]) -> None:
+        self.name = name
+        self.code = code
+        self.label = kind.label
+        self.at = [kind(name, code, capacity, record, place) for place, capacity in enumerate(capacities)]
+
+    @property
+    def capacity(self) -> int:
+        return sum(pool.capacity for pool in self.at)
+
+    @property
+    def in_use(self) -> int:
+        return sum(pool.in_use for pool in self.at)
+
+    @property
+    def n_waiting(self) -> int:
+        return sum(pool.n_waiting for pool in self.at)
+
+    def set_capacities(self, capacities: list[int], now: float) -> None:
+        """From `now` on, each point's pool has its places in `capacities` (see `Resource.set_capacity`)."""
+        for pool, capacity in zip(self.at, capacities, strict=True):
+            if capacity != pool.capacity:
+                pool.set_capacity(capacity, now)
+
+    def serving(self, child: Any) -> Resource:
+        """The pool of the child's point."""
+        return self.at[child.point]
+
+    def request(self, child: Any, now: float, on_granted: Callable[[Visit, float], None]) -> Visit:
+        """Ask for a place at the child's point (see `Resource.request`)."""
+        return self.at[child.point].request(child, now, on_granted)
+
+    def release(self, visit: Visit, now: float) -> None:
+        visit.resource.release(visit, now)
+
+    def cancel(self, visit: Visit, now: float) -> None:
+        visit.resource.cancel(visit, now)
+
+    def waiting_visit_rows(self) -> list[tuple]:
+        return [row for pool in self.at for row in pool.waiting_visit_rows()]
 
 
 class ChildProtectionOfficer(Resource):

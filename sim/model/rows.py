@@ -32,6 +32,7 @@ class ChildRow(NamedTuple):
     trafficking_victim: Any
     in_need_of_protection: Any
     harmed_in_transit: Any
+    point: Any
     screened_by_officer: Any
     needs_detected: Any
     held_with_adults: Any
@@ -45,13 +46,15 @@ class ChildRow(NamedTuple):
 
 class VisitRow(NamedTuple):
     """A row (or rows) of the visits table: one request for a resource place (`resource` is the
-    code, the index in `RESOURCE_NAMES`; started_at NaN: never served; ended_at NaN: still open)."""
+    code, the index in `RESOURCE_NAMES`; started_at NaN: never served; ended_at NaN: still open;
+    `place` the index of the northern repatriation point the resource is at, -1 for the south)."""
 
     child_id: Any
     resource: Any
     requested_at: Any
     started_at: Any
     ended_at: Any
+    place: Any
 
 
 class StageRow(NamedTuple):

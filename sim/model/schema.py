@@ -10,6 +10,7 @@ from collections import namedtuple
 from typing import NamedTuple
 
 from sim.model.codes import Exit, Reason, Route, Stage
+from sim.model.geography import spread
 from sim.model.parameters import ORIGINS, Parameters
 from sim.model.resources import (
     AlternativeCare,
@@ -35,16 +36,23 @@ class ResourceEntry(NamedTuple):
     label: str
     #: the border it serves ("north" or "south"): charts draw the north on the left
     border: str
+    #: north: the lever counting its units nationally, spread over the repatriation points in
+    #: proportion to the points' own counts of it (the `RepatriationPoint` field of that name)
+    units_lever: str | None = None
+    #: north: the parameter giving the places of one unit (None: a unit is one place)
+    places_per_unit: str | None = None
 
 
 #: Every resource, in the order of their codes in the visit table: the one list of them.
 RESOURCES = (
     ResourceEntry("officers_north", ChildProtectionOfficer, "officers_north", False,
-                  "Child protection officers (north)", "north"),
+                  "Child protection officers (north)", "north", "officers"),
     ResourceEntry("officers_south", ChildProtectionOfficer, "officers_south", False,
                   "Child protection officers (south)", "south"),
-    ResourceEntry("care_units", CareUnit, "care_unit_places", True, "Care-unit places (north)", "north"),
-    ResourceEntry("shelters", Shelter, "shelter_beds", True, "Transitory-shelter beds (north)", "north"),
+    ResourceEntry("care_units", CareUnit, "care_unit_places", True, "Care-unit places (north)", "north",
+                  "care_units", "places_per_care_unit"),
+    ResourceEntry("shelters", Shelter, "shelter_beds", True, "Transitory-shelter beds (north)", "north",
+                  "shelters", "beds_per_shelter"),
     ResourceEntry("migration_stations", MigrationStation, "migration_station_places", True,
                   "Migration-station places (south)", "south"),
     ResourceEntry("alternative_care", AlternativeCare, "alternative_care_places", True,
@@ -72,9 +80,34 @@ CODEBOOK: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The resources that live at the northern repatriation points.
+NORTH_AT_POINTS = tuple(entry.name for entry in RESOURCES if entry.units_lever)
+
+
 def resource_capacities(p: Parameters) -> dict[str, int]:
-    """Places of each resource, by resource name."""
+    """Places of each resource nationally, by resource name (for the north: the sum over the points)."""
     return {entry.name: getattr(p, entry.capacity_parameter) for entry in RESOURCES}
+
+
+def capacities_by_point(p: Parameters) -> dict[str, list[int]]:
+    """Places of each northern resource at each repatriation point (west to east), by resource name.
+
+    The national number of units (officers in the north, care units, shelters) is spread over the
+    points by largest remainder in proportion to the points' own counts (`sim.model.geography.spread`),
+    then turned into places (`places_per_care_unit`, `beds_per_shelter`). The national total is
+    always kept: the places of a resource sum to `resource_capacities`.
+    """
+    points = p.geography.points
+    found = {}
+    for entry in RESOURCES:
+        if entry.units_lever is None:
+            continue
+        national_units = (p.officers_north if entry.units_lever == "officers"
+                          else getattr(p, entry.units_lever))
+        units = spread(national_units, [getattr(point, entry.units_lever) for point in points])
+        per_unit = getattr(p, entry.places_per_unit) if entry.places_per_unit else 1
+        found[entry.name] = [n * per_unit for n in units]
+    return found
 
 
 CHILD_COLUMNS = ChildRow._fields

@@ -24,11 +24,13 @@ import numpy as np
 
 from sim.analysis.effects import effects_from_rows
 from sim.analysis.outcomes import ALL_OUTCOMES
+from sim.analysis.places import BY_PLACE_COLUMNS, by_place
 from sim.analysis.summary import mean_and_interval
 from sim.experiments.posterior_draws import draw_means, posterior_interval
 from sim.experiments.replications import ReplicationResult
 from sim.inputs.json_file import read_json_file
 from sim.inputs.regular_file import UnreadableFile, path_problem
+from sim.model.geography import geography_as_dict, geography_from_dict
 from sim.model.parameters import Parameters
 from sim.model.records import Table
 from sim.model.schema import RESOURCE_NAMES, daily_columns, resource_capacities
@@ -284,6 +286,7 @@ def _write_contents(folder: Path, scenario: dict[str, str], parameters: Paramete
     write_table(folder, "daily_stocks", stacked(results, "daily"))
     with_records = [r for r in results if r.replication < records_replications]
     if with_records and with_records[0].tables is not None:
+        write_table(folder, "by_place", _by_place(with_records, parameters, years))
         write_table(folder, "children", stacked(with_records, "children"))
         visits = stacked(with_records, "visits")
         write_parquet(folder / "visits.parquet", visits)
@@ -345,6 +348,22 @@ def write_posterior_tables(folder: Path, posterior: dict[str, Any],
                for k, v in runs.items()})
 
 
+def _by_place(results: Sequence[ReplicationResult], parameters: Parameters, years: float) -> dict[str, Any]:
+    """The northern border by point and resource (`sim.analysis.places`), averaged over the
+    replications with records."""
+    tables = [by_place(r.tables, parameters, years) for r in results]
+    columns: dict[str, Any] = {}
+    for name in BY_PLACE_COLUMNS:
+        values = [t[name] for t in tables]
+        if isinstance(values[0][0], str):
+            columns[name] = np.array(values[0], dtype=object)
+        elif name in ("order_west_to_east", "capacity"):  # the same in every replication
+            columns[name] = np.array(values[0], dtype=np.int64)
+        else:
+            columns[name] = np.mean(np.array(values, dtype=float), axis=0)
+    return columns
+
+
 def write_final_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """Write a finished result's manifest, the last file written: complete, with the SHA-256 of every
     file in `folder` and its seal (`sim.results.manifest_seal`); return it."""
@@ -356,6 +375,9 @@ def write_final_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, An
 def parameters_as_dict(parameters: Parameters) -> dict[str, Any]:
     values = {}
     for name, value in vars(parameters).items():
+        if name == "geography":
+            values[name] = geography_as_dict(value)
+            continue
         values[name] = value if not (isinstance(value, float) and not np.isfinite(value)) else str(value)
     return values
 
@@ -470,7 +492,9 @@ def read_manifest_object(folder: Path) -> dict[str, Any]:
 def parameters_from_manifest(manifest: dict[str, Any]) -> Parameters:
     """The exact parameters a run used, from its manifest."""
     values = {name: (float(value) if isinstance(value, str) else value)
-              for name, value in manifest["parameters"].items()}
+              for name, value in manifest["parameters"].items() if name != "geography"}
+    if "geography" in manifest["parameters"]:
+        values["geography"] = geography_from_dict(manifest["parameters"]["geography"])
     return Parameters(**values)
 
 

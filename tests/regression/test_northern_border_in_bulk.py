@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from sim.analysis.invariants import check_invariants
 from sim.analysis.outcomes import compute_outcomes
+from sim.inputs.places import read_places
 from sim.model.amparo_model import AmparoModel
 from sim.model.parameters import Parameters
 from sim.model.schema import resource_capacities
@@ -97,4 +99,46 @@ def test_children_crossing_again_are_the_same_records_in_bulk_and_as_agents():
     crossed_again = children["crossing"] >= 2
     assert np.count_nonzero(crossed_again & (children["departed_at"] < days)) > 50  # while in bulk
     assert np.count_nonzero(crossed_again & (children["departed_at"] > days)) > 50  # and after
+
+
+# --- with places: resources at each repatriation point ----------------------------------------------
+PLACES = SMALL.replace(geography=read_places())
+
+
+@pytest.mark.parametrize("stop_at", [None, 75])
+def test_with_places_in_bulk_and_as_agents_give_the_same_tables(stop_at):
+    # officers and beds as in the baseline, spread over twelve points: lines form at some point
+    in_bulk, days = _run(PLACES, True, stop_at=stop_at)
+    agents, _ = _run(PLACES, False, stop_at=stop_at)
+    assert days > 0
+    _assert_same_tables(in_bulk, agents)
+
+
+def test_with_places_a_line_at_one_point_alone_ends_the_bulk_run():
+    # plenty everywhere but Tijuana's shelter, spread by weights that leave it one bed
+    points = PLACES.geography.points
+    weights = [replace(point, shelters=1 if i == 0 else 20) for i, point in enumerate(points)]
+    parameters = PLACES.replace(geography=replace(PLACES.geography, points=tuple(weights)),
+                                shelters=1 + 20 * (len(points) - 1), beds_per_shelter=1,
+                                child_protection_officers=2000, places_per_care_unit=200)
+    in_bulk, days = _run(parameters, True)
+    agents, _ = _run(parameters, False)
+    assert 0 < days < in_bulk.day and not in_bulk.northern_border.in_bulk.active
+    _assert_same_tables(in_bulk, agents)
+    tables = in_bulk.tables()
+    check_invariants(tables, resource_capacities(parameters), in_bulk.n_created,
+                     in_bulk.n_created - in_bulk.n_exited, parameters.warmup_days)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(officers=st.integers(0, 120), care_units=st.integers(0, 6), care_places=st.integers(0, 10),
+       shelters=st.integers(0, 30), beds=st.integers(0, 10), max_wait=st.sampled_from([0.5, 3.0, math.inf]),
+       seed=st.integers(0, 2**31 - 1))
+def test_with_places_in_bulk_and_as_agents_agree_for_any_capacities(officers, care_units, care_places,
+                                                                     shelters, beds, max_wait, seed):
+    parameters = PLACES.replace(child_protection_officers=officers, care_units=care_units,
+                                places_per_care_unit=care_places, shelters=shelters, beds_per_shelter=beds,
+                                officer_max_wait_days=max_wait, max_days_waiting_in_holding=max_wait)
+    in_bulk, _ = _run(parameters, True, years=0.15, seed=seed)
+    agents, _ = _run(parameters, False, years=0.15, seed=seed)
     _assert_same_tables(in_bulk, agents)

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.inputs.places import read_places
 from sim.inputs.scenario import ScenarioError, list_scenarios, load_scenario, scenario_summary
 from sim.model.parameters import Parameters, field_by_name, validation_problems
 
@@ -98,7 +99,8 @@ def test_every_shipped_scenario_loads_with_its_reasoning(name):
 
 def test_the_baseline_is_the_code_defaults_with_its_key_levers_written_out():
     baseline = load_scenario(FOLDER / "baseline_2008.toml")
-    assert baseline.parameters == Parameters().replace(**CALIBRATED)  # calibrated values, else defaults
+    # calibrated values, else defaults, and the shipped places files
+    assert baseline.parameters == Parameters().replace(**CALIBRATED, geography=read_places())
     assert {row[0] for row in scenario_summary(baseline)} <= set(CALIBRATED)
     expected = {"child_protection_officers": 172, "care_units": 4, "shelters": 27, "phone_line_states": 21,
                 "free_flights": False, "detain_unaccompanied": True, "max_detention_days": 90,

@@ -31,6 +31,7 @@ import numpy as np
 from sim.model.codes import N_CHANCES, N_NORMALS, WHO_COLUMNS, Chance, Route
 from sim.model.departures import Departures
 from sim.model.durations import exponential_days
+from sim.model.geography import cumulative_shares
 from sim.model.ledger import Ledger
 from sim.model.parameters import Parameters
 from sim.model.random_streams import RandomStreams
@@ -63,6 +64,8 @@ class CrossingAgain:
         self.ledger = ledger
         self.end_day = end_day
         self.abroad = abroad
+        # each crossing is handed back at a point drawn from the shares, with that crossing's draw
+        self._point_cumulative = cumulative_shares([point.share for point in p.geography.points])
         self._who: list[np.ndarray] = []  # who came home (rows of `WHO_COLUMNS`), not yet decided
         self._home_at: list[np.ndarray] = []
         self._one_who: list[tuple] = []  # the same, one child at a time
@@ -119,10 +122,12 @@ class CrossingAgain:
         flag = {name: column[name].astype(bool) for name in ("accompanied", "girl", "far_from_border",
                                                              "trafficking_victim", "in_need_of_protection",
                                                              "harmed_in_transit")}
-        code = {name: column[name].astype(np.int64) for name in ("age", "origin", "reason")}
+        code = {name: column[name].astype(np.int64) for name in ("age", "origin", "reason")}  # not point
         days_abroad = exponential_days(self.days_abroad_mean, chances[:, Chance.DAYS_ABROAD])
         return Departures(Route.NORTH, self.ledger.new_crossing_ids(departs_at), departs_at, chances, normals,
                           **flag, **code, reaches_border_at=departs_at + days_abroad,
+                          point=np.searchsorted(self._point_cumulative, chances[:, Chance.REPATRIATION_POINT],
+                                                side="right"),
                           person_id=column["person_id"].astype(np.int64),
                           crossing=column["crossing"].astype(np.int64) + 1,
                           first_departed_at=column["first_departed_at"])

@@ -18,9 +18,18 @@ long its stay lasts and how it ends are the rules of `sim.model.stages.northern_
 border also applies in bulk, without agents, while no line forms (`northern_border_in_bulk`;
 `tests/regression/test_northern_border_in_bulk.py` checks that both give the same tables).
 
-A child moving from the care unit to a full shelter keeps the care-unit place until a bed frees; a
-child in holding (no care-unit place) waits there for a bed, within the holding limit, then goes on
-without one: family contact, or the protection route, from holding.
+Resources live at the repatriation points (`Child.point`): the care unit, the officers and the
+shelter of the child's own point. A point with no care unit receives the child in its shelter,
+holding a bed from the handover (`northern_rules.received_in_shelter`).
+
+Rules for a full shelter (written once, here): a child who needs a bed when their point's shelter is
+full (or has a line) is **transferred** to the nearest other point's shelter with a free bed and no
+line, taken there by road (`road_days` between the points; the stay starts on arrival, and the
+journey home then starts from there); with a places file only (the pooled north has no other
+point). If no point has a free bed, the child **waits** at their own point: moving from the care
+unit they keep the care-unit place until a bed frees (blocked); in holding (no care-unit place)
+they wait there, within the holding limit, then go on without a bed: family contact, or the
+protection route, from holding (the **overflow**, counted as held with adults).
 """
 
 from __future__ import annotations
@@ -29,13 +38,14 @@ from collections.abc import Callable
 
 from sim.model.calendar import EventCalendar
 from sim.model.child import Child
-from sim.model.codes import Exit, Stage
+from sim.model.codes import WHO_COLUMNS, Exit, Stage
 from sim.model.custody import Custody
 from sim.model.departures import Departures
-from sim.model.journey_plans import arriving
+from sim.model.geography import travel_days_between_points
+from sim.model.journey_plans import arriving, return_travel_days
 from sim.model.ledger import Ledger
 from sim.model.parameters import Parameters
-from sim.model.resources import CareUnit, ChildProtectionOfficer, Shelter, Visit
+from sim.model.resources import ResourceAtPoints, Visit
 from sim.model.stages.crossing_again import CrossingAgain
 from sim.model.stages.holding import Holding
 from sim.model.stages.northern_border_in_bulk import NorthernBorderInBulk
@@ -46,15 +56,23 @@ from sim.model.stages.northern_rules import (
     goes_home_after_stay,
     needs_a_bed,
     path_after_screening,
+    received_in_shelter,
 )
 from sim.model.stages.screening import Screening
+
+WHO_ORIGIN = WHO_COLUMNS.index("origin")
+
+
+def _has_free_place(pool: object) -> bool:
+    """Whether a pool would give a place at once (a free place and nobody in line)."""
+    return pool.in_use < pool.capacity and not pool.n_waiting
 
 
 class NorthernBorder:
     """The care, screening and placement of the children handed back at the northern border."""
 
     def __init__(self, p: Parameters, calendar: EventCalendar, ledger: Ledger, custody: Custody,
-                 care_units: CareUnit, shelters: Shelter, officers: ChildProtectionOfficer,
+                 care_units: ResourceAtPoints, shelters: ResourceAtPoints, officers: ResourceAtPoints,
                  go_home: Callable[[Child, float], None], came_home: CrossingAgain) -> None:
         """`go_home(child, time)`: the journey home after family contact (`return_home`);
         `came_home` hears of every child reunified, who may cross again (`crossing_again`)."""
@@ -69,6 +87,15 @@ class NorthernBorder:
         self.screening = Screening(calendar, officers, p.officer_max_wait_days, self._after_screening,
                                    p.shortest_case_share)
         self.holding = Holding(calendar, p.max_days_waiting_in_holding)
+        geography = p.geography
+        if geography.pooled:
+            self._transfer_days = self._home_days = None
+        else:  # a transfer goes to the nearest point first
+            self._transfer_days = travel_days_between_points(geography, p.road_distance_factor,
+                                                             p.road_km_per_day)
+            self._home_days = return_travel_days(p).tolist()
+            self._nearest_first = [sorted((i for i in range(len(row)) if i != here), key=row.__getitem__)
+                                   for here, row in enumerate(self._transfer_days)]
         # while no line forms here, unaccompanied children are handled in bulk, not as agents
         self.in_bulk = NorthernBorderInBulk(ledger, custody, calendar, self)
 
@@ -99,7 +126,10 @@ class NorthernBorder:
         child.apprehended_at = now
         self.ledger.count_handovers_today(1)
         self.ledger.enter_stage(child, Stage.CARE_UNIT, now)
-        visit = self.care_units.request(child, now, self._admit_to_care_unit)
+        reception = self.care_units.serving(child)
+        if received_in_shelter(reception.capacity):  # no care unit at this point
+            reception = self.shelters.serving(child)
+        visit = reception.request(child, now, self._admit_to_care_unit)
         if visit.waiting:  # screened from holding if no place comes in time
             self.holding.wait(visit, now, self.screening.screen)
 
@@ -116,16 +146,46 @@ class NorthernBorder:
             self.came_home.came_home_one(child.who, now)
             return
         self.ledger.enter_stage(child, STAGE_AFTER_SCREENING[path], now)
-        visit = self.shelters.request(child, now, self._admit_to_bed)
+        held = child.place_visit
+        if held is not None and held.resource.code == self.shelters.code:  # received in the shelter
+            self._start_stay(child, now)
+            return
+        shelter = self.shelters.serving(child)
+        if not _has_free_place(shelter) and self._transfer_days is not None:
+            elsewhere = self._nearest_with_a_free_bed(child.point)
+            if elsewhere is not None:
+                self._transfer(child, elsewhere, now)
+                return
+        visit = shelter.request(child, now, self._admit_to_bed)
         if visit.waiting:
             if child.place_visit is not None:
                 child.transfer_visit = visit  # blocked: keeps the care-unit place meanwhile
             else:  # in holding (no care-unit place came in time); the stay goes on without a bed
                 self.holding.wait(visit, now, self._start_stay)
 
+    def _nearest_with_a_free_bed(self, point: int) -> int | None:
+        pools = self.shelters.at
+        return next((other for other in self._nearest_first[point] if _has_free_place(pools[other])), None)
+
+    def _transfer(self, child: Child, point: int, now: float) -> None:
+        """`child` is taken to the shelter of `point` (a bed free there now, held from now): the
+        stay starts on arrival, and the journey home starts from there."""
+        self.shelters.at[point].request(child, now, self._admit_to_transferred_bed)
+
+    def _admit_to_transferred_bed(self, visit: Visit, now: float) -> None:
+        child = visit.child
+        self._leave_care_unit(child, now)
+        child.place_visit = visit
+        child.transfer_visit = None
+        point = visit.resource.place
+        child.return_travel_days = self._home_days[point][child.who[WHO_ORIGIN]]
+        days = self._transfer_days[child.point][point]
+        self.calendar.schedule(now + days, self._start_stay, child)
+
     def _leave_care_unit(self, child: Child, now: float) -> None:
+        """Give back the place held at reception (a care-unit place, or a shelter bed)."""
         if child.place_visit is not None:
-            self.care_units.release(child.place_visit, now)
+            child.place_visit.resource.release(child.place_visit, now)
 
     def _admit_to_bed(self, visit: Visit, now: float) -> None:
         child = visit.child
@@ -142,7 +202,7 @@ class NorthernBorder:
         """The stay after screening ends (family contacted, or the protection route over): the
         child leaves the bed and goes home, or their journey ends."""
         if child.place_visit is not None:
-            self.shelters.release(child.place_visit, now)
+            child.place_visit.resource.release(child.place_visit, now)
             child.place_visit = None
         if goes_home_after_stay(child.path):
             self.go_home(child, now)

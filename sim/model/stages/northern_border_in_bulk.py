@@ -10,7 +10,8 @@ child a Mesa agent, and give the same tables as agents would (tested). The 2008 
 forms a line in the north, where most of a run's children are.
 
 Each day, before anything happens, `NorthernBorderInBulk.run_day` checks that every request of the
-day finds its resource with a free place, counting the places held by earlier children. If so, the
+day finds its resource with a free place at the child's repatriation point, counting the places held
+there by earlier children (a line forming at any one point ends the bulk run). If so, the
 day's arrivals, stays, cases and exits are recorded in bulk. On the first day a request would find
 its resource full, the children in the north become Mesa agents in the state they are in, and the
 northern border goes on child by child (`sim.model.stages.northern_border`) for the rest of the run.
@@ -28,7 +29,7 @@ from sim.model.codes import WHO_COLUMNS, WHO_TYPES, Exit, Stage
 from sim.model.custody import Custody
 from sim.model.journey_plans import PLAN_COLUMNS, PLAN_TYPES
 from sim.model.ledger import Ledger
-from sim.model.resources import CareUnit, Resource, Shelter, Visit
+from sim.model.resources import Resource, ResourceAtPoints, Visit
 from sim.model.rows import ChildRow, StageRow, VisitRow
 from sim.model.stages.crossing_again import CrossingAgain
 from sim.model.stages.northern_rules import (
@@ -39,22 +40,27 @@ from sim.model.stages.northern_rules import (
     goes_home_after_stay,
     needs_a_bed,
     path_after_screening,
+    received_in_shelter,
 )
 from sim.model.stages.screening import FULL_CASE, Screening, officer_detects
 
 #: Columns of the arrays of children handled in bulk: who they are, when they left and arrive,
 #: their plan, then their stay as worked out when nobody waits.
+#: `in_shelter`: received in the shelter (no care unit at the point); `bed_from`: when the child
+#: takes a shelter bed (inf: never); `by_officer`: screened by an officer (one at the point).
 COLUMNS = (*WHO_COLUMNS, "departed_at", "arrives_at", *PLAN_COLUMNS, "screened_at", "case_ends_at",
-           "needs_detected", "path", "leaves_at", "exits_at")
-(CHILD_ID, DEPARTED_AT, ARRIVES_AT, SCREENED_AT, CASE_ENDS_AT, NEEDS_DETECTED, PATH, LEAVES_AT,
- EXITS_AT) = (COLUMNS.index(name) for name in ("child_id", "departed_at", "arrives_at", "screened_at",
-                                                "case_ends_at", "needs_detected", "path", "leaves_at",
-                                                "exits_at"))
+           "needs_detected", "path", "leaves_at", "exits_at", "in_shelter", "bed_from", "by_officer")
+(CHILD_ID, POINT, DEPARTED_AT, ARRIVES_AT, SCREENED_AT, CASE_ENDS_AT, NEEDS_DETECTED, PATH, LEAVES_AT,
+ EXITS_AT, IN_SHELTER, BED_FROM, BY_OFFICER) = (
+    COLUMNS.index(name) for name in ("child_id", "point", "departed_at", "arrives_at", "screened_at",
+                                     "case_ends_at", "needs_detected", "path", "leaves_at", "exits_at",
+                                     "in_shelter", "bed_from", "by_officer"))
 PLAN = slice(COLUMNS.index(PLAN_COLUMNS[0]), COLUMNS.index(PLAN_COLUMNS[-1]) + 1)
 WHO = slice(0, len(WHO_COLUMNS))
 _EXIT_OF_PATH = np.array(EXIT_OF_PATH)
 #: Columns of officers' open cases.
-CASE_CHILD, CASE_STARTED, CASE_ENDS = 0, 1, 2
+CASE_CHILD, CASE_STARTED, CASE_ENDS, CASE_POINT = 0, 1, 2, 3
+CASE_COLUMNS = [CHILD_ID, SCREENED_AT, CASE_ENDS_AT, POINT]
 #: How often the rows of children who have left custody are written.
 WRITE_EVERY_DAYS = 30
 
@@ -72,8 +78,8 @@ class CaseFile:
 class ChildByChild(Protocol):
     """What the northern border does child by child, once the children are agents."""
 
-    care_units: CareUnit
-    shelters: Shelter
+    care_units: ResourceAtPoints
+    shelters: ResourceAtPoints
     screening: Screening
     came_home: CrossingAgain
 
@@ -93,7 +99,7 @@ class NorthernBorderInBulk:
         self.active = True
         self._on_the_way = np.empty((0, len(COLUMNS)))  # left home, not handed over; by arrival time
         self._in_custody = np.empty((0, len(COLUMNS)))  # handed over, not yet gone
-        self._cases = np.empty((0, 3))  # officers' open cases
+        self._cases = np.empty((0, 4))  # officers' open cases
         self._gone: list[np.ndarray] = []  # children gone from custody, rows not yet written
         self._closed: list[np.ndarray] = []  # officers' cases closed, rows not yet written
 
@@ -112,23 +118,28 @@ class NorthernBorderInBulk:
         table = np.empty((n, len(COLUMNS)))
         for i, name in enumerate(COLUMNS[: PLAN.stop]):
             table[:, i] = children[name]
+        point = children["point"]
+        border = self.border
+        by_officer = _capacities(border.screening.officers)[point] > 0
+        in_shelter = received_in_shelter(_capacities(border.care_units)[point])
         screened = table[:, ARRIVES_AT] + children["care_days"]
         table[:, SCREENED_AT] = screened
         table[:, CASE_ENDS_AT] = screened + children["case_days"]
-        detected = (officer_detects(children["case_share_to_detect"], FULL_CASE) if self._officers_screen
-                    else children["detected_by_agent"])  # no line here: officers give full cases
+        # no line here: officers give full cases
+        detected = np.where(by_officer, officer_detects(children["case_share_to_detect"], FULL_CASE),
+                            children["detected_by_agent"])
         table[:, NEEDS_DETECTED] = detected
         path = path_after_screening(detected, children["family_pickup"])
         table[:, PATH] = path
         stay = days_of_stay(path, children["family_contact_days"], children["protection_days"])
         table[:, LEAVES_AT] = leaves = screened + stay
         table[:, EXITS_AT] = leaves + days_home_after_stay(path, children["return_travel_days"])
+        table[:, IN_SHELTER] = in_shelter
+        table[:, BED_FROM] = np.where(in_shelter, table[:, ARRIVES_AT],
+                                      np.where(needs_a_bed(path), screened, np.inf))
+        table[:, BY_OFFICER] = by_officer
         table = np.concatenate([self._on_the_way, table])
         self._on_the_way = table[np.argsort(table[:, ARRIVES_AT], kind="stable")]
-
-    @property
-    def _officers_screen(self) -> bool:
-        return self.border.screening.officers.capacity > 0
 
     # --- one day ---------------------------------------------------------------------------------
     def run_day(self, day: int) -> None:
@@ -140,19 +151,29 @@ class NorthernBorderInBulk:
         arrivals = self._on_the_way[:arriving]
         here = np.concatenate([self._in_custody, arrivals]) if arriving else self._in_custody
         screened_at, leaves_at, path = here[:, SCREENED_AT], here[:, LEAVES_AT], here[:, PATH]
+        point, bed_from = here[:, POINT].astype(np.int64), here[:, BED_FROM]
         screened = (screened_at >= start) & (screened_at < end)
-        in_bed = needs_a_bed(path)
+        in_care = here[:, IN_SHELTER] == 0  # received in a care unit, not in the shelter
+        uses_bed = bed_from < np.inf
         leaves = leaves_at < end
+        arrived = np.zeros(here.shape[0], dtype=bool)
+        arrived[here.shape[0] - arriving:] = True
         cases = self._cases
         closing = cases[:, CASE_ENDS] < end
-        new_cases = screened if self._officers_screen else np.zeros(screened.size, dtype=bool)
+        new_cases = screened & (here[:, BY_OFFICER] == 1)
         new_closing = new_cases & (here[:, CASE_ENDS_AT] < end)
         border = self.border
         care, officers, shelters = border.care_units, border.screening.officers, border.shelters
-        fits = (_fits(care, arrivals[:, ARRIVES_AT], screened_at[screened])
-                and _fits(officers, screened_at[new_cases],
-                          np.concatenate([cases[closing, CASE_ENDS], here[new_closing, CASE_ENDS_AT]]))
-                and _fits(shelters, screened_at[screened & in_bed], leaves_at[leaves & in_bed]))
+        care_asks, care_frees = arrived & in_care, screened & in_care
+        bed_asks, bed_frees = uses_bed & (bed_from >= start) & (bed_from < end), uses_bed & leaves
+        fits = (_fits_at_points(care, point[care_asks], here[care_asks, ARRIVES_AT],
+                                point[care_frees], screened_at[care_frees])
+                and _fits_at_points(officers, point[new_cases], screened_at[new_cases],
+                                    np.concatenate([cases[closing, CASE_POINT], point[new_closing]]),
+                                    np.concatenate([cases[closing, CASE_ENDS],
+                                                    here[new_closing, CASE_ENDS_AT]]))
+                and _fits_at_points(shelters, point[bed_asks], bed_from[bed_asks],
+                                    point[bed_frees], leaves_at[bed_frees]))
         if not fits:
             self._become_agents(start)
             return
@@ -169,15 +190,16 @@ class NorthernBorderInBulk:
         kept = new_cases & ~new_closing
         if closing.any() or new_closing.any():
             self._closed.append(cases[closing])
-            self._closed.append(here[new_closing][:, [CHILD_ID, SCREENED_AT, CASE_ENDS_AT]])
+            self._closed.append(here[new_closing][:, CASE_COLUMNS])
             cases = cases[~closing]
         if kept.any():
-            cases = np.concatenate([cases, here[kept][:, [CHILD_ID, SCREENED_AT, CASE_ENDS_AT]]])
+            cases = np.concatenate([cases, here[kept][:, CASE_COLUMNS]])
         self._cases = cases
         still = self._in_custody
-        care.in_use = int(np.count_nonzero(still[:, SCREENED_AT] >= end))
-        officers.in_use = int(cases.shape[0])
-        shelters.in_use = still.shape[0] - care.in_use
+        still_point = still[:, POINT].astype(np.int64)
+        _set_in_use(care, still_point[(still[:, IN_SHELTER] == 0) & (still[:, SCREENED_AT] >= end)])
+        _set_in_use(officers, cases[:, CASE_POINT].astype(np.int64))
+        _set_in_use(shelters, still_point[still[:, BED_FROM] < end])
         if day % WRITE_EVERY_DAYS == 0:
             self.write_records()
 
@@ -216,6 +238,7 @@ class NorthernBorderInBulk:
             after_screening = np.array(STAGE_AFTER_SCREENING)[path.astype(np.int64)]
             home, bed = goes_home_after_stay(path), needs_a_bed(path)
             protected = bed & ~home
+            in_care, uses_bed, point = gone[:, IN_SHELTER] == 0, gone[:, BED_FROM] < np.inf, gone[:, POINT]
             ledger.record_moves(child_id, np.full(child_id.size, int(Stage.CARE_UNIT)), gone[:, ARRIVES_AT])
             ledger.record_moves(child_id, after_screening, gone[:, SCREENED_AT])
             ledger.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.RETURN_TRAVEL)),
@@ -224,24 +247,25 @@ class NorthernBorderInBulk:
                                gone[protected, LEAVES_AT])
             ledger.record_moves(child_id[home], np.full(np.count_nonzero(home), int(Stage.EXITED)),
                                gone[home, EXITS_AT])
-            self._write_visits(border.care_units.code, child_id, gone[:, ARRIVES_AT], gone[:, SCREENED_AT])
-            self._write_visits(border.shelters.code, child_id[bed], gone[bed, SCREENED_AT],
-                               gone[bed, LEAVES_AT])
+            self._write_visits(border.care_units.code, child_id[in_care], gone[in_care, ARRIVES_AT],
+                               gone[in_care, SCREENED_AT], point[in_care])
+            self._write_visits(border.shelters.code, child_id[uses_bed], gone[uses_bed, BED_FROM],
+                               gone[uses_bed, LEAVES_AT], point[uses_bed])
             how = np.array(EXIT_OF_PATH)[path.astype(np.int64)]
-            by_officer = float(self._officers_screen)
-            ledger.children.extend(self._child_columns(gone, gone[:, NEEDS_DETECTED], by_officer, how,
-                                                       gone[:, EXITS_AT]))
+            ledger.children.extend(self._child_columns(gone, gone[:, NEEDS_DETECTED], gone[:, BY_OFFICER],
+                                                       how, gone[:, EXITS_AT]))
         if self._closed:
             closed = np.concatenate(self._closed)
             self._closed = []
             self._write_visits(border.screening.officers.code, closed[:, CASE_CHILD], closed[:, CASE_STARTED],
-                               closed[:, CASE_ENDS])
+                               closed[:, CASE_ENDS], closed[:, CASE_POINT])
 
-    def _write_visits(self, code: int, child_id: np.ndarray, started: np.ndarray, ended: np.ndarray) -> None:
-        """Visits given at once when asked for, from `started` to `ended`."""
+    def _write_visits(self, code: int, child_id: np.ndarray, started: np.ndarray, ended: np.ndarray,
+                      place: np.ndarray) -> None:
+        """Visits given at once when asked for, from `started` to `ended`, at the points `place`."""
         if child_id.size:
             self.ledger.visits.extend(VisitRow(child_id, np.full(child_id.size, code), started, started,
-                                               ended))
+                                               ended, place))
 
     def _child_columns(self, children: np.ndarray, needs_detected: np.ndarray | float,
                        screened_by_officer: np.ndarray | float, how: np.ndarray | float,
@@ -260,14 +284,15 @@ class NorthernBorderInBulk:
         """The stage entries and the ended visits, up to `now`, of the children still in custody
         (their rows are written once they leave)."""
         here, border = self._in_custody, self.border
-        in_bed = here[:, SCREENED_AT] < now
+        screened = here[:, SCREENED_AT] < now
         stages = [StageRow(child_id, int(Stage.CARE_UNIT), at)
                   for child_id, at in here[:, [CHILD_ID, ARRIVES_AT]].tolist()]
         stages += [StageRow(child_id, int(STAGE_AFTER_SCREENING[int(path)]), at)
-                   for child_id, path, at in here[in_bed][:, [CHILD_ID, PATH, SCREENED_AT]].tolist()]
-        visits = [VisitRow(child_id, border.care_units.code, arrived, arrived, screened)
-                  for child_id, arrived, screened
-                  in here[in_bed][:, [CHILD_ID, ARRIVES_AT, SCREENED_AT]].tolist()]
+                   for child_id, path, at in here[screened][:, [CHILD_ID, PATH, SCREENED_AT]].tolist()]
+        cared = screened & (here[:, IN_SHELTER] == 0)  # care-unit places given back
+        visits = [VisitRow(child_id, border.care_units.code, arrived, arrived, screened_at, int(point))
+                  for child_id, arrived, screened_at, point
+                  in here[cared][:, [CHILD_ID, ARRIVES_AT, SCREENED_AT, POINT]].tolist()]
         return stages, visits
 
     # --- from bulk to agents ---------------------------------------------------------------------
@@ -288,12 +313,14 @@ class NorthernBorderInBulk:
         here = self._in_custody
         agents: dict[int, Child] = {}
         for row in here.tolist():
-            screened_at = row[SCREENED_AT]
+            screened_at, point = row[SCREENED_AT], int(row[POINT])
+            shelter = border.shelters.at[point]
             if screened_at >= now:
-                stage, place, holds_since = Stage.CARE_UNIT, border.care_units, row[ARRIVES_AT]
+                stage, holds_since = Stage.CARE_UNIT, row[ARRIVES_AT]
+                place = shelter if row[IN_SHELTER] else border.care_units.at[point]
             else:
                 stage = STAGE_AFTER_SCREENING[int(row[PATH])]
-                place, holds_since = border.shelters, screened_at
+                place, holds_since = shelter, row[BED_FROM]
             child = self.custody.new_child(_who(row), stage, row[DEPARTED_AT], _plan(row))
             child.apprehended_at = row[ARRIVES_AT]
             child.place_visit = _held(child, place, holds_since)
@@ -301,14 +328,15 @@ class NorthernBorderInBulk:
             if stage is Stage.CARE_UNIT:
                 calendar.schedule(screened_at, border.screening.screen, child)
             else:
-                child.screened_by_officer = self._officers_screen
+                child.screened_by_officer = bool(row[BY_OFFICER])
                 child.needs_detected = bool(row[NEEDS_DETECTED])
                 child.path = int(row[PATH])
                 calendar.schedule(row[LEAVES_AT], border.stay_ends, child)
         officers = border.screening.officers
-        for child_id, started_at, ends_at in self._cases.tolist():
+        for child_id, started_at, ends_at, point in self._cases.tolist():
             holder = agents.get(int(child_id)) or CaseFile(int(child_id))
-            calendar.schedule(ends_at, officers.release, _held(holder, officers, started_at))
+            pool = officers.at[int(point)]
+            calendar.schedule(ends_at, pool.release, _held(holder, pool, started_at))
         self._in_custody = self._in_custody[:0]
         self._cases = self._cases[:0]
         on_the_way, self._on_the_way = self._on_the_way, self._on_the_way[:0]
@@ -321,7 +349,7 @@ class NorthernBorderInBulk:
         """Children rows of the children in custody, as things stand at `now`."""
         here = self._in_custody
         screened = here[:, SCREENED_AT] < now
-        by_officer = np.full(here.shape[0], float(self._officers_screen)) * screened  # once screened
+        by_officer = here[:, BY_OFFICER] * screened  # once screened
         columns = self._child_columns(here, here[:, NEEDS_DETECTED] * screened, by_officer, float(Exit.NONE),
                                       np.nan)
         return list(map(ChildRow._make, zip(*(column.tolist() for column in columns), strict=True)))
@@ -340,15 +368,42 @@ class NorthernBorderInBulk:
         """Visits so far of the children still in custody (care places given back, and places still
         held) and officers' open cases."""
         here, cases, border = self._in_custody, self._cases, self.border
-        in_care = here[:, SCREENED_AT] >= now
+        in_care = (here[:, SCREENED_AT] >= now) & (here[:, IN_SHELTER] == 0)
+        in_bed = here[:, BED_FROM] < now
         rows = self._rows_so_far(now)[1]
-        rows += [VisitRow(child_id, border.care_units.code, at, at, np.nan)
-                 for child_id, at in here[in_care][:, [CHILD_ID, ARRIVES_AT]].tolist()]
-        rows += [VisitRow(child_id, border.shelters.code, at, at, np.nan)
-                 for child_id, at in here[~in_care][:, [CHILD_ID, SCREENED_AT]].tolist()]
-        rows += [VisitRow(child_id, border.screening.officers.code, at, at, np.nan)
-                 for child_id, at, _ in cases.tolist()]
+        rows += [VisitRow(child_id, border.care_units.code, at, at, np.nan, int(point))
+                 for child_id, at, point in here[in_care][:, [CHILD_ID, ARRIVES_AT, POINT]].tolist()]
+        rows += [VisitRow(child_id, border.shelters.code, at, at, np.nan, int(point))
+                 for child_id, at, point in here[in_bed][:, [CHILD_ID, BED_FROM, POINT]].tolist()]
+        rows += [VisitRow(child_id, border.screening.officers.code, at, at, np.nan, int(point))
+                 for child_id, at, _, point in cases.tolist()]
         return rows
+
+
+def _capacities(resource: ResourceAtPoints) -> np.ndarray:
+    """The places of a northern resource at each point."""
+    return np.array([pool.capacity for pool in resource.at], dtype=np.int64)
+
+
+def _set_in_use(resource: ResourceAtPoints, points: np.ndarray) -> None:
+    """Set each point's places in use: one per entry of `points` (the point of each place held)."""
+    for pool, n in zip(resource.at, np.bincount(points, minlength=len(resource.at)).tolist(), strict=True):
+        pool.in_use = n
+
+
+def _fits_at_points(resource: ResourceAtPoints, request_points: np.ndarray, requests: np.ndarray,
+                    release_points: np.ndarray, releases: np.ndarray) -> bool:
+    """Whether each of a day's `requests` (times, at `request_points`) finds a free place at its
+    point, given the places in use there at the day's start and the day's `releases` there."""
+    pools = resource.at
+    if len(pools) == 1:
+        return _fits(pools[0], requests, releases)
+    asked = np.bincount(request_points.astype(np.int64), minlength=len(pools)).tolist()
+    for point, (pool, n) in enumerate(zip(pools, asked, strict=True)):
+        if n and pool.in_use + n > pool.capacity and not _fits(
+                pool, requests[request_points == point], releases[release_points == point]):
+            return False
+    return True
 
 
 def _fits(resource: Resource, requests: np.ndarray, releases: np.ndarray) -> bool:

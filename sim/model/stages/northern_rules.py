@@ -16,6 +16,11 @@ After screening an unaccompanied child takes one of three paths:
 
 A child on the protection or shelter path who finds no bed free waits for one (see
 `northern_border`); the stay's length counts from when it starts.
+
+Where they are: a child uses the care unit, officers and shelter of the repatriation point where
+they are handed back. A point with no care-unit place receives its children in its shelter
+(`received_in_shelter`): care and screening happen there, in a bed held from the handover (los06:
+without a módulo the child is sent to a shelter).
 """
 
 from __future__ import annotations
@@ -48,6 +53,11 @@ def path_after_screening(needs_detected: Values, family_pickup: Values) -> Value
     """Each child's path: protection if a need was detected, else pick-up if the family comes,
     else a shelter bed."""
     return where(needs_detected, PROTECTION, where(family_pickup, PICKUP, SHELTER))
+
+
+def received_in_shelter(care_unit_places_at_point: Values) -> Values:
+    """Whether children handed back at a point are received in its shelter: no care unit there."""
+    return care_unit_places_at_point == 0
 
 
 def needs_a_bed(path: Values) -> Values:

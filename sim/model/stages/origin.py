@@ -29,6 +29,7 @@ import numpy as np
 from sim.model.codes import N_CHANCES, N_NORMALS, Chance, Reason, Route
 from sim.model.departures import Departures
 from sim.model.durations import exponential_days
+from sim.model.geography import cumulative_shares
 from sim.model.ledger import Ledger
 from sim.model.parameters import (
     DAYS_PER_YEAR,
@@ -65,6 +66,10 @@ class Origin:
         self.p = p
         ca = np.array([p.share_guatemala, p.share_honduras, p.share_el_salvador, p.share_nicaragua])
         self.central_american_cumulative = np.cumsum(ca)
+        geography = p.geography
+        self.point_cumulative = cumulative_shares([point.share for point in geography.points])
+        self.state_cumulative = (None if geography.pooled  # pooled: uniform states
+                                 else cumulative_shares([state.share for state in geography.states]))
         self._phases = timeline_phases(p)
         self._season_north = daily_factors(p.arrival_profile_north)
         self._season_south = daily_factors(p.arrival_profile_south)
@@ -129,8 +134,13 @@ class Origin:
                             p.share_under_12_unaccompanied_north)
         girls = np.where(accompanied, p.share_girls_accompanied, p.share_girls_unaccompanied)
         _set_age_and_sex(children, under_12, girls, p.share_15_to_17_among_adolescents)
-        state = (u[:, Chance.ORIGIN] * len(MEXICAN_STATES)).astype(np.int64)
+        if self.state_cumulative is None:
+            state = (u[:, Chance.ORIGIN] * len(MEXICAN_STATES)).astype(np.int64)
+        else:  # the states' shares (scenarios/places/states_of_origin.csv)
+            state = np.searchsorted(self.state_cumulative, u[:, Chance.ORIGIN], side="right")
         children.origin = state
+        # where the United States hands the child back, from the points' shares
+        children.point = np.searchsorted(self.point_cumulative, u[:, Chance.REPATRIATION_POINT], side="right")
         children.far_from_border = _FAR_FROM_BORDER[state]
         children.reason = _reason(u[:, Chance.REASON], p.share_leaving_for_work_mexico,
                                   p.share_leaving_to_join_family_mexico)
@@ -183,7 +193,8 @@ def _batch(route: Route, days: list[tuple]) -> Departures:
     return Departures(route, child_id, departed_at, chances, normals, accompanied=no,
                       age=np.zeros(n, dtype=np.int64), girl=no, origin=np.zeros(n, dtype=np.int64),
                       far_from_border=no, reason=np.zeros(n, dtype=np.int64), trafficking_victim=no,
-                      in_need_of_protection=no, harmed_in_transit=no.copy(), reaches_border_at=departed_at)
+                      in_need_of_protection=no, harmed_in_transit=no.copy(),
+                      point=np.full(n, -1, dtype=np.int64), reaches_border_at=departed_at)
 
 
 def _set_age_and_sex(children: Departures, share_under_12: np.ndarray | float,

@@ -1,6 +1,7 @@
 """Screening by a child protection officer, or by a regular agent when none is free in time.
 
-A child waits for an officer in the place they already hold. The officer takes the case, the
+A child waits for an officer in the place they already hold; in the north, for an officer of their
+own repatriation point (none stationed there: a regular agent screens them). The officer takes the case, the
 interview happens at once (hours) and the child moves on; the officer stays busy with the case
 work, a full case taking `officer_hours_per_child` of duty time (`sim.model.resources.officer_case_days`;
 exponential). An officer who takes a case while others wait shortens it
@@ -25,7 +26,7 @@ import numpy as np
 
 from sim.model.calendar import EventCalendar
 from sim.model.child import Child
-from sim.model.resources import ChildProtectionOfficer, Visit
+from sim.model.resources import ChildProtectionOfficer, ResourceAtPoints, Visit
 
 Continuation = Callable[[Child, float], None]
 
@@ -42,10 +43,11 @@ def officer_detects(case_share_to_detect: np.ndarray | float, share_given: float
 class Screening:
     """The interview step of one border; `then(child, time)` is what follows it there."""
 
-    def __init__(self, calendar: EventCalendar, officers: ChildProtectionOfficer, max_wait_days: float,
-                 then: Continuation, shortest_case_share: float = FULL_CASE) -> None:
+    def __init__(self, calendar: EventCalendar, officers: ChildProtectionOfficer | ResourceAtPoints,
+                 max_wait_days: float, then: Continuation, shortest_case_share: float = FULL_CASE) -> None:
         """`shortest_case_share`: the least share of a full case an officer gives under a line
-        (the parameter of that name; 1: cases never shortened)."""
+        (the parameter of that name; 1: cases never shortened). In the north, `officers` are at
+        the repatriation points: a child is seen by those of their own point."""
         self.calendar = calendar
         self.officers = officers
         self.then = then
@@ -54,7 +56,7 @@ class Screening:
 
     def screen(self, child: Child, now: float) -> None:
         """Screen `child`; what follows screening happens once it is done."""
-        if self.officers.capacity == 0:
+        if self.officers.serving(child).capacity == 0:  # none at the child's point
             self._screen_by_regular_agent(child, now)
             return
         visit = self.officers.request(child, now, self._officer_takes_case)
@@ -63,11 +65,12 @@ class Screening:
 
     def _officer_takes_case(self, visit: Visit, now: float) -> None:
         child = visit.child
-        share = self.officers.share_of_full_case(self.shortest_case_share)
+        share = visit.resource.share_of_full_case(self.shortest_case_share)  # the point's line
         child.screened_by_officer = True
         child.needs_detected = officer_detects(child.case_share_to_detect, share)
         days = child.case_days if share == FULL_CASE else child.case_days * share
-        self.calendar.schedule(now + days, self.officers.release, visit)  # the case is closed
+        # the case is closed (by the officers of the child's point)
+        self.calendar.schedule(now + days, visit.resource.release, visit)
         self.then(child, now)
 
     def _stop_waiting(self, visit: Visit, now: float) -> None:

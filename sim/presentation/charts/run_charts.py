@@ -30,6 +30,7 @@ from sim.presentation.charts.style import (
     NORTH_COLOUR,
     PERCENTILE_COLOUR,
     SOUTH_COLOUR,
+    STAMP_COLOUR,
     WAITING_COLOUR,
     caption,
     figure,
@@ -100,8 +101,8 @@ class ChartFile:
 def draw_run_charts(run_folder: Path) -> list[ChartFile]:
     """Draw every chart of a run folder into `run_folder/charts/` and list them in `captions.md`.
 
-    Charts: flows, occupancy, occupancy_by_month, and, when the folder has visit records, waiting_times and
-    detention_days.
+    Charts: flows, occupancy, occupancy_by_month, and, when the folder has visit records,
+    border_strip (the northern points west to east), waiting_times and detention_days.
     """
     run_folder = Path(run_folder)
     manifest = read_manifest(run_folder)
@@ -109,6 +110,8 @@ def draw_run_charts(run_folder: Path) -> list[ChartFile]:
     charts = [draw_flows(run_folder, manifest, out), draw_occupancy(run_folder, manifest, out),
               ChartFile("occupancy_by_month", *draw_monthly_occupancy(run_folder, manifest, out,
                                                                       stamp_text(manifest)))]
+    if (run_folder / "by_place.csv").exists():
+        charts.append(draw_border_strip(run_folder, manifest, out))
     if (run_folder / "visits.csv").exists():
         visits = read_visits(run_folder / "visits.csv")
         charts.append(draw_waiting_times(visits, manifest, out))
@@ -244,6 +247,57 @@ def draw_occupancy(folder: Path, manifest: dict, out: Path) -> ChartFile:
         "Source: daily_stocks.csv and the capacities in manifest.json.",
     )
     return ChartFile("occupancy", save(fig, out, "occupancy"), text)
+
+
+def draw_border_strip(folder: Path, manifest: dict, out: Path) -> ChartFile:
+    """The northern border strip, points west to east: per resource, places held on an average
+    day and at the peak against the point's capacity (left), and the 95th percentile of the wait
+    for a place (right)."""
+    table = read_columns(folder / "by_place.csv")
+    resources = list(dict.fromkeys(table["resource"]))
+    labels = {entry.name: entry.label for entry in RESOURCE_REGISTRY}
+    layout = [[f"{name}:occupancy", f"{name}:wait"] for name in resources] + [["legend", "legend"]]
+    fig, axes = mosaic(layout, 10.0, 2.5 * len(resources) + 0.6, height_ratios=[1] * len(resources) + [0.12])
+    for name in resources:
+        rows = [i for i, resource in enumerate(table["resource"]) if resource == name]
+        points = [table["point"][i] for i in rows]
+        x = np.arange(len(rows))
+        capacity, mean, peak, p95 = (as_floats([table[column][i] for i in rows])
+                                     for column in ("capacity", "mean_n_in", "peak_n_in", "wait_days_p95"))
+        ax = axes[f"{name}:occupancy"]
+        ax.bar(x, capacity, width=0.8, facecolor="none", edgecolor=CAPACITY_COLOUR,
+               linestyle=CAPACITY_LINE_STYLE, linewidth=1.0)
+        ax.bar(x, mean, width=0.55, color=IN_USE_COLOUR)
+        ax.plot(x, peak, linestyle="none", marker="v", color=WAITING_COLOUR)
+        ax.set_title(f"{labels.get(name, name)}: held (places)", loc="left")
+        ax.set_ylabel("officers" if name.startswith("officers") else "places")
+        wait = axes[f"{name}:wait"]
+        wait.bar(x, p95 * 24, width=0.55, color=WAITING_COLOUR)
+        wait.set_title("wait for a place, 95th percentile (hours)", loc="left")
+        wait.set_ylabel("hours")
+        for panel in (ax, wait):
+            panel.set_xticks(x, points, rotation=45, ha="right", fontsize=7)
+            panel.set_ylim(bottom=0)
+    legend_row(axes["legend"], [
+        Patch(facecolor="none", edgecolor=CAPACITY_COLOUR, linestyle=CAPACITY_LINE_STYLE,
+              label="capacity at the point"),
+        Patch(color=IN_USE_COLOUR, label="held on an average day"),
+        Line2D([], [], linestyle="none", marker="v", color=WAITING_COLOUR, label="most held at once"),
+        Patch(color=WAITING_COLOUR, label="95th percentile wait (hours)"),
+    ], columns=4)
+    fig.suptitle("The northern border strip, repatriation points west to east: occupancy and waits")
+    fig.text(0.005, -0.005, "Source: Amparo simulation (by_place.csv); points, shares and capacities: "
+             "the places file (rep26, F04, F05, F06)", ha="left", va="top", fontsize=6, color=STAMP_COLOUR)
+    stamp(fig, stamp_text(manifest))
+    text = caption(
+        "For each northern repatriation point (west to east) and resource: the places held on an "
+        "average measured day and the most held at once, against the point's capacity (dashed outline), "
+        "and the 95th percentile of the wait for a place among requests that were served, in hours.",
+        "Each value is the mean over the replications with records (no interval is drawn).",
+        "Source: by_place.csv (from visits: each visit carries its point), capacities spread over the "
+        "points from the places file named in manifest.json (parameters.geography).",
+    )
+    return ChartFile("border_strip", save(fig, out, "border_strip"), text)
 
 
 def _percentiles_by_day(per_day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -390,5 +444,6 @@ def draw_detention_days(visits: VisitRecords, manifest: dict, out: Path) -> Char
 
 
 __all__ = ["ChartDataError", "ChartFile", "RESOURCES", "as_floats", "captions_text", "draw_detention_days",
-           "draw_flows", "draw_occupancy", "draw_run_charts", "draw_waiting_times", "read_columns",
+           "draw_border_strip", "draw_flows", "draw_occupancy", "draw_run_charts", "draw_waiting_times",
+           "read_columns",
            "stamp_text"]
