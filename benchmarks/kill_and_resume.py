@@ -52,7 +52,8 @@ def commands(folder: Path) -> dict[str, list[str]]:
         "size": ["size", BASELINE, "--lever", "officers=0:60", "--standard",
                  "officer_interview_within_two_days", "-r", "3", "--years", "0.1", *one],
         "sensitivity": ["sensitivity", "--trajectories", "2", "--years", "0.05", "--base", BASELINE, *one],
-        "calibrate": ["calibrate", "--budget", "8", "--generations", "2", "--years", "0.05", "-r", "2",
+        "calibrate": ["calibrate", "--budget", "8", "--accepted", "4", "--truths", "4", "--predictive", "2",
+                      "--table-warmup-days", "20", "--years", "0.05", "-r", "2",
                       "--check-years", "0.05", "--base", BASELINE, *one],
     }
 

@@ -130,7 +130,7 @@ def test_resume_refuses_a_folder_of_another_kind(tmp_path):
                      "[levers]\nalternative_care_places = [20, 40]\n")
     for arguments in (["sweep", str(sweep), "--out", str(finished), "--resume"],
                       ["calibrate", "--out", str(finished), "--resume", "--budget", "8",
-                       "--generations", "1"]):
+                       "--accepted", "4"]):
         done = amparo(*arguments)
         assert done.returncode == 1, done.stderr
         assert "is a run result" in done.stderr and "Traceback" not in done.stderr
