@@ -105,6 +105,7 @@ def mm_c_parameters(arrivals_per_day: float, interview_days: float) -> Parameter
         share_unaccompanied_north=1.0, central_american_departures_per_year=0.0,
         child_protection_officers=10, share_officers_north=1.0, officer_hours_per_child=interview_days * 24,
         officer_duty_hours_per_week=168.0, shortest_case_share=1.0,
+        share_reunified_handed_back_again=0.0, arrival_profile_north=(1.0,) * 12,
         officer_max_wait_days=math.inf, places_per_care_unit=10_000, warmup_days=30)
 
 
@@ -207,7 +208,9 @@ def test_the_answer_is_reproducible_per_seed_whatever_the_workers(tmp_path):
     for name in ("evaluations.csv", "by_replication.csv", "summary.md"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     manifest = json.loads((tmp_path / "one" / "manifest.json").read_text())
-    assert manifest["answer"] is not None and 0 < manifest["answer"] <= 60
+    # the same answer with one worker and two (with the places of the grounded model, 60 beds spread
+    # over 12 cities may not meet the standard at all: the answer is then "none" in both)
+    assert manifest["answer"] == json.loads((tmp_path / "two" / "manifest.json").read_text())["answer"]
     assert manifest["seeds"] == json.loads((tmp_path / "two" / "manifest.json").read_text())["seeds"]
     again = size(*common, "-w", "1", "--out", str(tmp_path / "one"))
     assert again.exit_code != 0 and "already exists" in again.output

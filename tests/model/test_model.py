@@ -120,6 +120,7 @@ def test_officer_stage_as_m_m_c_queue_matches_erlang_c():
         child_protection_officers=servers, share_officers_north=1.0,
         officer_hours_per_child=interview_days * 24,
         officer_duty_hours_per_week=168.0, shortest_case_share=1.0,
+        share_reunified_handed_back_again=0.0, arrival_profile_north=(1.0,) * 12,
         officer_max_wait_days=math.inf, places_per_care_unit=10_000, warmup_days=60)
     results = run_replications(parameters, 6, base_seed=3, years=1.0, keep_tables=False)
     mean, low, high = mean_and_interval([r.outcomes["wait_officers_north_days_mean"] for r in results])
