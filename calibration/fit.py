@@ -26,7 +26,6 @@ identical whatever the number of workers and however often it was interrupted.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
@@ -276,7 +275,3 @@ def resampled(result: Posterior, draws: int, seed: int) -> np.ndarray:
 def effective_sample_size(weights: np.ndarray) -> float:
     """Kish's effective sample size of normalised weights."""
     return float(1 / np.sum(np.square(weights))) if np.sum(np.square(weights)) > 0 else 0.0
-
-
-def finite(value: float) -> float:
-    return value if math.isfinite(value) else math.nan

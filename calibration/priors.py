@@ -12,7 +12,7 @@ what is allowed.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,7 +163,3 @@ def load_priors(path: Path = PRIORS_FILE) -> Priors:
                                 "declared, with its prior")
     return priors
 
-
-def solved_parameters(priors: Priors) -> Sequence[str]:
-    """The model parameters the calibration sets from a fitted quantity (not declared)."""
-    return tuple(q.solve_for or q.name for q in priors.fitted)
