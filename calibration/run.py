@@ -36,7 +36,7 @@ from calibration.report import (
 from calibration.targets import Target
 from calibration.validation import CheckSettings, check_runs, fit_table, predictive_runs, validation_table
 from sim.model.parameters import Parameters
-from sim.results.run_folder import run_metadata, write_final_manifest, write_json
+from sim.results.run_folder import parameters_as_dict, run_metadata, write_final_manifest, write_json
 
 CALIBRATED_FILE = "calibrated_2008.toml"
 
@@ -52,9 +52,7 @@ def start_record(base_file: str, settings: Settings, checks: CheckSettings, prio
     fitted = set(priors.model_values({d.name: 1.0 for d in priors.dimensions}, base))
     return {"base": base_file, "settings": asdict(settings), "checks": asdict(checks),
             "priors": [asdict(d) for d in priors.dimensions], "targets": [asdict(t) for t in targets],
-            "base_parameters": {k: (v if v == v and abs(v) != float("inf") else str(v))
-                                if isinstance(v, float) else v
-                                for k, v in vars(base).items() if k not in fitted}}
+            "base_parameters": {k: v for k, v in parameters_as_dict(base).items() if k not in fitted}}
 
 
 def begin(folder: Path, record: dict[str, Any], resume: bool) -> None:

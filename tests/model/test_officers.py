@@ -95,4 +95,5 @@ def test_the_baseline_s_response_to_officers_follows_the_written_rules():
     assert none[detected] < few[detected] < pilot[detected] < corps[detected]
     assert no_wait[detected] > none[detected]
     for name in (held, days, detected, "detention_child_days", "new_diverted_to_detention"):
-        assert double[name] == corps[name]  # nothing binds beyond 172: the same numbers
+        # with places, the smallest points still gain a little beyond 172 officers
+        assert double[name] == pytest.approx(corps[name], rel=0.05, abs=0.01)

@@ -142,7 +142,7 @@ def test_rerun_reproduces_every_other_kind_bit_for_bit(tmp_path, kind):
         "sensitivity": ["sensitivity", "--trajectories", "2", "--years", "0.02", "--base", BASELINE,
                         "-w", "1", "--out", out],
         "calibration": ["calibrate", "--budget", "8", "--accepted", "4", "--truths", "4", "--predictive", "2",
-                        "--table-warmup-days", "10", "--years", "0.02", "-r", "2",
+                        "--table-warmup-days", "30", "--years", "0.05", "-r", "2",
                         "--check-years", "0.02", "--base", BASELINE, "-w", "1", "--out", out],
     }[kind]
     made = invoke(*making)
