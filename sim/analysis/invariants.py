@@ -82,28 +82,17 @@ def check_invariants(tables: dict[str, Table], capacities: dict[str, int], n_cre
         if name in at_places:
             for place in range(len(at_places[name])):
                 here = mine & (visits["place"] == place)
-                admitted_at, open_places = open_after_each_admission(started[here], ended[here])
                 by_phase = np.array([phase[name][place] for phase in by_place])
-                allowed = by_phase[np.searchsorted(change_times, admitted_at, side="right") - 1]
-                over = np.flatnonzero(open_places > allowed)
-                if over.size:
-                    first = over[0]
-                    problems.append(f"{name} at point {place}: {open_places[first]} places in use after an "
-                                    f"admission at {admitted_at[first]:.3f}, capacity {allowed[first]}")
+                problems += _over_capacity(f"{name} at point {place}", started[here], ended[here], by_phase,
+                                           change_times)
             continue
         if not capacity_changes:
             peak = peak_concurrent(started[mine], ended[mine])
             if peak > capacities[name]:
                 problems.append(f"{name}: {peak} places in use at once, capacity {capacities[name]}")
             continue
-        admitted_at, open_places = open_after_each_admission(started[mine], ended[mine])
         by_phase = np.array([capacities[name], *(changed[name] for _, changed in capacity_changes)])
-        allowed = by_phase[np.searchsorted(change_times, admitted_at, side="right") - 1]
-        over = np.flatnonzero(open_places > allowed)
-        if over.size:
-            first = over[0]
-            problems.append(f"{name}: {open_places[first]} places in use after an admission at "
-                            f"{admitted_at[first]:.3f}, capacity {allowed[first]}")
+        problems += _over_capacity(name, started[mine], ended[mine], by_phase, change_times)
 
     for column, values in daily.items():
         if values.size and values.min() < 0:
@@ -311,3 +300,16 @@ def _row_lookup(ids: np.ndarray):
         return np.where(sorted_ids[position] == query, order[position], -1)
 
     return search
+
+
+def _over_capacity(label: str, started: np.ndarray, ended: np.ndarray, by_phase: np.ndarray,
+                   change_times: np.ndarray) -> list[str]:
+    """The first admission after which more places are in use than the capacity then in force."""
+    admitted_at, open_places = open_after_each_admission(started, ended)
+    allowed = by_phase[np.searchsorted(change_times, admitted_at, side="right") - 1]
+    over = np.flatnonzero(open_places > allowed)
+    if not over.size:
+        return []
+    first = over[0]
+    return [f"{label}: {open_places[first]} places in use after an admission at {admitted_at[first]:.3f}, "
+            f"capacity {allowed[first]}"]
