@@ -23,13 +23,14 @@ import cli
 from sim.experiments.replications import run_replication
 from sim.experiments.sweep import DESIGNS, MAX_RUNS, load_sweep
 from sim.inputs.scenario import ScenarioError, load_scenario
-from sim.model.parameters import Parameters, field_by_name, validation_problems
+from sim.model.parameters import Parameters, field_by_name, is_scalar, validation_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = (ROOT / "scenarios" / "baseline_2008.toml").as_posix()
 SECTION_OF = {"lever": "levers", "uncertainty": "uncertainties", "setting": "settings"}
 SECTIONS = sorted(SECTION_OF.values())
-FIELDS = field_by_name()
+PARAMETERS = field_by_name()
+FIELDS = {name: f for name, f in PARAMETERS.items() if is_scalar(name)}  # numbers and switches
 
 SCALARS = st.one_of(
     st.booleans(), st.integers(-10**12, 10**12), st.integers(-10**400, 10**400),
@@ -97,8 +98,8 @@ def parameter_entry(draw: st.DrawFn, mistakes: float = 0.1) -> tuple[str, str]:
     """(section, name): mostly a real parameter in its own section."""
     if happens(draw, mistakes):
         return draw(st.sampled_from(SECTIONS)), draw(RANDOM_NAME)
-    name = draw(st.sampled_from(sorted(FIELDS)))
-    section = SECTION_OF[FIELDS[name].metadata["kind"]]
+    name = draw(st.sampled_from(sorted(PARAMETERS)))
+    section = SECTION_OF[PARAMETERS[name].metadata["kind"]]
     return (draw(st.sampled_from(SECTIONS)) if happens(draw, mistakes) else section), name
 
 
