@@ -15,6 +15,7 @@ existed. Every scenario file has a places file (the shipped one by default).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -119,12 +120,14 @@ def road_days(km: float, road_distance_factor: float, road_km_per_day: float) ->
     return km * road_distance_factor / road_km_per_day
 
 
+@functools.cache
 def travel_days_home(geography: Geography, road_distance_factor: float,
-                     road_km_per_day: float) -> list[list[float]]:
-    """Days by road from each point (rows) to each state's capital (columns)."""
-    return [[road_days(distance_km(pt.latitude, pt.longitude, st.latitude, st.longitude),
-                       road_distance_factor, road_km_per_day) for st in geography.states]
-            for pt in geography.points]
+                     road_km_per_day: float) -> tuple[tuple[float, ...], ...]:
+    """Days by road from each point (rows) to each state's capital (columns); computed once per
+    geography and road speed (every batch of departures asks)."""
+    return tuple(tuple(road_days(distance_km(pt.latitude, pt.longitude, st.latitude, st.longitude),
+                                 road_distance_factor, road_km_per_day) for st in geography.states)
+                 for pt in geography.points)
 
 
 def travel_days_between_points(geography: Geography, road_distance_factor: float,
