@@ -9,9 +9,9 @@ unaccompanied at the northern border, apprehended in transit) and leaves the Mes
 they leave its custody (`sim.model.custody`). Children who never meet the system (accompanied
 children handed over with their family, children who cross Mexico unapprehended) are never agents:
 their whole path is known at departure, so they are recorded as a batch and their moves between
-stages are counted per day. Nor, while no line forms there, are the northern border's children:
-their stays follow from their own draws and are worked out a day at a time in bulk
-(`sim.model.stages.northern_border_in_bulk`).
+stages are counted per day. Nor, at each repatriation point for as long as no line forms there, are
+the northern border's children: their stays follow from their own draws and are worked out a day at
+a time in bulk (`sim.model.stages.northern_border_in_bulk`).
 
 The model does no input or output and draws no charts: `tables()` returns plain column tables
 (children, visits to resources, stage entries, daily stocks) from which `sim.analysis.outcomes` derives
@@ -85,9 +85,9 @@ class AmparoModel(mesa.Model):
            (season, timeline, campaign), and set on their way as one batch (abroad, or in transit
            through Mexico); children reunified from the north the day before who will cross again
            set off (`sim.model.stages.crossing_again`); each day's departures are recorded that day.
-        2. The northern border, while no line has formed there, runs the day in bulk
-           (`sim.model.stages.northern_border_in_bulk`); the first day one would form, its children
-           become agents.
+        2. The northern border runs the day in bulk at each repatriation point where no line has
+           formed (`sim.model.stages.northern_border_in_bulk`); at a point where one would form
+           that day, the children there become agents.
         3. Events: everything due before the end of the day happens in time order: handovers at
            the northern border, apprehensions in transit, the end of care, screening, stays in
            shelters, stations and alternative care, returns and reunifications. A freed place goes

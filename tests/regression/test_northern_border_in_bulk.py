@@ -114,20 +114,29 @@ def test_with_places_in_bulk_and_as_agents_give_the_same_tables(stop_at):
     _assert_same_tables(in_bulk, agents)
 
 
-def test_with_places_a_line_at_one_point_alone_ends_the_bulk_run():
-    # plenty everywhere but Tijuana's shelter, spread by weights that leave it one bed
+def test_with_places_a_line_at_one_point_hands_that_point_alone_to_the_agents():
+    # plenty everywhere but Tijuana's shelter, spread by weights that leave it three beds: Tijuana
+    # goes child by child, and its children who find no bed are transferred to points still in bulk
     points = PLACES.geography.points
     weights = [replace(point, shelters=1 if i == 0 else 20) for i, point in enumerate(points)]
     parameters = PLACES.replace(geography=replace(PLACES.geography, points=tuple(weights)),
-                                shelters=1 + 20 * (len(points) - 1), beds_per_shelter=1,
+                                shelters=1 + 20 * (len(points) - 1), beds_per_shelter=3,
                                 child_protection_officers=2000, places_per_care_unit=200)
     in_bulk, days = _run(parameters, True)
     agents, _ = _run(parameters, False)
-    assert 0 < days < in_bulk.day and not in_bulk.northern_border.in_bulk.active
+    assert days == in_bulk.day  # some point was in bulk every day
+    assert in_bulk.northern_border.in_bulk.in_bulk_at.tolist() == [False] + [True] * (len(points) - 1)
     _assert_same_tables(in_bulk, agents)
     tables = in_bulk.tables()
     check_invariants(tables, resource_capacities(parameters), in_bulk.n_created,
                      in_bulk.n_created - in_bulk.n_exited, parameters.warmup_days)
+    visits, children = tables["visits"], tables["children"]
+    beds = visits["resource"] == in_bulk.northern_border.shelters.code
+    point_of = dict(zip(children["child_id"].tolist(), children["point"].tolist(), strict=True))
+    transferred = [place for child, place in zip(visits["child_id"][beds].tolist(),
+                                                  visits["place"][beds].tolist(), strict=True)
+                   if point_of[child] == 0 and place != 0]
+    assert len(transferred) > 50  # into points that stayed in bulk
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

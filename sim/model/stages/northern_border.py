@@ -15,8 +15,9 @@ through, in order:
 How long each stay lasts and whether the family picks the child up come from the child's personal
 draws, worked out when they departed (`sim.model.journey_plans`); which path follows screening, how
 long its stay lasts and how it ends are the rules of `sim.model.stages.northern_rules`, which the
-border also applies in bulk, without agents, while no line forms (`northern_border_in_bulk`;
-`tests/regression/test_northern_border_in_bulk.py` checks that both give the same tables).
+border also applies in bulk, without agents, at each point while no line forms there
+(`northern_border_in_bulk`; `tests/regression/test_northern_border_in_bulk.py` checks that both give the
+same tables).
 
 Resources live at the repatriation points (`Child.point`): the care unit, the officers and the
 shelter of the child's own point. A point with no care unit receives the child in its shelter,
@@ -88,6 +89,9 @@ class NorthernBorder:
                                    p.shortest_case_share)
         self.holding = Holding(calendar, p.max_days_waiting_in_holding)
         geography = p.geography
+        # children handed back and not yet screened, by point (a transfer comes only at screening)
+        self.unscreened_at = [0] * len(geography.points)
+        self.transfers = not geography.pooled  # to another point's shelter (see the module's rules)
         if geography.pooled:
             self._transfer_days = self._home_days = None
         else:  # a transfer goes to the nearest point first
@@ -96,7 +100,7 @@ class NorthernBorder:
             self._home_days = return_travel_days(p).tolist()
             self._nearest_first = [sorted((i for i in range(len(row)) if i != here), key=row.__getitem__)
                                    for here, row in enumerate(self._transfer_days)]
-        # while no line forms here, unaccompanied children are handled in bulk, not as agents
+        # at each point while no line forms there, unaccompanied children are handled in bulk, not as agents
         self.in_bulk = NorthernBorderInBulk(ledger, custody, calendar, self)
 
     def expect(self, children: Departures) -> None:
@@ -124,6 +128,7 @@ class NorthernBorder:
     def receive(self, child: Child, now: float) -> None:
         """An unaccompanied child handed back by the United States arrives at the northern border."""
         child.apprehended_at = now
+        self.unscreened_at[child.point] += 1
         self.ledger.count_handovers_today(1)
         self.ledger.enter_stage(child, Stage.CARE_UNIT, now)
         reception = self.care_units.serving(child)
@@ -139,6 +144,7 @@ class NorthernBorder:
         self.calendar.schedule(now + child.care_days, self.screening.screen, child)
 
     def _after_screening(self, child: Child, now: float) -> None:
+        self.unscreened_at[child.point] -= 1
         child.path = path = path_after_screening(child.needs_detected, child.family_pickup)
         if not needs_a_bed(path):  # picked up by family at the border
             self._leave_care_unit(child, now)

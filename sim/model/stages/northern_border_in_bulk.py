@@ -1,4 +1,4 @@
-"""Northern border, a day at a time in bulk, for as long as no line forms there.
+"""Northern border, a day at a time in bulk, at each repatriation point for as long as no line forms there.
 
 While every care-unit place, officer and shelter bed asked for at the northern border is free when
 asked for, an unaccompanied child's whole stay follows from their plan (`sim.model.journey_plans`) the
@@ -9,12 +9,20 @@ wait for one another, so a day's stays can be worked out as numpy arrays, withou
 child a Mesa agent, and give the same tables as agents would (tested). The 2008 baseline never
 forms a line in the north, where most of a run's children are.
 
-Each day, before anything happens, `NorthernBorderInBulk.run_day` checks that every request of the
-day finds its resource with a free place at the child's repatriation point, counting the places held
-there by earlier children (a line forming at any one point ends the bulk run). If so, the
-day's arrivals, stays, cases and exits are recorded in bulk. On the first day a request would find
-its resource full, the children in the north become Mesa agents in the state they are in, and the
-northern border goes on child by child (`sim.model.stages.northern_border`) for the rest of the run.
+Each day, before anything happens, `NorthernBorderInBulk.run_day` checks, point by point, that every
+request of the day finds its resource with a free place at the child's repatriation point, counting
+the places held there by earlier children. At the points where it does, the day's arrivals, stays,
+cases and exits are recorded in bulk. At a point where a request would find its resource full, the
+children there become Mesa agents in the state they are in, and that point goes on child by child
+(`sim.model.stages.northern_border`) for the rest of the run; the other points stay in bulk.
+
+Points share one thing: a child at a point whose shelter is full is transferred to the nearest
+other point's shelter with a free bed. So a point stays in bulk only while its shelter keeps, at
+every moment of the day, a free bed for each child who might be transferred there that day (every
+child at the points going child by child who has not yet been screened, or arrives today): then a
+transfer finds a bed there whichever moment it comes, as it would child by child, and the point's
+own children never wait. Places held there by transferred children are counted with the point's
+own (`_held`: what bulk holds at each point, beside them).
 """
 
 from __future__ import annotations
@@ -82,6 +90,8 @@ class ChildByChild(Protocol):
     shelters: ResourceAtPoints
     screening: Screening
     came_home: CrossingAgain
+    transfers: bool
+    unscreened_at: list[int]
 
     def receive(self, child: Child, now: float) -> None: ...
     def stay_ends(self, child: Child, now: float) -> None: ...
@@ -96,7 +106,13 @@ class NorthernBorderInBulk:
         self.custody = custody
         self.calendar = calendar
         self.border = border
-        self.active = True
+        self.active = True  # some point is in bulk (set off before a run: every point child by child)
+        n_points = len(border.shelters.at)
+        self.in_bulk_at = np.ones(n_points, dtype=bool)  # by point
+        resources = (border.care_units, border.screening.officers, border.shelters)
+        self._held = {resource.code: np.zeros(n_points, dtype=np.int64) for resource in resources}
+        # when children at points going child by child arrive (sorted), and where
+        self._agents_arriving = (np.empty(0), np.empty(0, dtype=np.int64))
         self._on_the_way = np.empty((0, len(COLUMNS)))  # left home, not handed over; by arrival time
         self._in_custody = np.empty((0, len(COLUMNS)))  # handed over, not yet gone
         self._cases = np.empty((0, 4))  # officers' open cases
@@ -112,6 +128,10 @@ class NorthernBorderInBulk:
     def expect(self, children: dict[str, np.ndarray]) -> None:
         """Unaccompanied children who will be handed back (see `sim.model.journey_plans.arriving`): their
         stays when nobody waits are worked out at once."""
+        at_agent_points = ~self.in_bulk_at[children["point"]]
+        if at_agent_points.any():
+            self._to_agents({name: column[at_agent_points] for name, column in children.items()})
+            children = {name: column[~at_agent_points] for name, column in children.items()}
         n = children["child_id"].size
         if not n:
             return
@@ -143,40 +163,45 @@ class NorthernBorderInBulk:
 
     # --- one day ---------------------------------------------------------------------------------
     def run_day(self, day: int) -> None:
-        """Count the day's events in bulk, or, if a request of the day would find its resource
-        full, hand every child in the north to the agents (`_become_agents`). The rows of children
-        who have left custody are written later, many days at once (`write_records`)."""
+        """Count the day's events in bulk at the points where every request of the day finds a
+        free place; at the others, hand the children to the agents (`_become_agents`). The rows
+        of children who have left custody are written later, many days at once (`write_records`)."""
         start, end = float(day), float(day + 1)
-        arriving = int(np.searchsorted(self._on_the_way[:, ARRIVES_AT], end))
-        arrivals = self._on_the_way[:arriving]
-        here = np.concatenate([self._in_custody, arrivals]) if arriving else self._in_custody
-        screened_at, leaves_at, path = here[:, SCREENED_AT], here[:, LEAVES_AT], here[:, PATH]
-        point, bed_from = here[:, POINT].astype(np.int64), here[:, BED_FROM]
-        screened = (screened_at >= start) & (screened_at < end)
-        in_care = here[:, IN_SHELTER] == 0  # received in a care unit, not in the shelter
-        uses_bed = bed_from < np.inf
-        leaves = leaves_at < end
-        arrived = np.zeros(here.shape[0], dtype=bool)
-        arrived[here.shape[0] - arriving:] = True
-        cases = self._cases
-        closing = cases[:, CASE_ENDS] < end
-        new_cases = screened & (here[:, BY_OFFICER] == 1)
-        new_closing = new_cases & (here[:, CASE_ENDS_AT] < end)
-        border = self.border
-        care, officers, shelters = border.care_units, border.screening.officers, border.shelters
-        care_asks, care_frees = arrived & in_care, screened & in_care
-        bed_asks, bed_frees = uses_bed & (bed_from >= start) & (bed_from < end), uses_bed & leaves
-        fits = (_fits_at_points(care, point[care_asks], here[care_asks, ARRIVES_AT],
-                                point[care_frees], screened_at[care_frees])
-                and _fits_at_points(officers, point[new_cases], screened_at[new_cases],
-                                    np.concatenate([cases[closing, CASE_POINT], point[new_closing]]),
-                                    np.concatenate([cases[closing, CASE_ENDS],
-                                                    here[new_closing, CASE_ENDS_AT]]))
-                and _fits_at_points(shelters, point[bed_asks], bed_from[bed_asks],
-                                    point[bed_frees], leaves_at[bed_frees]))
-        if not fits:
-            self._become_agents(start)
-            return
+        while True:  # each point handed to the agents may transfer children to the others
+            arriving = int(np.searchsorted(self._on_the_way[:, ARRIVES_AT], end))
+            arrivals = self._on_the_way[:arriving]
+            here = np.concatenate([self._in_custody, arrivals]) if arriving else self._in_custody
+            screened_at, leaves_at, path = here[:, SCREENED_AT], here[:, LEAVES_AT], here[:, PATH]
+            point, bed_from = here[:, POINT].astype(np.int64), here[:, BED_FROM]
+            screened = (screened_at >= start) & (screened_at < end)
+            in_care = here[:, IN_SHELTER] == 0  # received in a care unit, not in the shelter
+            uses_bed = bed_from < np.inf
+            leaves = leaves_at < end
+            arrived = np.zeros(here.shape[0], dtype=bool)
+            arrived[here.shape[0] - arriving:] = True
+            cases = self._cases
+            closing = cases[:, CASE_ENDS] < end
+            new_cases = screened & (here[:, BY_OFFICER] == 1)
+            new_closing = new_cases & (here[:, CASE_ENDS_AT] < end)
+            border = self.border
+            care, officers, shelters = border.care_units, border.screening.officers, border.shelters
+            care_asks, care_frees = arrived & in_care, screened & in_care
+            bed_asks, bed_frees = uses_bed & (bed_from >= start) & (bed_from < end), uses_bed & leaves
+            waits = (_waits_at_points(care, point[care_asks], here[care_asks, ARRIVES_AT],
+                                      point[care_frees], screened_at[care_frees])
+                     | _waits_at_points(officers, point[new_cases], screened_at[new_cases],
+                                        np.concatenate([cases[closing, CASE_POINT], point[new_closing]]),
+                                        np.concatenate([cases[closing, CASE_ENDS],
+                                                        here[new_closing, CASE_ENDS_AT]]))
+                     | _waits_at_points(shelters, point[bed_asks], bed_from[bed_asks],
+                                        point[bed_frees], leaves_at[bed_frees],
+                                        margin=self._may_be_transferred(start, end)))
+            waits &= self.in_bulk_at
+            if not waits.any():
+                break
+            self._become_agents(start, waits)
+            if not self.active:
+                return
         self._on_the_way = self._on_the_way[arriving:]
         self._count(arriving, path[screened], path[leaves],
                     here[leaves & goes_home_after_stay(path), EXITS_AT])
@@ -197,11 +222,58 @@ class NorthernBorderInBulk:
         self._cases = cases
         still = self._in_custody
         still_point = still[:, POINT].astype(np.int64)
-        _set_in_use(care, still_point[(still[:, IN_SHELTER] == 0) & (still[:, SCREENED_AT] >= end)])
-        _set_in_use(officers, cases[:, CASE_POINT].astype(np.int64))
-        _set_in_use(shelters, still_point[still[:, BED_FROM] < end])
+        self._hold(care, still_point[(still[:, IN_SHELTER] == 0) & (still[:, SCREENED_AT] >= end)])
+        self._hold(officers, cases[:, CASE_POINT].astype(np.int64))
+        self._hold(shelters, still_point[still[:, BED_FROM] < end])
         if day % WRITE_EVERY_DAYS == 0:
             self.write_records()
+
+    def _hold(self, resource: ResourceAtPoints, points: np.ndarray) -> None:
+        """Bulk holds one place at each entry of `points` (the point of each place held) at the
+        end of the day: each point's places in use change by what bulk holds more or less there
+        (places held by agents, transferred here, stay counted)."""
+        held = self._held[resource.code]
+        now = np.bincount(points, minlength=held.size)
+        for point in np.flatnonzero(now != held).tolist():
+            resource.at[point].in_use += int(now[point] - held[point])
+        self._held[resource.code] = now
+
+    def _may_be_transferred(self, start: float, end: float) -> int:
+        """How many children might be transferred today from the points going child by child to
+        a shelter of a point in bulk.
+
+        A child is transferred at most once, at screening, and only if their own point's shelter
+        has no free bed then. The children who may ask for a bed today at a point going child by
+        child are those not yet screened there (`unscreened_at`) or arriving there today, and those
+        transferred there from points whose shelters can fill. A shelter can fill today if it has a
+        line, or fewer free beds than the children who may ask there; the children not yet screened
+        or arriving at the points whose shelters can fill bound the transfers."""
+        times, points = self._agents_arriving
+        gone = int(np.searchsorted(times, start))
+        if gone:
+            self._agents_arriving = times, points = times[gone:], points[gone:]
+        if self.in_bulk_at.all() or not self.border.transfers:
+            return 0
+        today = np.bincount(points[: int(np.searchsorted(times, end))], minlength=self.in_bulk_at.size)
+        own = (np.asarray(self.border.unscreened_at) + today).tolist()
+        pools = self.border.shelters.at
+        agent_points = np.flatnonzero(~self.in_bulk_at).tolist()
+        filling = {point for point in agent_points if pools[point].n_waiting}
+        while True:  # transfers from a shelter that can fill may fill another
+            from_filling = sum(own[point] for point in filling)
+            more = {point for point in agent_points if point not in filling
+                    and pools[point].capacity - pools[point].in_use < own[point] + from_filling}
+            if not more:
+                return from_filling
+            filling |= more
+
+    def _to_agents(self, children: dict[str, np.ndarray]) -> None:
+        """Children of points going child by child meet the system as agents when they arrive."""
+        self.custody.meet_system(children, Stage.ABROAD, self.border.receive)
+        times = np.concatenate([self._agents_arriving[0], children["arrives_at"]])
+        points = np.concatenate([self._agents_arriving[1], children["point"].astype(np.int64)])
+        order = np.argsort(times, kind="stable")
+        self._agents_arriving = times[order], points[order]
 
     def _count(self, n_arrived: int, screened: np.ndarray, gone: np.ndarray, home_at: np.ndarray) -> None:
         """The day's moves between stages, counted: `screened` and `gone` are the paths of the
@@ -280,10 +352,12 @@ class NorthernBorderInBulk:
                         apprehended_at=children[:, ARRIVES_AT] if handed_over else np.full(n, np.nan),
                         exit=np.broadcast_to(how, n), exited_at=np.broadcast_to(exits_at, n))
 
-    def _rows_so_far(self, now: float) -> tuple[list[StageRow], list[VisitRow]]:
+    def _rows_so_far(self, now: float,
+                     here: np.ndarray | None = None) -> tuple[list[StageRow], list[VisitRow]]:
         """The stage entries and the ended visits, up to `now`, of the children still in custody
-        (their rows are written once they leave)."""
-        here, border = self._in_custody, self.border
+        (`here`: some of them; their rows are written once they leave)."""
+        here = self._in_custody if here is None else here
+        border = self.border
         screened = here[:, SCREENED_AT] < now
         stages = [StageRow(child_id, int(Stage.CARE_UNIT), at)
                   for child_id, at in here[:, [CHILD_ID, ARRIVES_AT]].tolist()]
@@ -296,21 +370,24 @@ class NorthernBorderInBulk:
         return stages, visits
 
     # --- from bulk to agents ---------------------------------------------------------------------
-    def _become_agents(self, now: float) -> None:
-        """From `now` on, the northern border goes child by child: the children in its care become
-        agents in the state they are in, with what is due to them scheduled; the cases officers
-        still work on stay open; the children on their way will arrive as agents."""
+    def _become_agents(self, now: float, points: np.ndarray) -> None:
+        """From `now` on, the northern border goes child by child at `points` (a mask by point):
+        the children in its care there become agents in the state they are in, with what is due to
+        them scheduled; the cases officers still work on there stay open; the children on their
+        way there will arrive as agents."""
         ledger, border, calendar = self.ledger, self.border, self.calendar
-        self.active = False
+        self.in_bulk_at &= ~points
+        self.active = bool(self.in_bulk_at.any())
         self.write_records()
-        stages, visits = self._rows_so_far(now)
+        switching = points[self._in_custody[:, POINT].astype(np.int64)]
+        here = self._in_custody[switching]
+        stages, visits = self._rows_so_far(now, here)
         ledger.stage_rows.flush()
         for row in stages:
             ledger.stage_rows.add(row)
         for row in visits:
             ledger.visit_rows.add(row)
         ledger.record_moves_made(now)  # a child's stage rows to come must follow these
-        here = self._in_custody
         agents: dict[int, Child] = {}
         for row in here.tolist():
             screened_at, point = row[SCREENED_AT], int(row[POINT])
@@ -326,6 +403,7 @@ class NorthernBorderInBulk:
             child.place_visit = _held(child, place, holds_since)
             agents[child.unique_id] = child
             if stage is Stage.CARE_UNIT:
+                border.unscreened_at[point] += 1
                 calendar.schedule(screened_at, border.screening.screen, child)
             else:
                 child.screened_by_officer = bool(row[BY_OFFICER])
@@ -333,16 +411,21 @@ class NorthernBorderInBulk:
                 child.path = int(row[PATH])
                 calendar.schedule(row[LEAVES_AT], border.stay_ends, child)
         officers = border.screening.officers
-        for child_id, started_at, ends_at, point in self._cases.tolist():
+        switching_cases = points[self._cases[:, CASE_POINT].astype(np.int64)]
+        for child_id, started_at, ends_at, point in self._cases[switching_cases].tolist():
             holder = agents.get(int(child_id)) or CaseFile(int(child_id))
             pool = officers.at[int(point)]
             calendar.schedule(ends_at, pool.release, _held(holder, pool, started_at))
-        self._in_custody = self._in_custody[:0]
-        self._cases = self._cases[:0]
-        on_the_way, self._on_the_way = self._on_the_way, self._on_the_way[:0]
-        if on_the_way.shape[0]:
-            columns = {name: on_the_way[:, i] for i, name in enumerate(COLUMNS[: PLAN.stop])}
-            self.custody.meet_system(columns, Stage.ABROAD, border.receive)
+        self._in_custody = self._in_custody[~switching]
+        self._cases = self._cases[~switching_cases]
+        for held in self._held.values():  # the places held there are the agents' now
+            held[points] = 0
+        on_the_way = self._on_the_way
+        arriving_there = points[on_the_way[:, POINT].astype(np.int64)]
+        self._on_the_way = on_the_way[~arriving_there]
+        if arriving_there.any():
+            self._to_agents({name: on_the_way[arriving_there, i]
+                             for i, name in enumerate(COLUMNS[: PLAN.stop])})
 
     # --- what the tables show while in bulk --------------------------------------------------------
     def rows_still_here(self, now: float) -> list[ChildRow]:
@@ -385,35 +468,38 @@ def _capacities(resource: ResourceAtPoints) -> np.ndarray:
     return np.array([pool.capacity for pool in resource.at], dtype=np.int64)
 
 
-def _set_in_use(resource: ResourceAtPoints, points: np.ndarray) -> None:
-    """Set each point's places in use: one per entry of `points` (the point of each place held)."""
-    for pool, n in zip(resource.at, np.bincount(points, minlength=len(resource.at)).tolist(), strict=True):
-        pool.in_use = n
-
-
-def _fits_at_points(resource: ResourceAtPoints, request_points: np.ndarray, requests: np.ndarray,
-                    release_points: np.ndarray, releases: np.ndarray) -> bool:
-    """Whether each of a day's `requests` (times, at `request_points`) finds a free place at its
-    point, given the places in use there at the day's start and the day's `releases` there."""
+def _waits_at_points(resource: ResourceAtPoints, request_points: np.ndarray, requests: np.ndarray,
+                     release_points: np.ndarray, releases: np.ndarray, margin: int = 0) -> np.ndarray:
+    """The points (a mask) where one of a day's `requests` (times, at `request_points`) would find no
+    free place, given the places in use there at the day's start and the day's `releases` there; or,
+    with `margin`, where `margin` places would not stay free all day beside them."""
     pools = resource.at
+    waits = np.zeros(len(pools), dtype=bool)
     if len(pools) == 1:
-        return _fits(pools[0], requests, releases)
+        waits[0] = not _fits(pools[0], requests, releases, margin)
+        return waits
     asked = np.bincount(request_points.astype(np.int64), minlength=len(pools)).tolist()
     for point, (pool, n) in enumerate(zip(pools, asked, strict=True)):
-        if n and pool.in_use + n > pool.capacity and not _fits(
-                pool, requests[request_points == point], releases[release_points == point]):
-            return False
-    return True
+        if (n or margin) and pool.in_use + n + margin > pool.capacity:
+            waits[point] = not _fits(pool, requests[request_points == point],
+                                     releases[release_points == point], margin)
+    return waits
 
 
-def _fits(resource: Resource, requests: np.ndarray, releases: np.ndarray) -> bool:
+def _fits(resource: Resource, requests: np.ndarray, releases: np.ndarray, margin: int = 0) -> bool:
     """Whether each of a day's `requests` (times) finds a free place, given the places in use at the
-    day's start and the day's `releases` (times)."""
-    if resource.in_use + requests.size <= resource.capacity:  # even with no place given back
+    day's start and the day's `releases` (times); with `margin`, whether `margin` places more stay
+    free at every moment of the day as well."""
+    in_use, capacity = resource.in_use, resource.capacity
+    if in_use + requests.size + margin <= capacity:  # even with no place given back
+        return True
+    if margin and in_use + margin > capacity:
+        return False
+    if not requests.size:
         return True
     requests = np.sort(requests)
-    in_use = resource.in_use + np.arange(requests.size) - np.searchsorted(np.sort(releases), requests)
-    return bool(in_use.max() < resource.capacity)
+    before = in_use + np.arange(requests.size) - np.searchsorted(np.sort(releases), requests)
+    return bool(before.max() + margin < capacity)
 
 
 def _held(holder: object, resource: Resource, since: float) -> Visit:
