@@ -301,6 +301,9 @@ def test_explore_stops_on_a_signal_and_frees_its_port(tmp_path: Path, number: in
         if server.poll() is None:
             _stop(server)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", port))  # nothing holds the port any more
+        # nothing listens on the port any more (closed connections may linger in TIME_WAIT, which
+        # holds no port a new server could not take)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
     output = (tmp_path / "explore.log").read_text()
     assert "the explorer was stopped" in output and "Traceback" not in output
