@@ -6,8 +6,7 @@ moment they arrive: care for `care_days`, screening at once, then the path, stay
 northern border's rules give (`sim.model.stages.northern_rules`, the functions the border child by
 child calls too). Children then never
 wait for one another, so a day's stays can be worked out as numpy arrays, without making each
-child a Mesa agent, and give the same tables as agents would (tested). The 2008 baseline never
-forms a line in the north, where most of a run's children are.
+child a Mesa agent, and give the same tables as agents would (tested).
 
 Each day, before anything happens, `NorthernBorderInBulk.run_day` checks, point by point, that every
 request of the day finds its resource with a free place at the child's repatriation point, counting
@@ -19,7 +18,8 @@ children there become Mesa agents in the state they are in, and that point goes 
 Points share one thing: a child at a point whose shelter is full is transferred to the nearest
 other point's shelter with a free bed. So a point stays in bulk only while its shelter keeps, at
 every moment of the day, a free bed for each child who might be transferred there that day (every
-child at the points going child by child who has not yet been screened, or arrives today): then a
+child not yet screened, or arriving today, at the points going child by child whose shelters can
+fill that day; `_may_be_transferred`): then a
 transfer finds a bed there whichever moment it comes, as it would child by child, and the point's
 own children never wait. Places held there by transferred children are counted with the point's
 own (`_held`: what bulk holds at each point, beside them).
@@ -233,10 +233,10 @@ class NorthernBorderInBulk:
         end of the day: each point's places in use change by what bulk holds more or less there
         (places held by agents, transferred here, stay counted)."""
         held = self._held[resource.code]
-        now = np.bincount(points, minlength=held.size)
-        for point in np.flatnonzero(now != held).tolist():
-            resource.at[point].in_use += int(now[point] - held[point])
-        self._held[resource.code] = now
+        holds = np.bincount(points, minlength=held.size)
+        for point in np.flatnonzero(holds != held).tolist():
+            resource.at[point].in_use += int(holds[point] - held[point])
+        self._held[resource.code] = holds
 
     def _may_be_transferred(self, start: float, end: float) -> int:
         """How many children might be transferred today from the points going child by child to
