@@ -167,6 +167,10 @@ class NorthernBorderInBulk:
         free place; at the others, hand the children to the agents (`_become_agents`). The rows
         of children who have left custody are written later, many days at once (`write_records`)."""
         start, end = float(day), float(day + 1)
+        times, points = self._agents_arriving
+        arrived = int(np.searchsorted(times, start))  # at points going child by child, before today
+        if arrived:
+            self._agents_arriving = times[arrived:], points[arrived:]
         while True:  # each point handed to the agents may transfer children to the others
             arriving = int(np.searchsorted(self._on_the_way[:, ARRIVES_AT], end))
             arrivals = self._on_the_way[:arriving]
@@ -195,7 +199,7 @@ class NorthernBorderInBulk:
                                                         here[new_closing, CASE_ENDS_AT]]))
                      | _waits_at_points(shelters, point[bed_asks], bed_from[bed_asks],
                                         point[bed_frees], leaves_at[bed_frees],
-                                        margin=self._may_be_transferred(start, end)))
+                                        margin=self._may_be_transferred(end)))
             waits &= self.in_bulk_at
             if not waits.any():
                 break
@@ -238,7 +242,7 @@ class NorthernBorderInBulk:
             resource.at[point].in_use += int(holds[point] - held[point])
         self._held[resource.code] = holds
 
-    def _may_be_transferred(self, start: float, end: float) -> int:
+    def _may_be_transferred(self, end: float) -> int:
         """How many children might be transferred today from the points going child by child to
         a shelter of a point in bulk.
 
@@ -248,12 +252,9 @@ class NorthernBorderInBulk:
         transferred there from points whose shelters can fill. A shelter can fill today if it has a
         line, or fewer free beds than the children who may ask there; the children not yet screened
         or arriving at the points whose shelters can fill bound the transfers."""
-        times, points = self._agents_arriving
-        gone = int(np.searchsorted(times, start))
-        if gone:
-            self._agents_arriving = times, points = times[gone:], points[gone:]
         if self.in_bulk_at.all() or not self.border.transfers:
             return 0
+        times, points = self._agents_arriving
         today = np.bincount(points[: int(np.searchsorted(times, end))], minlength=self.in_bulk_at.size)
         own = (np.asarray(self.border.unscreened_at) + today).tolist()
         pools = self.border.shelters.at
